@@ -9,13 +9,14 @@ let package = Package(
     products: [
         .executable(name: "ketamapd", targets: ["ketamapd"]),
         .executable(name: "ketamapctl", targets: ["ketamapctl"]),
+        .library(name: "KetaMapCore", targets: ["KetaMapCore"]),
+        .library(name: "KetaMapAcquisition", targets: ["KetaMapAcquisition"]),
+        .library(name: "KetaMapStorage", targets: ["KetaMapStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each wrapped once by the module named in its comment.
@@ -37,9 +38,6 @@ let package = Package(
             dependencies: [
                 "KetaMapCore", "KetaMapAcquisition", "KetaMapStorage", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift),

@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package so that the main build and CI never
+// compile the benchmark harness. Run: see Benchmarks/README.md.
+import PackageDescription
+
+let package = Package(
+    name: "KetaMapBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Throughput and latency of the processing chain, with ratios to scipy measured in the same run.
+        .executableTarget(
+            name: "ProcessingThroughput",
+            dependencies: [.product(name: "KetaMapCore", package: "main")],
+            path: "ProcessingThroughput",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Session-file write speed, as a ratio to a raw sequential write of the same bytes.
+        .executableTarget(
+            name: "WriterThroughput",
+            dependencies: [.product(name: "KetaMapStorage", package: "main")],
+            path: "WriterThroughput"),
+        // Heap allocations per block in steady state (target: 0) for the hot-path types.
+        .executableTarget(
+            name: "HotPathAllocations",
+            dependencies: [
+                .product(name: "KetaMapCore", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "HotPathAllocations",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+)

@@ -1,0 +1,82 @@
+/// `[processing]`: the real-time signal processing, every parameter in one
+/// place (this is what the session file's processing metadata is written from).
+public struct ProcessingSettings: Sendable, Equatable, Codable {
+    /// How channels are re-referenced before processing (the raw file keeps monopolar samples).
+    public enum Reference: String, Sendable, Codable, CaseIterable {
+        case monopolar
+        /// Each contact minus its deeper neighbour on the same shaft.
+        case bipolar
+        case commonAveragePerShaft = "car-shaft"
+        case commonAverageAll = "car-all"
+    }
+    public enum Polarity: String, Sendable, Codable, CaseIterable { case negative, positive, both }
+
+    /// A frequency band for band power, in Hz.
+    public struct Band: Sendable, Equatable, Codable {
+        public var name: String
+        public var lowHz: Double
+        public var highHz: Double
+        public init(name: String, lowHz: Double, highHz: Double) {
+            self.name = name
+            self.lowHz = lowHz
+            self.highHz = highHz
+        }
+    }
+
+    public var enabled: Bool
+    public var reference: Reference
+    /// Mains frequency (50 or 60 Hz); nil turns the notch off.
+    public var lineFrequencyHz: Double?
+    /// Harmonics notched, counting the fundamental (3 = 50, 100, 150 Hz).
+    public var lineHarmonics: Int
+    /// Notch quality factor (centre / bandwidth).
+    public var notchQ: Double
+    /// Rate of the decimated LFP, in Hz.
+    public var lfpRateHz: Double
+    public var bands: [Band]
+    /// Band-power rows per second, in Hz.
+    public var bandPowerRateHz: Double
+    /// Spike band edges, in Hz.
+    public var spikeLowHz: Double
+    public var spikeHighHz: Double
+    /// Threshold = k × noise, noise = median(|x|)/0.6745.
+    public var spikeThresholdK: Double
+    public var spikePolarity: Polarity
+    public var spikeRefractoryMilliseconds: Double
+    public var snippetBeforeMilliseconds: Double
+    public var snippetAfterMilliseconds: Double
+    /// Seconds of spike-band signal the noise estimate looks back over.
+    public var noiseWindowSeconds: Double
+
+    public init(
+        enabled: Bool = true, reference: Reference = .bipolar, lineFrequencyHz: Double? = 50, lineHarmonics: Int = 3,
+        notchQ: Double = 30, lfpRateHz: Double = 1000, bands: [Band] = ProcessingSettings.defaultBands,
+        bandPowerRateHz: Double = 10, spikeLowHz: Double = 300, spikeHighHz: Double = 6000, spikeThresholdK: Double = 5,
+        spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 1,
+        snippetBeforeMilliseconds: Double = 0.5, snippetAfterMilliseconds: Double = 1, noiseWindowSeconds: Double = 2
+    ) {
+        self.enabled = enabled
+        self.reference = reference
+        self.lineFrequencyHz = lineFrequencyHz
+        self.lineHarmonics = lineHarmonics
+        self.notchQ = notchQ
+        self.lfpRateHz = lfpRateHz
+        self.bands = bands
+        self.bandPowerRateHz = bandPowerRateHz
+        self.spikeLowHz = spikeLowHz
+        self.spikeHighHz = spikeHighHz
+        self.spikeThresholdK = spikeThresholdK
+        self.spikePolarity = spikePolarity
+        self.spikeRefractoryMilliseconds = spikeRefractoryMilliseconds
+        self.snippetBeforeMilliseconds = snippetBeforeMilliseconds
+        self.snippetAfterMilliseconds = snippetAfterMilliseconds
+        self.noiseWindowSeconds = noiseWindowSeconds
+    }
+
+    /// delta 1–4, theta 4–8, alpha 8–13, beta 13–30, gamma 30–80, high gamma 80–150 Hz.
+    public static let defaultBands: [Band] = [
+        Band(name: "delta", lowHz: 1, highHz: 4), Band(name: "theta", lowHz: 4, highHz: 8),
+        Band(name: "alpha", lowHz: 8, highHz: 13), Band(name: "beta", lowHz: 13, highHz: 30),
+        Band(name: "gamma", lowHz: 30, highHz: 80), Band(name: "high_gamma", lowHz: 80, highHz: 150),
+    ]
+}
