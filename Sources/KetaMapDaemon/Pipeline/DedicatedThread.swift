@@ -1,0 +1,32 @@
+import Foundation
+import Synchronization
+
+/// Runs one hot-path loop on its own OS thread and awaits its end, so a
+/// `Service.run()` can own a thread without blocking the concurrency pool.
+enum DedicatedThread {
+    static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
+/// A flag one thread raises and a hot loop polls without locking.
+final class StopFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    /// Asks the loop to stop. Pairs with the `.acquiring` load in `isRaised`.
+    func raise() { raised.store(true, ordering: .releasing) }
+
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
+}

@@ -1,0 +1,83 @@
+import KetaMapCore
+import Synchronization
+
+/// The bounded way doses, marks and gaps reach the recorder thread. A poster of
+/// a dose or mark waits until the recorder has written it to the file and
+/// flushed (that is when a dose may be acknowledged).
+///
+/// Any thread posts; only the recorder thread drains. The recorder checks an
+/// atomic count first and takes the lock only when something is waiting.
+public final class RecorderMailbox: Sendable {
+    public enum Entry: Sendable {
+        case dose(DoseEvent)
+        case mark(Mark)
+        case gap(AcquisitionGap)
+    }
+
+    /// An entry and whom to tell once it is on disk.
+    struct Delivery: Sendable {
+        let entry: Entry
+        let completion: (@Sendable (Result<Void, any Error>) -> Void)?
+    }
+
+    /// Why a post was refused.
+    public struct Closed: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "the recorder is not accepting events: \(reason)" }
+    }
+
+    private let capacity: Int
+    private let state = Mutex<(deliveries: [Delivery], closedReason: String?)>(([], nil))
+    private let pending = Atomic<Int>(0)
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+    }
+
+    /// Posts an entry and waits until it is in the file and flushed.
+    func deliver(_ entry: Entry) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            do {
+                try post(Delivery(entry: entry) { continuation.resume(with: $0) })
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Posts an entry without waiting (gaps, from the acquisition thread).
+    func post(_ entry: Entry) {
+        try? post(Delivery(entry: entry, completion: nil))
+    }
+
+    private func post(_ delivery: Delivery) throws {
+        try state.withLock { state in
+            if let reason = state.closedReason { throw Closed(reason: reason) }
+            guard state.deliveries.count < capacity else { throw Closed(reason: "\(capacity) events are already waiting") }
+            state.deliveries.append(delivery)
+        }
+        pending.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// Recorder thread: hands over everything waiting (nothing, cheaply, when empty).
+    func take() -> [Delivery] {
+        // Pairs with the `.releasing` add in `post`.
+        guard pending.load(ordering: .acquiring) > 0 else { return [] }
+        let taken = state.withLock { state in
+            defer { state.deliveries.removeAll(keepingCapacity: true) }
+            return state.deliveries
+        }
+        pending.wrappingSubtract(taken.count, ordering: .relaxed)
+        return taken
+    }
+
+    /// Refuses later posts and fails any still waiting.
+    func close(reason: String) {
+        let orphans = state.withLock { state in
+            state.closedReason = reason
+            defer { state.deliveries.removeAll() }
+            return state.deliveries
+        }
+        for delivery in orphans { delivery.completion?(.failure(Closed(reason: reason))) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import KetaMapCore
+import Synchronization
+
+/// The latest figures of a running session, for `ketamapctl status`.
+///
+/// Hot-path threads touch only atomics here (`framesWritten`, the ring's
+/// indices, `HighWaterMark`s); the processing thread refreshes channel figures a
+/// few times a second with `tryUpdate`, which never waits for the lock.
+public final class StatusBoard: Sendable {
+    private let status: Mutex<SessionStatus>
+    private let ring: SampleRing
+    private let written = Atomic<UInt64>(0)
+    /// The most frames ever waiting, per ring cursor (same order as `ring.cursors`).
+    let highWater: [HighWaterMark]
+
+    init(initial: SessionStatus, ring: SampleRing) {
+        status = Mutex(initial)
+        self.ring = ring
+        highWater = ring.cursors.map { _ in HighWaterMark() }
+    }
+
+    /// Recorder thread: frames stored in the file so far.
+    func setFramesWritten(_ frames: UInt64) { written.store(frames, ordering: .relaxed) }
+
+    /// Any thread, off the hot path.
+    func update(_ body: (inout SessionStatus) -> Void) { status.withLock { body(&$0) } }
+
+    /// Hot-path threads: applies `body` only if nobody holds the lock right now.
+    func tryUpdate(_ body: (inout SessionStatus) -> Void) {
+        _ = status.withLockIfAvailable { body(&$0) }
+    }
+
+    /// A consistent copy with the live counters filled in.
+    public func snapshot() -> SessionStatus {
+        var copy = status.withLock { $0 }
+        copy.newestSample = ring.writeIndex
+        copy.recordedSeconds = Double(copy.newestSample) / copy.sampleRateHz
+        copy.framesWritten = written.load(ordering: .relaxed)
+        copy.buffers = zip(ring.cursors, highWater).map { cursor, mark in
+            BufferStatus(consumer: cursor.name, backlogFrames: cursor.backlogFrames, highWaterFrames: mark.value, capacityFrames: ring.capacityFrames)
+        }
+        if let size = try? FileManager.default.attributesOfItem(atPath: copy.filePath)[.size] as? NSNumber {
+            copy.fileBytes = size.uint64Value
+        }
+        return copy
+    }
+}
+
+/// The largest value ever recorded, updated lock-free by one thread.
+final class HighWaterMark: Sendable {
+    private let highest = Atomic<UInt64>(0)
+
+    func record(_ value: UInt64) {
+        if value > highest.load(ordering: .relaxed) { highest.store(value, ordering: .relaxed) }
+    }
+
+    var value: UInt64 { highest.load(ordering: .relaxed) }
+}
