@@ -1,0 +1,90 @@
+import KetaMapAcquisition
+import KetaMapCore
+import Logging
+import ServiceLifecycle
+
+/// The acquisition thread: reads blocks from the source and writes them to the
+/// ring. In real time it never waits for a consumer; in as-fast-as-possible
+/// mode it waits for ring room, so nothing is lost. Returns (ending the
+/// session) after `frameLimit` frames, at the end of a replay, or on stop.
+final class AcquisitionService: Service, @unchecked Sendable {
+    private let source: any Source
+    private let ring: SampleRing
+    private let mailbox: RecorderMailbox
+    private let board: StatusBoard
+    private let faults: FaultLatch
+    private let frameLimit: UInt64?
+    private let waitsForRoom: Bool
+    private let blockFrames: Int
+    private let schedule: ScheduleBarrier
+    private let logger: Logger
+    private let stop = StopFlag()
+
+    init(
+        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, faults: FaultLatch, frameLimit: UInt64?,
+        waitsForRoom: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
+    ) {
+        self.source = source
+        self.ring = ring
+        self.mailbox = mailbox
+        self.board = board
+        self.faults = faults
+        self.frameLimit = frameLimit
+        self.waitsForRoom = waitsForRoom
+        self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
+        self.schedule = schedule
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await DedicatedThread.run(name: "acquisition") { [self] in
+                do {
+                    try acquire()
+                } catch {
+                    faults.record("acquisition stopped: \(error)")
+                    logger.error("acquisition stopped", metadata: ["error": "\(error)"])
+                    throw error
+                }
+            }
+        } onGracefulShutdown: {
+            self.stop.raise()
+        }
+    }
+
+    private func acquire() throws {
+        let channels = ring.channelCount
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
+        defer { buffer.deallocate() }
+        try source.start()
+        defer { source.stop() }
+        logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
+        while !stop.isRaised {
+            var frames = blockFrames
+            if let limit = frameLimit {
+                guard ring.writeIndex < limit else { break }
+                frames = Int(min(UInt64(frames), limit - ring.writeIndex))
+            }
+            if waitsForRoom {
+                guard ring.waitForRoom(frameCount: frames, shouldStop: { stop.isRaised }) else { break }
+                schedule.waitUntilRecorded(before: ring.writeIndex, shouldStop: { stop.isRaised })
+            }
+            switch try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<frames * channels])) {
+            case .frames(let first, let count):
+                precondition(first == ring.writeIndex, "source blocks must be contiguous")
+                ring.write(UnsafeBufferPointer(rebasing: buffer[0..<count * channels]))
+            case .gap(let gap):
+                precondition(gap.firstSample == ring.writeIndex, "a gap starts where the last block ended")
+                var lost = gap
+                if let limit = frameLimit { lost.sampleCount = min(gap.sampleCount, limit - gap.firstSample) }
+                ring.writeZeros(frameCount: lost.sampleCount)
+                mailbox.post(.gap(lost))
+                logger.warning("samples lost", metadata: ["first": "\(lost.firstSample)", "count": "\(lost.sampleCount)", "cause": "\(lost.cause.rawValue)", "exact": "\(lost.isExact)"])
+            case .end:
+                logger.info("source ended", metadata: ["frames": "\(ring.writeIndex)"])
+                return
+            }
+        }
+        logger.info("acquisition stopped", metadata: ["frames": "\(ring.writeIndex)"])
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `ketamapctl`: the control tool for technicians, clinicians and analysts.
+@main
+struct KetamapCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ketamapctl",
+        abstract: "Control and inspect KetaMap recording sessions.",
+        discussion: """
+            Clinicians record drug administrations with `dose` and notes with `mark`; technicians check \
+            channels with `check` and watch a running session with `status`; analysts summarise a session \
+            file with `report`.
+            """,
+        subcommands: [Status.self, Dose.self, Mark.self, Sessions.self]
+    )
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KetaMapCore
+
+extension Route: ExpressibleByArgument {}
+extension DoseUnit: ExpressibleByArgument {}
+
+/// A duration such as `40m`, `90s`, `1h30m` or `2400` (seconds).
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    let seconds: Double
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    init?(argument: String) {
+        guard let seconds = Self.parse(argument) else { return nil }
+        self.seconds = seconds
+    }
+
+    static func parse(_ text: String) -> Double? {
+        if let plain = Double(text) { return plain >= 0 ? plain : nil }
+        var total = 0.0
+        var number = ""
+        for character in text {
+            if character.isNumber || character == "." {
+                number.append(character)
+                continue
+            }
+            let scale: Double
+            switch character {
+            case "h": scale = 3600
+            case "m": scale = 60
+            case "s": scale = 1
+            default: return nil
+            }
+            guard let value = Double(number) else { return nil }
+            total += value * scale
+            number = ""
+        }
+        return number.isEmpty && total >= 0 ? total : nil
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A window after the dose such as `5m..30m`.
+struct TimeWindow: ExpressibleByArgument, Sendable {
+    let startSeconds: Double
+    let endSeconds: Double
+
+    init(startSeconds: Double, endSeconds: Double) {
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+    }
+
+    init?(argument: String) {
+        let parts = argument.components(separatedBy: "..")
+        guard parts.count == 2, let start = DurationArgument.parse(parts[0]), let end = DurationArgument.parse(parts[1]), end > start else {
+            return nil
+        }
+        self.init(startSeconds: start, endSeconds: end)
+    }
+}
