@@ -37,7 +37,7 @@ public enum StatusText {
         return lines.joined(separator: "\n")
     }
 
-    static func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+    public static func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)

@@ -1,0 +1,32 @@
+import KetaMapCore
+import ServiceLifecycle
+
+/// Keeps the event log open for the whole session; on shutdown (last, after
+/// the file is closed) it writes the session-ended record and syncs.
+final class EventLogService: Service {
+    private let log: EventLog
+    private let sessionID: String
+    private let faults: FaultLatch
+    private let board: StatusBoard
+    private let notifier: SystemdNotifier
+
+    init(log: EventLog, sessionID: String, faults: FaultLatch, board: StatusBoard, notifier: SystemdNotifier) {
+        self.log = log
+        self.sessionID = sessionID
+        self.faults = faults
+        self.board = board
+        self.notifier = notifier
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        notifier.stopping()
+        let fault = faults.reason
+        board.update {
+            $0.state = fault == nil ? .stopped : .faulted
+            $0.fault = fault
+        }
+        try log.append(EventRecord(kind: .sessionEnded, sessionID: sessionID, detail: fault))
+        try log.close()
+    }
+}

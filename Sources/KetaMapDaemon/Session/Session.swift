@@ -1,0 +1,177 @@
+import Foundation
+import KetaMapAcquisition
+import KetaMapCore
+import KetaMapStorage
+import Logging
+import ServiceLifecycle
+import Synchronization
+import SystemPackage
+
+/// One recording session, assembled from its configuration and run until
+/// SIGTERM/SIGINT, `--duration`, `ketamapctl … stop` or a fault.
+///
+/// ```
+/// Source ──► SampleRing ──┬──► RecorderService ──────────────► <session>.nwb (HDF5, SWMR)
+///  (Comedi |  (lock-free, ├──► SignalProcessingService ─► features ─┘  + <session>.events.jsonl
+///   Simulated  1 producer,│      re-reference, notch,                    (fsync'd sidecar)
+///   | Replay)   N cursors)│      spike band → detector,
+///                         │      decimate → LFP → band power
+///                         └──► StatusBoard (latest per-channel figures) ◄── ControlServer
+/// ControlServer (Unix socket, JSON lines): status | dose | mark | stop
+///    dose/mark ──► DoseDesk ──► EventLog (fsync) ──► RecorderMailbox ──► file + flush ──► ack
+/// ```
+///
+/// Services start in dependency order (event log, recorder, processing,
+/// acquisition, schedule, control) and stop in reverse: the control socket
+/// closes, acquisition stops at a sample index, processing and the recorder
+/// drain, the file closes, and the event log syncs last.
+public final class Session: Sendable {
+    /// What `ketamapd` was asked to do.
+    public struct Options: Sendable {
+        public var configuration: Configuration
+        public var sessionID: String
+        public var outputDirectory: String
+        public var source: SourceSpec
+        /// Stop after round(duration × rate) frames of the sample clock.
+        public var durationSeconds: Double?
+        public var controlSocket: String
+        /// `true` paces sources to the wall clock; `false` runs as fast as possible (nothing lost).
+        public var realTime: Bool
+        public var softwareVersion: String
+
+        public init(
+            configuration: Configuration, sessionID: String, outputDirectory: String, source: SourceSpec, durationSeconds: Double?,
+            controlSocket: String, realTime: Bool, softwareVersion: String
+        ) {
+            self.configuration = configuration
+            self.sessionID = sessionID
+            self.outputDirectory = outputDirectory
+            self.source = source
+            self.durationSeconds = durationSeconds
+            self.controlSocket = controlSocket
+            self.realTime = realTime
+            self.softwareVersion = softwareVersion
+        }
+    }
+
+    public let files: SessionFiles
+    public let board: StatusBoard
+    private let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    private let eventLog: EventLog
+    private let faults: FaultLatch
+    private let stopper = SessionStopper()
+    private let logger: Logger
+
+    /// Opens the source, the session file and the event log; starts nothing yet.
+    public init(options: Options, logger: Logger) throws {
+        var logger = logger
+        logger[metadataKey: "session"] = "\(options.sessionID)"
+        self.logger = logger
+        let configuration = options.configuration
+        try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
+
+        let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
+        let format = opened.source.format
+        let blockFrames = configuration.source.framesPerBlock
+        let ringFrames = max(Int(configuration.source.ringSeconds * format.sampleRateHz), 8 * blockFrames)
+        let processor = configuration.processing.enabled
+            ? try SignalProcessor(settings: configuration.processing, format: format, montage: opened.montage, maxBlockFrames: blockFrames)
+            : nil
+        let ring = SampleRing(
+            channelCount: format.channelCount, minimumFrames: ringFrames,
+            consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
+
+        let startTime = Date()
+        let writer = try NWBSessionWriter(
+            creating: files.nwbPath,
+            description: SessionDescription(
+                identifier: UUID().uuidString, sessionID: options.sessionID, sessionStartTime: startTime, configuration: configuration,
+                montage: opened.montage, format: format, processedChannels: processor?.channels ?? [], sourceProvenance: opened.source.provenance,
+                softwareVersion: options.softwareVersion))
+        eventLog = try EventLog(creating: FilePath(files.eventsPath))
+        try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
+        if let simulator = opened.source as? SimulatedSource {
+            eventLog.subscribe { simulator.administer($0) }
+        }
+
+        board = StatusBoard(
+            initial: SessionStatus(
+                sessionID: options.sessionID, state: .starting, filePath: files.nwbPath, source: opened.description,
+                sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
+                channels: opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
+            ring: ring)
+        faults = FaultLatch()
+        let mailbox = RecorderMailbox()
+        let desk = DoseDesk(sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board)
+        let scheduled = options.source == .comedi ? [] : configuration.schedule
+        let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
+        let notifier = SystemdNotifier(logger: logger)
+        let board = self.board
+        let path = files.nwbPath
+
+        let recorder = RecorderService(
+            sink: writer, cursor: ring.cursors[0], ring: ring, features: processor.map(ProcessorFeatures.init), mailbox: mailbox, board: board,
+            faults: faults, flushSeconds: configuration.storage.flushSeconds, blockFrames: blockFrames, logger: logger,
+            onFirstBlockStored: {
+                board.update { $0.state = .recording }
+                notifier.ready(status: "recording to \(path)")
+            })
+        let acquisition = AcquisitionService(
+            source: opened.source, ring: ring, mailbox: mailbox, board: board, faults: faults,
+            frameLimit: options.durationSeconds.map { format.frames(inSeconds: $0) }, waitsForRoom: !options.realTime,
+            blockFrames: blockFrames, schedule: barrier, logger: logger)
+        let control = ControlServer(
+            socketPath: options.controlSocket,
+            dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in
+                board.update { $0.state = .stopping }
+                stopper.stop()
+            }),
+            logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board, notifier: notifier)),
+            .init(service: recorder),
+        ]
+        if let processor {
+            services.append(.init(service: SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, logger: logger)))
+        }
+        services.append(.init(service: acquisition, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        services.append(.init(service: DoseScheduleService(schedule: scheduled, rateHz: format.sampleRateHz, ring: ring, desk: desk, barrier: barrier, logger: logger)))
+        services.append(.init(service: control))
+        self.services = services
+        logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
+    }
+
+    /// Runs until the session ends; throws (after closing the file) when it faulted.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        stopper.attach(group)
+        try await group.run()
+        if let fault = faults.reason { throw SessionFault(reason: fault) }
+    }
+}
+
+/// Lets the control socket's `stop` end the session it belongs to.
+final class SessionStopper: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    func attach(_ group: ServiceGroup) { self.group.withLock { $0 = group } }
+
+    func stop() {
+        guard let group = group.withLock({ $0 }) else { return }
+        Task { await group.triggerGracefulShutdown() }
+    }
+}
+
+/// A session that ended on a fault; its file is closed and records the reason.
+public struct SessionFault: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "session ended on a fault: \(reason)" }
+}

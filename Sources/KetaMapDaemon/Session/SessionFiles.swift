@@ -1,0 +1,40 @@
+import Foundation
+
+/// Names of a session's files: `<dir>/<stem>.nwb` and `<dir>/<stem>.events.jsonl`,
+/// where the stem is the session id, or `<id>-2`, `<id>-3`… when a file of that
+/// name exists already (a restarted session never overwrites).
+public struct SessionFiles: Sendable, Equatable {
+    public let sessionID: String
+    public let stem: String
+    public let directory: String
+
+    public var nwbPath: String { "\(directory)/\(stem).nwb" }
+    public var eventsPath: String { "\(directory)/\(stem).events.jsonl" }
+
+    /// Picks the first free stem for `sessionID` in `directory`.
+    public init(sessionID: String, directory: String, fileManager: FileManager = .default) {
+        self.sessionID = sessionID
+        self.directory = directory
+        var attempt = 1
+        var stem = sessionID
+        while fileManager.fileExists(atPath: "\(directory)/\(stem).nwb") || fileManager.fileExists(atPath: "\(directory)/\(stem).events.jsonl") {
+            attempt += 1
+            stem = "\(sessionID)-\(attempt)"
+        }
+        self.stem = stem
+    }
+
+    /// The default session id: the UTC start time, `YYYYMMDDTHHMMSSZ`.
+    public static func defaultSessionID(at date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    /// Session ids become file and unit names: letters, digits, `-`, `_`, `.` only.
+    public static func isValidSessionID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 128 && !id.hasPrefix(".") && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what KetaMap needs on a fresh Debian 12, as root: the C libraries
+# (comedilib, HDF5, libsystemd) and, with --python, the virtualenv `.venv`
+# holding the pinned NWB tools the tests check files with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libcomedi-dev libhdf5-dev libsystemd-dev hdf5-tools pkg-config python3-venv)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--python" ]]; then
+    stamp=.venv/.requirements
+    if ! cmp -s scripts/requirements.txt "$stamp" 2>/dev/null; then
+        echo "setup: creating .venv with $(grep -c '==' scripts/requirements.txt) pinned packages"
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt
+        cp scripts/requirements.txt "$stamp"
+    fi
+fi

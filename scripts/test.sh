@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up a new machine and runs every test: the Swift tests (with the Python
+# NWB checks), the ring stress tests under ThreadSanitizer, and the Comedi
+# tests against the kernel's comedi_test driver in a VM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --python
+export KETAMAP_PYTHON="$PWD/.venv/bin/python"
+
+echo "== swift test"
+swift build --build-tests
+swift test --skip-build --parallel --num-workers 2
+
+echo "== ring stress under ThreadSanitizer"
+swift test --sanitize=thread --scratch-path .build-tsan --filter 'SampleRing|FeatureRing'
+
+echo "== Comedi tests in the comedi_test VM"
+scripts/comedi-vm-test.sh
