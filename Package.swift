@@ -64,6 +64,9 @@ let package = Package(
         .testTarget(name: "KetaMapCoreTests", dependencies: ["KetaMapCore"], swiftSettings: strictSwift),
         .testTarget(name: "KetaMapAcquisitionTests", dependencies: ["KetaMapAcquisition"], swiftSettings: strictSwift),
         .testTarget(name: "KetaMapStorageTests", dependencies: ["KetaMapStorage"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapDaemonTests", dependencies: ["KetaMapDaemon"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "KetaMapDaemonTests",
+            dependencies: ["KetaMapDaemon", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strictSwift),
     ]
 )

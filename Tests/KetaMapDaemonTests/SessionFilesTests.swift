@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import KetaMapDaemon
+
+@Suite("Session file names")
+struct SessionFilesTests {
+    @Test("a restarted session continues in <id>-2, then <id>-3, never overwriting")
+    func restartNeverOverwrites() throws {
+        let directory = try TemporaryDirectory()
+        let first = SessionFiles(sessionID: "s01", directory: directory.path)
+        #expect(first.nwbPath == "\(directory.path)/s01.nwb")
+        #expect(first.eventsPath == "\(directory.path)/s01.events.jsonl")
+        FileManager.default.createFile(atPath: first.nwbPath, contents: Data())
+        #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-2")
+        FileManager.default.createFile(atPath: "\(directory.path)/s01-2.events.jsonl", contents: Data())
+        #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-3")
+    }
+
+    @Test("the default session id is the UTC start time")
+    func defaultID() {
+        let id = SessionFiles.defaultSessionID(at: Date(timeIntervalSince1970: 1_795_000_000))
+        #expect(id == "20261117T082640Z")
+        #expect(SessionFiles.isValidSessionID(id))
+        #expect(!SessionFiles.isValidSessionID("../etc"))
+        #expect(!SessionFiles.isValidSessionID("a b"))
+    }
+}
+
+/// A fresh folder under the system's temporary directory, removed at deinit.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "ketamap-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
