@@ -57,3 +57,30 @@ public struct DoseEffect: Sendable, Equatable, Codable {
         self.decibels = decibels
     }
 }
+
+extension DoseEffect {
+    /// Words that stand for several regions: a keyword on the left also matches
+    /// the regions on the right (so `striatum` matches `left caudate`).
+    public static let regionAliases: [String: [String]] = [
+        "prefrontal": ["prefrontal", "orbitofrontal", "middle frontal", "frontal pole", "frontopolar"],
+        "striatum": ["striatum", "striatal", "caudate", "putamen", "accumbens"],
+        "hippocampus": ["hippocampus", "hippocampal"],
+        "amygdala": ["amygdala"],
+        "cingulate": ["cingulate"],
+        "insula": ["insula", "insular"],
+    ]
+
+    /// Whether this effect applies to a contact in `region`: `*` matches every
+    /// region; otherwise `self.region` is a list of keywords separated by `|`,
+    /// each matched (case-insensitive, after `regionAliases`) as a substring of `region`.
+    public func matches(region contactRegion: String) -> Bool {
+        let target = contactRegion.lowercased()
+        for keyword in region.lowercased().split(separator: "|") {
+            let word = String(keyword).trimmingSpaces()
+            if word == "*" { return true }
+            if word.isEmpty { continue }
+            for alternative in Self.regionAliases[word] ?? [word] where target.contains(alternative) { return true }
+        }
+        return false
+    }
+}
