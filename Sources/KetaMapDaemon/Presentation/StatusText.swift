@@ -23,16 +23,22 @@ public enum StatusText {
         if let fault = status.fault { lines.append("FAULT   \(fault)") }
         if !status.channels.isEmpty {
             lines.append("")
-            lines.append("\(pad("channel", 10)) \(pad("region", 28)) \(lpad("RMS µV", 8)) \(lpad("line %", 7)) \(lpad("spikes/s", 9))  flags")
-            for channel in status.channels {
-                var flags: [String] = []
-                if channel.isFlat { flags.append("FLAT") }
-                if channel.isSaturated { flags.append("SATURATED") }
-                if channel.lineNoiseShare > 0.5 { flags.append("LINE-NOISE") }
-                let rate = channel.spikeRatePerSecond.map { format($0, 1) } ?? "-"
-                lines.append(
-                    "\(pad(channel.name, 10)) \(pad(channel.region, 28)) \(lpad(format(channel.rmsMicrovolts, 1), 8)) \(lpad(format(100 * channel.lineNoiseShare, 1), 7)) \(lpad(rate, 9))  \(flags.joined(separator: " "))")
-            }
+            lines.append(renderChannels(status.channels))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One row per channel: name, region, RMS, line-noise share, spike rate and flags.
+    public static func renderChannels(_ channels: [ChannelStatus]) -> String {
+        var lines = ["\(pad("channel", 10)) \(pad("region", 28)) \(lpad("RMS µV", 8)) \(lpad("line %", 7)) \(lpad("spikes/s", 9))  flags"]
+        for channel in channels {
+            var flags: [String] = []
+            if channel.isFlat { flags.append("FLAT") }
+            if channel.isSaturated { flags.append("SATURATED") }
+            if channel.lineNoiseShare > 0.5 { flags.append("LINE-NOISE") }
+            let rate = channel.spikeRatePerSecond.map { format($0, 1) } ?? "-"
+            lines.append(
+                "\(pad(channel.name, 10)) \(pad(channel.region, 28)) \(lpad(format(channel.rmsMicrovolts, 1), 8)) \(lpad(format(100 * channel.lineNoiseShare, 1), 7)) \(lpad(rate, 9))  \(flags.joined(separator: " "))")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,0 +1,73 @@
+import Glibc
+import KetaMapCore
+import Logging
+import ServiceLifecycle
+
+/// The processing thread: reads blocks through its ring cursor, runs the
+/// signal processor on them in place, and posts the channel figures it
+/// produces (about twice a second) to the status board.
+///
+/// On graceful shutdown (after acquisition has stopped) it processes what is
+/// left in the ring, then returns.
+final class SignalProcessingService: Service, @unchecked Sendable {
+    private let processor: SignalProcessor
+    private let cursor: RingCursor
+    private let ring: SampleRing
+    private let board: StatusBoard
+    private let logger: Logger
+    private let finishing = StopFlag()
+    private let highWater: HighWaterMark
+
+    init(processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, logger: Logger) {
+        self.processor = processor
+        self.cursor = cursor
+        self.ring = ring
+        self.board = board
+        self.logger = logger
+        highWater = board.highWater[ring.cursors.firstIndex { $0 === cursor }!]
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await DedicatedThread.run(name: "processing") { [self] in process() }
+        } onGracefulShutdown: {
+            self.finishing.raise()
+        }
+    }
+
+    private func process() {
+        let channels = ring.channelCount
+        let blockFrames = processor.maxBlockFrames
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
+        defer { buffer.deallocate() }
+        let features = ProcessorFeatures(processor)
+        while true {
+            let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
+            let read = cursor.read(into: buffer, maxFrames: blockFrames)
+            highWater.record(cursor.backlogFrames)
+            if !read.lost.isEmpty {
+                // Filters must not run across a hole: restart their state at the new position.
+                processor.reset(atSample: read.firstSample)
+                logger.error("processing fell a ring behind", metadata: ["first": "\(read.lost.lowerBound)", "count": "\(read.lost.count)"])
+            }
+            if read.frameCount > 0 {
+                processor.process(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]), firstSample: read.firstSample)
+                publishFigures(droppedRows: features.droppedRows)
+            } else if done {
+                return
+            } else {
+                usleep(500)
+            }
+        }
+    }
+
+    /// Copies the newest channel figures, if any, to the board (never waiting for its lock).
+    private func publishFigures(droppedRows: Int) {
+        while processor.outputs.figures.pop({ _, row in
+            board.tryUpdate { status in
+                ChannelFigures.apply(row, to: &status.channels)
+                status.droppedFeatureRows = droppedRows
+            }
+        }) {}
+    }
+}

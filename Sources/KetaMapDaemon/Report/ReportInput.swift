@@ -1,0 +1,43 @@
+import KetaMapCore
+
+/// What the dose-aligned report reads from a session file.
+public struct ReportInput: Sendable {
+    /// A processed channel: its name, region, and whether spikes are detected on it.
+    public struct Channel: Sendable, Equatable {
+        public var name: String
+        public var region: String
+        public var detectsSpikes: Bool
+
+        public init(name: String, region: String, detectsSpikes: Bool) {
+            self.name = name
+            self.region = region
+            self.detectsSpikes = detectsSpikes
+        }
+    }
+
+    public var bands: [ProcessingSettings.Band]
+    public var bandPowerRateHz: Double
+    public var channels: [Channel]
+    /// Band power in µV², `[row][channel][band]` flattened; row r is at r / bandPowerRateHz s.
+    public var power: [Float]
+    public var doses: [DoseEvent]
+    /// Threshold crossings: time in seconds and processed channel index.
+    public var crossings: [(seconds: Double, channel: Int)]
+    public var durationSeconds: Double
+
+    public init(
+        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, channels: [Channel], power: [Float], doses: [DoseEvent],
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double
+    ) {
+        self.bands = bands
+        self.bandPowerRateHz = bandPowerRateHz
+        self.channels = channels
+        self.power = power
+        self.doses = doses
+        self.crossings = crossings
+        self.durationSeconds = durationSeconds
+    }
+
+    /// Band-power rows in the file.
+    public var rowCount: Int { channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count) }
+}

@@ -1,0 +1,44 @@
+import KetaMapAcquisition
+import KetaMapCore
+import Logging
+
+/// `ketamapctl check`: runs the configured source and the signal processor
+/// for a few seconds, writes no file, and returns each channel's figures
+/// (RMS, line noise, flat, saturated, spike rate) over the last period.
+public enum ChannelCheck {
+    public static func run(configuration: Configuration, seconds: Double, logger: Logger) throws -> [ChannelStatus] {
+        let opened = try SourceFactory.make(SourceSpec(configuration.source), configuration: configuration, realTime: true, logger: logger)
+        let source = opened.source
+        let format = source.format
+        let blockFrames = configuration.source.framesPerBlock
+        var settings = configuration.processing
+        settings.enabled = true
+        let processor = try SignalProcessor(settings: settings, format: format, montage: opened.montage, maxBlockFrames: blockFrames)
+        var channels = opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * format.channelCount)
+        defer { buffer.deallocate() }
+        try source.start()
+        defer { source.stop() }
+        let total = format.frames(inSeconds: seconds)
+        var next: UInt64 = 0
+        while next < total {
+            switch try source.read(into: buffer) {
+            case .frames(let first, let count):
+                processor.process(UnsafeBufferPointer(rebasing: buffer[0..<count * format.channelCount]), firstSample: first)
+                next = first + UInt64(count)
+            case .gap(let gap):
+                logger.warning("samples lost during the check", metadata: ["count": "\(gap.sampleCount)", "cause": "\(gap.cause.rawValue)"])
+                processor.reset(atSample: gap.endSample)
+                next = gap.endSample
+            case .end:
+                next = total
+            }
+            while processor.outputs.figures.pop({ _, row in ChannelFigures.apply(row, to: &channels) }) {}
+            // Features nobody records are let go.
+            while processor.outputs.lfp.pop({ _, _ in }) {}
+            while processor.outputs.bandPower.pop({ _, _ in }) {}
+            while processor.outputs.crossings.pop({ _, _ in }) {}
+        }
+        return channels
+    }
+}
