@@ -1,0 +1,138 @@
+import Foundation
+import KetaMapCore
+import Testing
+
+@testable import KetaMapDaemon
+
+/// `ketamapd` and `ketamapctl` run as processes, as clinicians and systemd run
+/// them, on the simulator; the files they leave are read with h5py.
+@Suite("ketamapd end to end", .serialized)
+struct EndToEndTests {
+    /// A session folder with the default config turned down to 4 kHz (the
+    /// debug build must keep up in real time) and a dose scheduled at `doseAt` s.
+    struct Workspace {
+        let directory: TemporaryDirectory
+        var configPath: String { "\(directory.path)/ketamapd.toml" }
+        var socketPath: String { "\(directory.path)/s.sock" }
+
+        init(doseAt: Double?, edit: (String) -> String = { $0 }) throws {
+            directory = try TemporaryDirectory()
+            var text = DefaultConfiguration.configText
+            text = text.replacingOccurrences(of: "sample_rate_hz = 30000", with: "sample_rate_hz = 4000")
+            text = text.replacingOccurrences(of: "block_frames = 300 ", with: "block_frames = 40  ")
+            text = text.replacingOccurrences(of: "spike_high_hz = 6000", with: "spike_high_hz = 1500")
+            if let doseAt {
+                text = text.replacingOccurrences(of: "at_seconds = 20", with: "at_seconds = \(doseAt)")
+            } else {
+                text = String(text[..<text.range(of: "[[schedule.dose]]")!.lowerBound])
+            }
+            try edit(text).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try DefaultConfiguration.channelsText.write(toFile: "\(directory.path)/channels.tsv", atomically: true, encoding: .utf8)
+            try DefaultConfiguration.electrodesText.write(toFile: "\(directory.path)/electrodes.tsv", atomically: true, encoding: .utf8)
+        }
+
+        func daemonArguments(session: String, _ extra: [String]) -> [String] {
+            ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", socketPath] + extra
+        }
+
+        func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
+
+        /// What h5py sees in a session file.
+        func facts(_ session: String) throws -> [String: Any]? {
+            guard let python = try ProcessRunner.python() else { return nil }
+            let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/session_facts.py").path
+            let result = try ProcessRunner.run(python, [script, nwb(session)])
+            #expect(result.status == 0, "session_facts.py failed: \(result.error)")
+            return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        }
+
+        func ctl(_ arguments: [String]) throws -> ProcessRunner.Result {
+            try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
+        }
+
+        func waitForSocket() {
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: socketPath) && Date() < deadline { usleep(50_000) }
+        }
+    }
+
+    @Test("--duration gives exactly round(S × rate) frames, and the scheduled dose lands on its sample")
+    func durationAndScheduledDose() throws {
+        let workspace = try Workspace(doseAt: 2)
+        let result = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "fast", ["--duration", "6", "--as-fast-as-possible"]))
+        #expect(result.status == 0, "ketamapd failed: \(result.error)")
+        #expect(result.output.contains(workspace.nwb("fast")))
+        #expect(result.output.contains("dose      ketamine 0.500 mg/kg iv-infusion"))
+        let records = try EventLog.read(.init("\(workspace.directory.path)/fast.events.jsonl"))
+        #expect(records.map(\.kind) == [.sessionStarted, .dose, .sessionEnded])
+        #expect(records[1].dose?.sampleIndex == 8000)
+        guard let facts = try workspace.facts("fast") else { return }
+        #expect(facts["frames"] as? Int == 24_000)
+        #expect(facts["channels"] as? Int == 108)
+        #expect(facts["dtype"] as? String == "int16")
+        let doses = facts["doses"] as? [[String: Any]] ?? []
+        #expect(doses.count == 1)
+        #expect(doses.first?["sample_index"] as? Int == 8000)
+        #expect(doses.first?["drug"] as? String == "ketamine")
+        #expect((facts["band_power_rows"] as? Int ?? 0) >= 55)
+        #expect((facts["lfp_rows"] as? Int ?? 0) >= 5900)
+    }
+
+    @Test("a clinician's dose and mark are acknowledged, and SIGTERM closes the file with them in it")
+    func controlAndGracefulStop() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "live", []))
+        workspace.waitForSocket()
+        usleep(1_000_000)
+        let status = try workspace.ctl(["status"])
+        #expect(status.status == 0, "\(status.error)")
+        #expect(status.output.contains("session live  recording"))
+        let dose = try workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
+        #expect(dose.status == 0, "\(dose.error)")
+        #expect(dose.output.hasPrefix("dose recorded: ketamine"))
+        let refused = try workspace.ctl(["dose", "--amount", "0.5", "--route", "iv-infusion"])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("over"))
+        let mark = try workspace.ctl(["mark", "eyes closed"])
+        #expect(mark.status == 0, "\(mark.error)")
+        usleep(500_000)
+        daemon.signal(SIGTERM)
+        let ended = try daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "ketamapd: \(ended.error)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.socketPath))
+        guard let facts = try workspace.facts("live") else { return }
+        #expect((facts["doses"] as? [Any])?.count == 1)
+        #expect(facts["marks"] as? Int == 1)
+        #expect((facts["frames"] as? Int ?? 0) > 4000)
+    }
+
+    @Test("after kill -9 the file opens (after h5clear -s) with every acknowledged dose")
+    func crashKeepsAcknowledgedDoses() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "crash", []))
+        workspace.waitForSocket()
+        usleep(1_500_000)
+        let dose = try workspace.ctl(["dose", "--amount", "0.2", "--unit", "mg/kg", "--route", "iv-bolus"])
+        #expect(dose.status == 0, "\(dose.error)")
+        usleep(2_500_000)
+        daemon.signal(SIGKILL)
+        _ = try daemon.wait(timeout: 10)
+        let clear = try ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("crash")])
+        #expect(clear.status == 0, "h5clear: \(clear.error)")
+        guard let facts = try workspace.facts("crash") else { return }
+        #expect((facts["doses"] as? [Any])?.count == 1)
+        // At most one flush cadence (1 s) lost: more than 3 s of the ~4 s acquired are stored.
+        #expect((facts["frames"] as? Int ?? 0) >= 3 * 4000)
+    }
+
+    @Test("a bad config is refused naming the file, line and key, with exit status 78")
+    func badConfig() throws {
+        let workspace = try Workspace(doseAt: nil) { $0.replacingOccurrences(of: "[subject]\n", with: "[subject]\nshoe_size = 42\n") }
+        let result = try ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "bad", ["--duration", "1"]))
+        #expect(result.status == 78)
+        #expect(result.error.contains("ketamapd.toml"))
+        #expect(result.error.contains("shoe_size"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("bad")))
+    }
+}
