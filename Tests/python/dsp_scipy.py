@@ -3,6 +3,10 @@
 Usage:
   dsp_scipy.py butter ORDER KIND F1 [F2] FS FRAMES CHANNELS IN OUT
   dsp_scipy.py notch F0 Q FS FRAMES CHANNELS IN OUT
+  dsp_scipy.py chain SPEC FRAMES CHANNELS IN OUT
+    SPEC is JSON: a list of stages applied in order, each one of
+    {"butter": [order, kind, f1, (f2,) fs]}, {"notch": [f0, q, fs]}, {"decimate": factor}
+    (decimate keeps rows 0, factor, 2·factor, ...). OUT gets the result only.
 
 IN holds float64 samples [FRAMES, CHANNELS] (row-major, little endian).
 OUT receives sosfilt(sos, x, axis=0) as float64 [FRAMES, CHANNELS], then the
@@ -16,6 +20,25 @@ from scipy import signal
 
 def main(argv):
     what = argv[1]
+    if what == "chain":
+        import json
+        spec = json.loads(argv[2])
+        frames, channels, path_in, path_out = int(argv[3]), int(argv[4]), argv[5], argv[6]
+        y = np.fromfile(path_in, dtype="<f8").reshape(frames, channels)
+        for stage in spec:
+            if "butter" in stage:
+                order, kind, *edges = stage["butter"]
+                fs = edges.pop()
+                wn = edges if kind == "bandpass" else edges[0]
+                y = signal.sosfilt(signal.butter(order, wn, btype=kind, fs=fs, output="sos"), y, axis=0)
+            elif "notch" in stage:
+                b, a = signal.iirnotch(stage["notch"][0], stage["notch"][1], fs=stage["notch"][2])
+                y = signal.sosfilt(signal.tf2sos(b, a), y, axis=0)
+            elif "decimate" in stage:
+                y = y[:: int(stage["decimate"])]
+        with open(path_out, "wb") as f:
+            f.write(np.ascontiguousarray(y, dtype="<f8").tobytes())
+        return
     if what == "butter":
         order, kind = int(argv[2]), argv[3]
         rest = argv[4:]

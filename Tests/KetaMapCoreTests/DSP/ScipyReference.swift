@@ -16,10 +16,30 @@ enum ScipyReference {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
+    /// scipy's result of a chain of stages (see `dsp_scipy.py chain`), row-major.
+    static func chain(_ spec: String, input: [Double], frames: Int, channels: Int) throws -> [Double] {
+        let data = try run(["chain", spec], input: input, frames: frames, channels: channels)
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    }
+
     /// scipy's `sosfilt` output for `input` ([frames][channels], row-major) and the sos it designed.
     static func filter(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws
         -> (output: [Double], sos: [SecondOrderSection])
     {
+        let data = try run(arguments, input: input, frames: frames, channels: channels)
+        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        let n = frames * channels
+        let output = Array(values[0..<n])
+        var sos: [SecondOrderSection] = []
+        var i = n
+        while i + 6 <= values.count {
+            sos.append(SecondOrderSection(b0: values[i], b1: values[i + 1], b2: values[i + 2], a1: values[i + 4], a2: values[i + 5]))
+            i += 6
+        }
+        return (output, sos)
+    }
+
+    private static func run(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws -> Data {
         guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-dsp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -38,17 +58,7 @@ enum ScipyReference {
             let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw Failure(description: "dsp_scipy.py \(arguments) failed: \(text)")
         }
-        let data = try Data(contentsOf: outURL)
-        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-        let n = frames * channels
-        let output = Array(values[0..<n])
-        var sos: [SecondOrderSection] = []
-        var i = n
-        while i + 6 <= values.count {
-            sos.append(SecondOrderSection(b0: values[i], b1: values[i + 1], b2: values[i + 2], a1: values[i + 4], a2: values[i + 5]))
-            i += 6
-        }
-        return (output, sos)
+        return try Data(contentsOf: outURL)
     }
 }
 
