@@ -4,7 +4,8 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
     /// How channels are re-referenced before processing (the raw file keeps monopolar samples).
     public enum Reference: String, Sendable, Codable, CaseIterable {
         case monopolar
-        /// Each contact minus its deeper neighbour on the same shaft.
+        /// Each pair of neighbouring contacts on a shaft: the deeper contact minus
+        /// its shallower neighbour (`LA1-LA2`). Microwires stay monopolar.
         case bipolar
         case commonAveragePerShaft = "car-shaft"
         case commonAverageAll = "car-all"
@@ -47,13 +48,22 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
     public var snippetAfterMilliseconds: Double
     /// Seconds of spike-band signal the noise estimate looks back over.
     public var noiseWindowSeconds: Double
+    /// Butterworth order per edge of the spike band-pass (scipy `butter(N, [low, high], 'band')`: N sections).
+    public var spikeFilterOrder: Int
+    /// Butterworth order per edge of each band-power band-pass.
+    public var bandFilterOrder: Int
+    /// Butterworth order of the LFP anti-alias low-pass (cut-off 0.4 × `lfpRateHz`).
+    public var lfpAntiAliasOrder: Int
+    /// Rows of per-channel figures (RMS, line noise, flat, saturated, spike rate) per second, in Hz.
+    public var channelFiguresRateHz: Double
 
     public init(
         enabled: Bool = true, reference: Reference = .bipolar, lineFrequencyHz: Double? = 50, lineHarmonics: Int = 3,
         notchQ: Double = 30, lfpRateHz: Double = 1000, bands: [Band] = ProcessingSettings.defaultBands,
         bandPowerRateHz: Double = 10, spikeLowHz: Double = 300, spikeHighHz: Double = 6000, spikeThresholdK: Double = 5,
         spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 1,
-        snippetBeforeMilliseconds: Double = 0.5, snippetAfterMilliseconds: Double = 1, noiseWindowSeconds: Double = 2
+        snippetBeforeMilliseconds: Double = 0.5, snippetAfterMilliseconds: Double = 1, noiseWindowSeconds: Double = 2,
+        spikeFilterOrder: Int = 2, bandFilterOrder: Int = 2, lfpAntiAliasOrder: Int = 6, channelFiguresRateHz: Double = 2
     ) {
         self.enabled = enabled
         self.reference = reference
@@ -71,6 +81,10 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
         self.snippetBeforeMilliseconds = snippetBeforeMilliseconds
         self.snippetAfterMilliseconds = snippetAfterMilliseconds
         self.noiseWindowSeconds = noiseWindowSeconds
+        self.spikeFilterOrder = spikeFilterOrder
+        self.bandFilterOrder = bandFilterOrder
+        self.lfpAntiAliasOrder = lfpAntiAliasOrder
+        self.channelFiguresRateHz = channelFiguresRateHz
     }
 
     /// delta 1–4, theta 4–8, alpha 8–13, beta 13–30, gamma 30–80, high gamma 80–150 Hz.
