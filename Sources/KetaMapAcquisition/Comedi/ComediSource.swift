@@ -45,7 +45,7 @@ public final class ComediSource: Source, @unchecked Sendable {
 
     private let driver: any ComediDriver
     private let settings: ComediSettings
-    private let clock: @Sendable () -> UInt64
+    private let clock: () -> UInt64
     private let channelCount: Int
     private let bytesPerFrame: Int
     private let centres: UnsafeMutablePointer<Int32>
@@ -70,7 +70,7 @@ public final class ComediSource: Source, @unchecked Sendable {
     /// `monotonicNanoseconds` is the clock overrun gaps are estimated from (default `CLOCK_MONOTONIC`).
     public init(
         driver: any ComediDriver, settings: ComediSettings, hardwareChannels: [Int], sampleRateHz: Double,
-        monotonicNanoseconds: @escaping @Sendable () -> UInt64 = ComediSource.monotonicNanoseconds
+        monotonicNanoseconds: @escaping () -> UInt64 = ComediSource.monotonicNanoseconds
     ) throws(ComediError) {
         let plan = try ComediAcquisitionPlan.make(
             driver: driver, settings: settings, hardwareChannels: hardwareChannels, requestedRateHz: sampleRateHz)
@@ -92,7 +92,7 @@ public final class ComediSource: Source, @unchecked Sendable {
     }
 
     /// `CLOCK_MONOTONIC` in nanoseconds (`clock_gettime`): the default clock for gap estimates.
-    @Sendable public static func monotonicNanoseconds() -> UInt64 { comediMonotonicNanoseconds() }
+    public static func monotonicNanoseconds() -> UInt64 { comediMonotonicNanoseconds() }
 
     deinit {
         stop()
