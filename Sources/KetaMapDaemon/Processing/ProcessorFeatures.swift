@@ -11,9 +11,9 @@ struct ProcessorFeatures: FeatureSource, @unchecked Sendable {
 
     func drain(into sink: any SessionSink) throws -> Int {
         var rows = 0
-        while try processor.outputs.lfp.pop({ _, row in try sink.appendLFP(row) }) { rows += 1 }
-        while try processor.outputs.bandPower.pop({ _, row in try sink.appendBandPower(row) }) { rows += 1 }
-        while try processor.outputs.crossings.pop({ crossing, waveform in
+        while try processor.lfp.pop({ _, row in try sink.appendLFP(row) }) { rows += 1 }
+        while try processor.bandPower.pop({ _, row in try sink.appendBandPower(row) }) { rows += 1 }
+        while try processor.crossings.pop({ crossing, waveform in
             try sink.appendThresholdCrossing(
                 sampleIndex: crossing.sampleIndex, processedChannel: Int(crossing.processedChannel),
                 amplitudeMicrovolts: crossing.amplitudeMicrovolts, waveform: waveform)
@@ -23,6 +23,6 @@ struct ProcessorFeatures: FeatureSource, @unchecked Sendable {
 
     /// Rows refused so far because the recorder had fallen behind.
     var droppedRows: Int {
-        processor.outputs.lfp.droppedRows + processor.outputs.bandPower.droppedRows + processor.outputs.crossings.droppedRows
+        processor.lfp.droppedRows + processor.bandPower.droppedRows + processor.crossings.droppedRows
     }
 }

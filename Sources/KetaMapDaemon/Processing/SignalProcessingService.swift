@@ -63,7 +63,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
 
     /// Copies the newest channel figures, if any, to the board (never waiting for its lock).
     private func publishFigures(droppedRows: Int) {
-        while processor.outputs.figures.pop({ _, row in
+        while processor.channelFigures.pop({ _, row in
             board.tryUpdate { status in
                 ChannelFigures.apply(row, to: &status.channels)
                 status.droppedFeatureRows = droppedRows

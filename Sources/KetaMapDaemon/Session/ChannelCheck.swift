@@ -33,11 +33,11 @@ public enum ChannelCheck {
             case .end:
                 next = total
             }
-            while processor.outputs.figures.pop({ _, row in ChannelFigures.apply(row, to: &channels) }) {}
+            while processor.channelFigures.pop({ _, row in ChannelFigures.apply(row, to: &channels) }) {}
             // Features nobody records are let go.
-            while processor.outputs.lfp.pop({ _, _ in }) {}
-            while processor.outputs.bandPower.pop({ _, _ in }) {}
-            while processor.outputs.crossings.pop({ _, _ in }) {}
+            while processor.lfp.pop({ _, _ in }) {}
+            while processor.bandPower.pop({ _, _ in }) {}
+            while processor.crossings.pop({ _, _ in }) {}
         }
         return channels
     }

@@ -1,0 +1,38 @@
+import KetaMapAcquisition
+import KetaMapCore
+import KetaMapStorage
+import Logging
+
+/// Turns a `SourceSpec` and the configuration into an opened source and the
+/// montage that describes its frame columns.
+enum SourceFactory {
+    struct Opened {
+        let source: any Source
+        let montage: Montage
+        /// For status and logs: `sim`, `comedi /dev/comedi0`, `replay PATH`.
+        let description: String
+    }
+
+    static func make(_ spec: SourceSpec, configuration: Configuration, realTime: Bool, logger: Logger) throws -> Opened {
+        let pacing: SourcePacing = realTime ? .realTime : .asFastAsPossible
+        switch spec {
+        case .simulated:
+            return Opened(source: SimulatedSource(configuration: configuration, pacing: pacing), montage: configuration.montage, description: "sim")
+        case .comedi:
+            let source = try ComediSource(
+                settings: configuration.source.comedi, montage: configuration.montage, sampleRateHz: configuration.source.sampleRateHz)
+            for warning in source.warnings { logger.warning("\(warning)") }
+            return Opened(source: source, montage: configuration.montage, description: "comedi \(configuration.source.comedi.device)")
+        case .replay(let settings):
+            if settings.path.hasSuffix(".nwb") {
+                let source = try SessionFileSource(path: settings.path, loop: settings.loop, pacing: pacing)
+                return Opened(source: source, montage: source.montage, description: "replay \(settings.path)")
+            }
+            // A plain int16 file: the config's montage when it matches the channel count, else numbered microwires.
+            let channelCount = settings.channelCount ?? configuration.montage.channels.count
+            let montage = channelCount == configuration.montage.channels.count ? configuration.montage : Montage.numbered(count: channelCount)
+            let source = try RawReplaySource(settings: settings, montage: montage, pacing: pacing)
+            return Opened(source: source, montage: montage, description: "replay \(settings.path)")
+        }
+    }
+}
