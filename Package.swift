@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "ketamapctl",
             dependencies: [
-                "KetaMapDaemon",
+                "KetaMapDaemon", "KetaMapAcquisition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
