@@ -126,6 +126,31 @@ struct EndToEndTests {
         #expect((facts["frames"] as? Int ?? 0) >= 3 * 4000)
     }
 
+    @Test("replaying a session file and recording it gives back the same samples, bit for bit")
+    func replayIsBitExact() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let record = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "original", ["--duration", "3", "--as-fast-as-possible"]))
+        #expect(record.status == 0, "\(record.error)")
+        let replay = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            workspace.daemonArguments(session: "replayed", ["--source", "replay:\(workspace.nwb("original"))", "--as-fast-as-possible"]))
+        #expect(replay.status == 0, "\(replay.error)")
+        guard let python = try ProcessRunner.python() else { return }
+        let compare = try ProcessRunner.run(python, [
+            "-c",
+            """
+            import sys, h5py, numpy as np
+            a = h5py.File(sys.argv[1], "r")["acquisition/ElectricalSeries/data"][()]
+            b = h5py.File(sys.argv[2], "r")["acquisition/ElectricalSeries/data"][()]
+            print(a.shape, b.shape, a.dtype, b.dtype)
+            sys.exit(0 if a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b) else 1)
+            """,
+            workspace.nwb("original"), workspace.nwb("replayed"),
+        ])
+        #expect(compare.status == 0, "samples differ: \(compare.output) \(compare.error)")
+    }
+
     @Test("a bad config is refused naming the file, line and key, with exit status 78")
     func badConfig() throws {
         let workspace = try Workspace(doseAt: nil) { $0.replacingOccurrences(of: "[subject]\n", with: "[subject]\nshoe_size = 42\n") }

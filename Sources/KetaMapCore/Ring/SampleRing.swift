@@ -73,7 +73,7 @@ public final class SampleRing: @unchecked Sendable {
         var remaining = frames.count / channelCount
         var source = frames.baseAddress!
         while remaining > 0 {
-            let n = min(remaining, capacityFrames)
+            let n = min(remaining, maximumClaim)
             let start = claim(n)
             copyIn(from: source, frames: n, at: start)
             publish(start + UInt64(n))
@@ -90,7 +90,7 @@ public final class SampleRing: @unchecked Sendable {
         producerThread.check()
         var remaining = frameCount
         while remaining > 0 {
-            let n = Int(min(remaining, UInt64(capacityFrames)))
+            let n = Int(min(remaining, UInt64(maximumClaim)))
             let start = claim(n)
             forEachSlotRange(from: start, frames: n) { slot, count in
                 (slots + slot * channelCount).update(repeating: 0, count: count * channelCount)
@@ -114,6 +114,10 @@ public final class SampleRing: @unchecked Sendable {
         }
         return true
     }
+
+    /// Frames claimed at once: at most a quarter ring, so that a consumer that
+    /// skips ahead after a torn copy (see `RingCursor.read`) never passes `published`.
+    private var maximumClaim: Int { max(1, capacityFrames / 4) }
 
     private func claim(_ frameCount: Int) -> UInt64 {
         // Acquire part: the slot writes that follow cannot move before the claim,
