@@ -184,5 +184,6 @@ struct NWBSessionWriterTests {
         try JSONEncoder().encode(written).write(to: expected)
         let result = try PythonCheck.run(python, ["full", path, expected.path])
         #expect(result.status == 0, "check_session.py full failed:\n\(result.output)")
+        print(result.output)
     }
 }

@@ -397,8 +397,27 @@ public final class NWBSessionWriter {
             do { try open.close() } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }
-        try Self.finish(path: path, fault: fault)
+        // The reopen needs an exclusive lock: a reader still holding the file
+        // (e.g. h5py with swmr=True) makes it fail. The data is complete either
+        // way; retry for a while, then leave the empty tables in place.
+        var lastError: HDF5Error?
+        for attempt in 0..<20 {
+            do {
+                try Self.finish(path: path, fault: fault)
+                cleanupSkippedReason = nil
+                return
+            } catch {
+                lastError = error
+                if attempt < 19 { usleep(100_000) }
+            }
+        }
+        cleanupSkippedReason = "could not reopen the file to remove empty tables\(fault == nil ? "" : " and record the fault") (is a reader still holding it?): \(lastError.map { "\($0)" } ?? "")"
     }
+
+    /// Why the clean-up after `close` (recording the fault, removing empty
+    /// tables) did not happen, or nil when it did. The samples and rows are
+    /// complete either way.
+    public private(set) var cleanupSkippedReason: String?
 
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
     static func finish(path: String, fault: String?) throws(HDF5Error) {
