@@ -1,0 +1,315 @@
+import Foundation
+import KetaMapCore
+
+/// Reads a KetaMap session file, also while `ketamapd` is still writing it
+/// (HDF5 SWMR read). Used to replay a session through the pipeline and by
+/// `ketamapctl report`.
+///
+/// Not thread-safe: use one reader from one thread at a time. After a crash
+/// of the writer, run `h5clear -s FILE` once before opening.
+public final class NWBSessionReader {
+    /// The session file.
+    public let path: String
+    /// NWB `identifier` and `session_id`.
+    public let identifier: String
+    public let sessionID: String
+    /// Channels, rate and calibration of the raw samples.
+    public let format: SampleFormat
+    /// The implant, rebuilt from the electrodes table and electrode groups.
+    public let montage: Montage
+    /// Processed channels (the columns of LFP and band power), from the electrodes table.
+    public let processedChannels: [ProcessedChannel]
+    /// The processing parameters the session ran with (from `/general/data_collection`), when present.
+    public let processing: ProcessingSettings?
+    /// Samples per threshold-crossing waveform, when known.
+    public let snippetSampleCount: Int?
+
+    private var file: HDF5File?
+    private let raw: HDF5Dataset
+    private let processedRows: [Int]
+
+    /// Opens `path` read-only in SWMR-read mode. The C functions are `H5Fopen`
+    /// (with `H5F_ACC_SWMR_READ`), `H5Dopen2`, `H5Aread` and `H5Dread`.
+    public init(path: String) throws {
+        self.path = path
+        let file = try HDF5File.open(path, mode: .swmrRead)
+        let root = file.root
+        guard try root.exists(String(NWBLayout.raw.dropFirst()) + "/data") else {
+            throw SessionFileError("is not a KetaMap session file (no \(NWBLayout.raw))", path: path)
+        }
+        let ids = try root.openDataset("identifier")
+        identifier = try ids.readStrings().first ?? ""
+        try ids.close()
+        if try root.exists("general/session_id") {
+            let sid = try root.openDataset("general/session_id")
+            sessionID = try sid.readStrings().first ?? ""
+            try sid.close()
+        } else {
+            sessionID = ""
+        }
+
+        raw = try root.openDataset(NWBLayout.raw + "/data", chunkCacheBytes: 16 << 20)
+        let channelCount = Int(raw.extent[1])
+        let conversion = try raw.location.attribute("conversion", as: Double.self) ?? 1
+        let offset = try raw.location.attribute("offset", as: Double.self) ?? 0
+        let start = try root.openDataset(NWBLayout.raw + "/starting_time")
+        guard let rate = try start.location.attribute("rate", as: Double.self) else {
+            throw SessionFileError("\(NWBLayout.raw) has no rate", path: path)
+        }
+        try start.close()
+        var gains = [Double](repeating: 1, count: channelCount)
+        if try root.exists(String(NWBLayout.raw.dropFirst()) + "/channel_conversion") {
+            let c = try root.openDataset(NWBLayout.raw + "/channel_conversion")
+            gains = try c.readAll(as: Double.self)
+            try c.close()
+        }
+
+        // Electrodes table.
+        let e = NWBLayout.electrodes
+        func strings(_ column: String) throws(HDF5Error) -> [String]? {
+            guard try root.exists(String(e.dropFirst()) + "/" + column) else { return nil }
+            let d = try root.openDataset(e + "/" + column)
+            defer { try? d.close() }
+            return try d.readStrings()
+        }
+        func doubles(_ column: String) throws(HDF5Error) -> [Double]? {
+            guard try root.exists(String(e.dropFirst()) + "/" + column) else { return nil }
+            let d = try root.openDataset(e + "/" + column)
+            defer { try? d.close() }
+            return try d.readAll(as: Double.self)
+        }
+        func ints(_ column: String) throws(HDF5Error) -> [Int64]? {
+            guard try root.exists(String(e.dropFirst()) + "/" + column) else { return nil }
+            let d = try root.openDataset(e + "/" + column)
+            defer { try? d.close() }
+            return try d.readAll(as: Int64.self)
+        }
+        let names = try strings("channel_name") ?? []
+        let locations = try strings("location") ?? []
+        let groupNames = try strings("group_name") ?? []
+        let kinds = try strings("contact_type")
+        let status = try strings("status")
+        let relY = try doubles("rel_y")
+        let xs = try doubles("x"), ys = try doubles("y"), zs = try doubles("z")
+        let hardware = try ints("hardware_channel")
+        let references = try strings("reference")
+        let anodes = try ints("anode"), cathodes = try ints("cathode")
+        var polynomials: [[Double]] = []
+        if try root.exists(String(e.dropFirst()) + "/calibration_polynomial") {
+            let d = try root.openDataset(e + "/calibration_polynomial")
+            let width = Int(d.extent[1])
+            let values = try d.readAll(as: Double.self)
+            try d.close()
+            polynomials = (0..<channelCount).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+        }
+        guard names.count >= channelCount, locations.count >= channelCount, groupNames.count >= channelCount else {
+            throw SessionFileError("the electrodes table has fewer rows than the \(channelCount) raw channels", path: path)
+        }
+        func known(_ v: Double?) -> Double? { v.flatMap { $0.isNaN ? nil : $0 } }
+        let channels = (0..<channelCount).map { i in
+            MontageChannel(
+                name: names[i], kind: MontageChannel.Kind(rawValue: kinds?[i] ?? "SEEG") ?? .seeg, group: groupNames[i], region: locations[i],
+                x: known(xs?[i]), y: known(ys?[i]), z: known(zs?[i]), alongShaftMillimeters: relY?[i] ?? 0,
+                hardwareChannel: Int(hardware?[i] ?? Int64(i)), units: "µV", isGood: (status?[i] ?? "good") == "good")
+        }
+        var groups: [ElectrodeGroup] = []
+        for name in groupNames.prefix(channelCount) where !groups.contains(where: { $0.name == name }) {
+            let g = try root.openGroup("general/extracellular_ephys/" + name)
+            groups.append(ElectrodeGroup(
+                name: name, description: try g.location.stringAttribute("description") ?? "", region: try g.location.stringAttribute("location") ?? ""))
+            try g.close()
+        }
+        montage = Montage(channels: channels, groups: groups)
+        format = SampleFormat(
+            channelCount: channelCount, sampleRateHz: rate,
+            calibration: Calibration(voltsPerCount: conversion, channelGains: gains, offsetVolts: offset, polynomials: polynomials))
+
+        // Processed channels: the rows LFP (or band power) refers to.
+        var rows: [Int] = []
+        for series in [NWBLayout.lfp + "/electrodes", NWBLayout.bandPower + "/source_channels"] where rows.isEmpty {
+            if try root.exists(String(series.dropFirst())) {
+                let d = try root.openDataset(series)
+                rows = try d.readAll(as: Int64.self).map { Int($0) }
+                try d.close()
+            }
+        }
+        processedRows = rows
+        processedChannels = rows.map { row in
+            let anode = Int(anodes?[row] ?? Int64(row))
+            let cathode = cathodes.flatMap { $0[row] >= 0 ? Int($0[row]) : nil }
+            return ProcessedChannel(
+                name: names[row], anode: anode, cathode: cathode, referenceDescription: references?[row] ?? "recording reference",
+                region: locations[row], group: groupNames[row], detectsSpikes: (kinds?[row] ?? "") == MontageChannel.Kind.micro.rawValue)
+        }
+
+        // Provenance.
+        var processing: ProcessingSettings?
+        var snippet: Int?
+        if try root.exists(String(NWBLayout.provenance.dropFirst())) {
+            let d = try root.openDataset(NWBLayout.provenance)
+            let text = try d.readStrings().first ?? ""
+            try d.close()
+            if let record = try? JSONDecoder().decode(NWBProvenance.self, from: Data(text.utf8)) {
+                processing = record.processing
+                snippet = record.snippet_sample_count
+            }
+        }
+        self.processing = processing
+        snippetSampleCount = snippet
+        self.file = consume file
+    }
+
+    deinit { close() }
+
+    /// Closes the file. Reading afterwards traps.
+    public func close() {
+        try? raw.close()
+        if let open = file.take() { try? open.close() }
+    }
+
+    private var root: HDF5Location {
+        guard let location = file?.root else { preconditionFailure("\(path) is used after close()") }
+        return location
+    }
+
+    /// Raw frames in the file as of the last `refresh()` (or opening).
+    public var frameCount: UInt64 { raw.rowCount }
+
+    /// Looks again at what a SWMR writer has appended since. The C function is `H5Drefresh`.
+    public func refresh() throws {
+        try raw.refresh()
+    }
+
+    /// Reads `frameCount` raw frames from `firstFrame` into `buffer`
+    /// (interleaved `[frame][channel]`, at least `frameCount × channelCount` values).
+    /// The C function is `H5Dread` on a hyperslab.
+    public func readRaw(firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>) throws {
+        guard firstFrame + UInt64(frameCount) <= raw.rowCount else {
+            throw SessionFileError("frames \(firstFrame)..<\(firstFrame + UInt64(frameCount)) are past the end (\(raw.rowCount) frames)", path: path)
+        }
+        try raw.readRows(from: firstFrame, rows: UInt64(frameCount), into: buffer)
+    }
+
+    /// Reads one channel's samples over `frameCount` frames from `firstFrame`.
+    /// The C function is `H5Dread` on a one-column hyperslab.
+    public func readChannel(_ channel: Int, firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>) throws {
+        try raw.readSlab(start: [firstFrame, UInt64(channel)], count: [UInt64(frameCount), 1], into: buffer)
+    }
+
+    // MARK: Tables
+
+    private func table(_ path: String) throws -> [String: HDF5Dataset]? {
+        let root = self.root
+        guard try root.exists(String(path.dropFirst())) else { return nil }
+        let group = try root.openGroup(path)
+        let names = try group.location.stringsAttribute("colnames") ?? []
+        try group.close()
+        var columns: [String: HDF5Dataset] = [:]
+        for name in names + ["id"] { columns[name] = try root.openDataset(path + "/" + name) }
+        return columns
+    }
+
+    private func closeAll(_ columns: [String: HDF5Dataset]) { for c in columns.values { try? c.close() } }
+
+    /// Doses in `/intervals/dosing`, in the order recorded.
+    public func doses() throws -> [DoseEvent] {
+        guard let t = try table(NWBLayout.dosing) else { return [] }
+        defer { closeAll(t) }
+        let start = try t["start_time"]!.readAll(as: Double.self), stop = try t["stop_time"]!.readAll(as: Double.self)
+        let drug = try t["drug"]!.readStrings(), amount = try t["amount"]!.readAll(as: Double.self)
+        let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings()
+        let op = try t["operator"]!.readStrings(), note = try t["note"]!.readStrings()
+        let wall = try t["wall_clock"]!.readStrings(), sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let n = [start.count, stop.count, drug.count, amount.count, unit.count, route.count, op.count, note.count, wall.count, sample.count].min() ?? 0
+        return (0..<n).map { i in
+            let r = Route(rawValue: route[i]) ?? .ivBolus
+            let request = DoseRequest(
+                drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: r,
+                overSeconds: r == .ivInfusion ? stop[i] - start[i] : nil, operator: op[i], note: note[i])
+            return DoseEvent(request: request, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i], wallClock: wall[i])
+        }
+    }
+
+    /// Gaps in `/intervals/acquisition_gaps`.
+    public func gaps() throws -> [AcquisitionGap] {
+        guard let t = try table(NWBLayout.gaps) else { return [] }
+        defer { closeAll(t) }
+        let first = try t["first_sample"]!.readAll(as: Int64.self), count = try t["sample_count"]!.readAll(as: Int64.self)
+        let cause = try t["cause"]!.readStrings(), exact = try t["is_exact"]!.readBools()
+        let n = [first.count, count.count, cause.count, exact.count].min() ?? 0
+        return (0..<n).map { i in
+            AcquisitionGap(firstSample: UInt64(first[i]), sampleCount: UInt64(count[i]), cause: AcquisitionGap.Cause(rawValue: cause[i]) ?? .ringOverrun, isExact: exact[i])
+        }
+    }
+
+    /// Marks in `/events/marks`.
+    public func marks() throws -> [Mark] {
+        guard let t = try table(NWBLayout.marks) else { return [] }
+        defer { closeAll(t) }
+        let time = try t["timestamp"]!.readAll(as: Double.self), text = try t["annotation"]!.readStrings()
+        let sample = try t["sample_index"]!.readAll(as: Int64.self), wall = try t["wall_clock"]!.readStrings()
+        let n = [time.count, text.count, sample.count, wall.count].min() ?? 0
+        return (0..<n).map { Mark(text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
+    }
+
+    /// Band power as stored, or nil when the session has none.
+    public func bandPower() throws -> BandPowerSeries? {
+        let root = self.root
+        guard try root.exists(String(NWBLayout.bandPower.dropFirst()) + "/data") else { return nil }
+        let data = try root.openDataset(NWBLayout.bandPower + "/data")
+        defer { try? data.close() }
+        try data.refresh()
+        let values = try data.readAll(as: Float.self)
+        let start = try root.openDataset(NWBLayout.bandPower + "/starting_time")
+        let rate = try start.location.attribute("rate", as: Double.self) ?? 0
+        let startSeconds = try start.readAll(as: Double.self).first ?? 0
+        try start.close()
+        let names = try root.openDataset(NWBLayout.bandPower + "/bands/band_name")
+        let bandNames = try names.readStrings()
+        try names.close()
+        let limits = try root.openDataset(NWBLayout.bandPower + "/bands/band_limits")
+        let edges = try limits.readAll(as: Double.self)
+        try limits.close()
+        let bands = bandNames.enumerated().map { ProcessingSettings.Band(name: $0.element, lowHz: edges[2 * $0.offset], highHz: edges[2 * $0.offset + 1]) }
+        return BandPowerSeries(
+            bands: bands, rateHz: rate, startSeconds: startSeconds, channels: processedChannels,
+            rowCount: Int(data.extent[0]), valuesMicrovoltsSquared: values)
+    }
+
+    /// Threshold-crossing times in seconds, one array per processed channel (in `processedChannels` order).
+    public func thresholdCrossingTimes() throws -> [[Double]] {
+        var perChannel = [[Double]](repeating: [], count: processedChannels.count)
+        guard let t = try table(NWBLayout.thresholdCrossings) else { return perChannel }
+        defer { closeAll(t) }
+        let times = try t["timestamp"]!.readAll(as: Double.self), rows = try t["electrode"]!.readAll(as: Int64.self)
+        var channelOfRow: [Int: Int] = [:]
+        for (i, row) in processedRows.enumerated() { channelOfRow[row] = i }
+        for (time, row) in zip(times, rows) {
+            if let channel = channelOfRow[Int(row)] { perChannel[channel].append(time) }
+        }
+        return perChannel
+    }
+}
+
+/// Band power of a session: `[row][processedChannel][band]` in µV².
+public struct BandPowerSeries: Sendable {
+    /// The bands, in storage order.
+    public var bands: [ProcessingSettings.Band]
+    /// Rows per second, in Hz, and the time of row 0 in seconds.
+    public var rateHz: Double
+    public var startSeconds: Double
+    /// The processed channels (second axis).
+    public var channels: [ProcessedChannel]
+    /// Rows stored.
+    public var rowCount: Int
+    /// Every value, row-major `[row][channel][band]`, in µV².
+    public var valuesMicrovoltsSquared: [Float]
+
+    /// Power of `band` on `channel` at `row`, in µV².
+    public func value(row: Int, channel: Int, band: Int) -> Float {
+        valuesMicrovoltsSquared[(row * channels.count + channel) * bands.count + band]
+    }
+
+    /// Time of `row` in seconds since session start.
+    public func seconds(atRow row: Int) -> Double { startSeconds + Double(row) / rateHz }
+}

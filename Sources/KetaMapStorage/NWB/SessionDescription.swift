@@ -1,0 +1,93 @@
+import Foundation
+import KetaMapCore
+
+/// Everything `NWBSessionWriter` writes before the first sample: the
+/// session's identity, subject, montage, sample format, processing and
+/// provenance. Built by the daemon from the `Configuration` and the source.
+public struct SessionDescription: Sendable {
+    /// Globally unique file identifier (NWB `identifier`), normally a UUID string.
+    public var identifier: String
+    /// Session id, e.g. `20261126T090000Z` (NWB `session_id`).
+    public var sessionID: String
+    /// Wall-clock time of sample index 0 (NWB `session_start_time`).
+    public var sessionStartTime: Date
+    /// `[session]` settings: description, experimenters, institution, lab, keywords.
+    public var session: SessionSettings
+    /// `[subject]`: pseudonymous id, species, sex, age.
+    public var subject: SubjectSettings
+    /// The implant, in frame-column order.
+    public var montage: Montage
+    /// Channels, rate and calibration of the raw samples.
+    public var format: SampleFormat
+    /// Channels after re-referencing: the columns of LFP and band power rows
+    /// and the `processedChannel` of threshold crossings.
+    public var processedChannels: [ProcessedChannel]
+    /// The processing parameters (stored as JSON in the file).
+    public var processing: ProcessingSettings
+    /// Samples per threshold-crossing waveform (default: before + after snippet lengths at the raw rate).
+    public var snippetSampleCount: Int
+    /// Seconds of the first LFP row and of the first band-power row since session start.
+    public var lfpStartSeconds: Double
+    public var bandPowerStartSeconds: Double
+    /// Board, driver, calibration and similar facts about the source (stored in the file).
+    public var sourceProvenance: [String: String]
+    /// Config and montage text, verbatim.
+    public var configuration: ConfigurationProvenance
+    /// `ketamapd` version (NWB `source_script`).
+    public var softwareVersion: String
+    /// Flush cadence, chunking and compression.
+    public var storage: StorageSettings
+    /// Channels per raw HDF5 chunk (nil: 64, or all channels when fewer).
+    public var rawChunkChannels: Int?
+
+    /// Creates a description; `snippetSampleCount` defaults to
+    /// round((before + after) ms × rate / 1000).
+    public init(
+        identifier: String = UUID().uuidString.lowercased(), sessionID: String, sessionStartTime: Date, session: SessionSettings,
+        subject: SubjectSettings, montage: Montage, format: SampleFormat, processedChannels: [ProcessedChannel],
+        processing: ProcessingSettings, snippetSampleCount: Int? = nil, lfpStartSeconds: Double = 0, bandPowerStartSeconds: Double = 0,
+        sourceProvenance: [String: String], configuration: ConfigurationProvenance, softwareVersion: String,
+        storage: StorageSettings = StorageSettings(), rawChunkChannels: Int? = nil
+    ) {
+        self.identifier = identifier
+        self.sessionID = sessionID
+        self.sessionStartTime = sessionStartTime
+        self.session = session
+        self.subject = subject
+        self.montage = montage
+        self.format = format
+        self.processedChannels = processedChannels
+        self.processing = processing
+        self.snippetSampleCount = snippetSampleCount
+            ?? Int(((processing.snippetBeforeMilliseconds + processing.snippetAfterMilliseconds) * format.sampleRateHz / 1000).rounded())
+        self.lfpStartSeconds = lfpStartSeconds
+        self.bandPowerStartSeconds = bandPowerStartSeconds
+        self.sourceProvenance = sourceProvenance
+        self.configuration = configuration
+        self.softwareVersion = softwareVersion
+        self.storage = storage
+        self.rawChunkChannels = rawChunkChannels
+    }
+
+    /// Whether every processed channel is a raw contact as recorded (monopolar,
+    /// in frame order), so that they share the raw electrode rows.
+    var processedChannelsAreRawRows: Bool {
+        processing.reference == .monopolar && processedChannels.count == format.channelCount
+            && processedChannels.enumerated().allSatisfy { $0.element.cathode == nil && $0.element.anode == $0.offset }
+    }
+}
+
+/// Failures of the session file that are not HDF5 calls.
+public struct SessionFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, and what to do.
+    public var message: String
+    /// The session file.
+    public var path: String
+
+    public init(_ message: String, path: String) {
+        self.message = message
+        self.path = path
+    }
+
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import KetaMapStorage
+
+@Suite("HDF5 wrappers")
+struct HDF5WrapperTests {
+    @Test("attributes, strings, references and growable datasets round-trip through a real file")
+    func roundTrip() throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("wrappers.h5").path
+        do {
+            let file = try HDF5File.create(path)
+            let root = file.root
+            try root.setAttribute("title", "Ketamin ✓")
+            try root.setAttribute("names", ["a", "bé", ""])
+            try root.setAttribute("rate", 30_000.5)
+            let group = try root.createGroup("group")
+            try group.location.setAttribute("ref", try root.reference(to: "/group"))
+            let samples = try group.location.createDataset("samples", of: Int16.self, shape: .growable(rowDims: [3], chunkRows: 4))
+            for block in 0..<5 {
+                let values = (0..<6).map { Int16(block * 6 + $0) }
+                try values.withUnsafeBufferPointer { try samples.append($0) }
+            }
+            let text = try group.location.createStringDataset("text", length: 8, shape: .growable(chunkRows: 4))
+            try text.appendStrings(["short", "longer than eight", "ßßßßß"])
+            let flags = try group.location.createBoolDataset("flags", shape: .growable(chunkRows: 4))
+            try flags.appendBools([true, false, true])
+            try samples.close()
+            try text.close()
+            try flags.close()
+            try group.close()
+            try file.close()
+        }
+        let file = try HDF5File.open(path, mode: .readOnly)
+        let root = file.root
+        #expect(try root.stringAttribute("title") == "Ketamin ✓")
+        #expect(try root.stringsAttribute("names") == ["a", "bé", ""])
+        #expect(try root.attribute("rate", as: Double.self) == 30_000.5)
+        #expect(try root.stringAttribute("missing") == nil)
+        #expect(try root.exists("group/samples"))
+        #expect(try !root.exists("group/nothing/here"))
+        let group = try root.openGroup("group")
+        let reference = try #require(try group.location.attribute("ref", as: HDF5ObjectReference.self))
+        #expect(try root.path(of: reference) == "/group")
+        let samples = try root.openDataset("group/samples")
+        #expect(samples.extent == [10, 3])
+        #expect(try samples.readAll(as: Int16.self) == (0..<30).map { Int16($0) })
+        var middle = [Int16](repeating: 0, count: 6)
+        try middle.withUnsafeMutableBufferPointer { try samples.readRows(from: 4, rows: 2, into: $0) }
+        #expect(middle == [12, 13, 14, 15, 16, 17])
+        let text = try root.openDataset("group/text")
+        #expect(text.stringLength == 8)
+        #expect(try text.readStrings() == ["short", "longer t", "ßßßß"])
+        let flags = try root.openDataset("group/flags")
+        #expect(try flags.readBools() == [true, false, true])
+        try samples.close()
+        try text.close()
+        try flags.close()
+        try group.close()
+        try file.close()
+    }
+
+    @Test("a failed call reports the C function, the object and HDF5's error stack")
+    func errorsCarryTheStack() throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nofolder/x.h5").path
+        do {
+            _ = try HDF5File.create(path)
+            Issue.record("creating a file in a missing folder succeeded")
+        } catch {
+            #expect(error.function == "H5Fcreate")
+            #expect(error.object == path)
+            #expect(!error.stack.isEmpty)
+            #expect(error.description.contains("folder exists"))
+        }
+        let existing = folder.appendingPathComponent("x.h5").path
+        try HDF5File.create(existing).close()
+        #expect(throws: HDF5Error.self) { try HDF5File.create(existing).close() }
+    }
+}

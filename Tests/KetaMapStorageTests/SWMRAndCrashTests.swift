@@ -1,0 +1,138 @@
+import Foundation
+import KetaMapCore
+import Testing
+
+@testable import KetaMapStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes the synthetic session at a steady pace until `stop` is set or `seconds` pass,
+/// reporting each flush (frames on disk, doses flushed) to `progress`.
+func paceWriter(path: String, description d: SessionDescription, seconds: Double, doseEveryFrames: Int, progress: ((UInt64, Int) -> Void)?) throws {
+    let writer = try NWBSessionWriter(creating: path, description: d)
+    let channels = d.format.channelCount
+    let block = Int(d.format.sampleRateHz / 100)
+    let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: block * channels)
+    defer { buffer.deallocate() }
+    let start = Date()
+    var frame = 0
+    var doses = 0
+    var reported: UInt64 = 0
+    while Date().timeIntervalSince(start) < seconds {
+        SessionFixture.fillRaw(buffer, firstFrame: frame, frames: block, channels: channels)
+        try writer.appendRaw(UnsafeBufferPointer(buffer))
+        frame += block
+        if frame % doseEveryFrames == 0 {
+            let request = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
+            try writer.addDose(DoseEvent(stamping: request, atSample: UInt64(frame - 1), rateHz: d.format.sampleRateHz, wallClock: "t\(frame)"))
+            try writer.flush()
+            doses += 1
+        }
+        if writer.framesFlushed != reported {
+            reported = writer.framesFlushed
+            progress?(reported, doses)
+        }
+        usleep(2_000)
+    }
+    try writer.close()
+}
+
+@Suite("Readable while recording, and after a crash")
+struct SWMRAndCrashTests {
+    @Test("h5py (swmr=True) sees the sample count grow while the writer appends from another thread")
+    func swmrReaderSeesGrowth() async throws {
+        guard let python = PythonCheck.python() else { return }
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("live.nwb").path
+        let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.1, chunkSeconds: 0.1))
+        let (reader, pipe) = try PythonCheck.start(python, ["swmr", path, "4"])
+        let done = DispatchSemaphore(value: 0)
+        let failure = ErrorBox()
+        let thread = Thread {
+            do { try paceWriter(path: path, description: d, seconds: 7, doseEveryFrames: 10_000, progress: nil) } catch { failure.set("\(error)") }
+            done.signal()
+        }
+        thread.start()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        done.wait()
+        #expect(failure.get() == nil, "writer failed: \(failure.get() ?? "")")
+        #expect(reader.terminationStatus == 0, "check_session.py swmr failed:\n\(output)")
+        print("row counts seen by h5py while writing: \(output)")
+        let reopened = try NWBSessionReader(path: path)
+        #expect(reopened.frameCount > 10_000)
+    }
+
+    @Test("after kill -9 at random moments and h5clear -s, the file opens and holds every flushed sample and dose")
+    func crashSafety() throws {
+        guard let python = PythonCheck.python() else { return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/h5clear") else {
+            Issue.record("h5clear is missing: apt-get install hdf5-tools")
+            return
+        }
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 0..<5 {
+            let path = folder.appendingPathComponent("crash-\(attempt).nwb").path
+            let progressPath = path + ".progress"
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = ["--testing-library", "swift-testing", "--filter", "crashWriterChild"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["KETAMAP_CRASH_WRITER"] = path
+            child.environment = environment
+            child.standardOutput = FileHandle.nullDevice
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            // Kill at a random moment once the writer has flushed at least once.
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, (try? String(contentsOfFile: progressPath, encoding: .utf8))?.isEmpty ?? true { usleep(20_000) }
+            usleep(UInt32.random(in: 50_000...900_000, using: &generator))
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            let lines = try String(contentsOfFile: progressPath, encoding: .utf8).split(separator: "\n").filter { $0.split(separator: " ").count == 2 }
+            let last = try #require(lines.last, "the child never reported a flush")
+            let parts = last.split(separator: " ").map { Int($0)! }
+            let expected = folder.appendingPathComponent("crash-\(attempt).json")
+            let doses = (0..<parts[1]).map { ["sample_index": ($0 + 1) * 4_000 - 1] }
+            try JSONSerialization.data(withJSONObject: ["flushed_frames": parts[0], "doses": doses]).write(to: expected)
+            let clear = Process()
+            clear.executableURL = URL(fileURLWithPath: "/usr/bin/h5clear")
+            clear.arguments = ["-s", path]
+            try clear.run()
+            clear.waitUntilExit()
+            #expect(clear.terminationStatus == 0)
+            let result = try PythonCheck.run(python, ["crash", path, expected.path])
+            #expect(result.status == 0, "attempt \(attempt): check_session.py crash failed after \(last):\n\(result.output)")
+            let reader = try NWBSessionReader(path: path)
+            #expect(reader.frameCount >= UInt64(parts[0]))
+            #expect(try reader.doses().count >= parts[1])
+        }
+    }
+
+    /// The child of `crashSafety`: writes until killed. Does nothing unless `KETAMAP_CRASH_WRITER` is set.
+    @Test("crash writer child (runs only when re-executed by crashSafety)")
+    func crashWriterChild() throws {
+        guard let path = ProcessInfo.processInfo.environment["KETAMAP_CRASH_WRITER"] else { return }
+        let progress = try FileHandle(forWritingTo: {
+            _ = FileManager.default.createFile(atPath: path + ".progress", contents: nil)
+            return URL(fileURLWithPath: path + ".progress")
+        }())
+        let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.05, chunkSeconds: 0.1))
+        try paceWriter(path: path, description: d, seconds: 60, doseEveryFrames: 4_000) { frames, doses in
+            progress.write(Data("\(frames) \(doses)\n".utf8))
+        }
+    }
+}
+
+/// A thread-safe slot for an error message from a writer thread.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var message: String?
+    func set(_ text: String) { lock.lock(); message = text; lock.unlock() }
+    func get() -> String? { lock.lock(); defer { lock.unlock() }; return message }
+}
