@@ -10,9 +10,9 @@ import Glibc
 ///
 /// Per channel, in µV:
 /// ```
-///   LFP (made at ~2 kHz, linearly interpolated to the sample rate)
-///     = Σ over bands  gain(band, t) × ( 1/f² background in the band      (2 cascaded band-pass biquads on white noise)
-///                                      + the region's rhythm, if any )   (one resonator, Q 4, on white noise)
+///   LFP (made at ~2 kHz by spectral synthesis, `SpectralLFP`; linearly interpolated to the sample rate)
+///     spectrum = 1/f² background + the region's rhythm peaks (theta, alpha, beta, gamma),
+///                every band's bins × gain(band, t)
 ///   + broadband noise (2.5 µV on SEEG, 10 µV on microwires; ×4 on bad contacts)
 ///   + line noise (fundamental + 15 % third harmonic, same phase on every channel)
 ///   + artifacts (decaying pops on one shaft, `artifactsPerMinute` over the montage)
@@ -51,17 +51,9 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     private let countsPerMicrovolt: Float
     private let spikeTrains: SpikeTrains
 
-    // Per band: coefficients (b0, b2, a1, a2) of the band-pass section and of the rhythm resonator.
-    private let bandCoefficients: UnsafeMutablePointer<Double>
-    private let rhythmCoefficients: UnsafeMutablePointer<Double>
-    // Per channel × band: white-noise scales, filter states (6), effect in dB at peak, present gain.
-    private let backgroundScale: UnsafeMutablePointer<Double>
-    private let rhythmScale: UnsafeMutablePointer<Double>
-    private let filterState: UnsafeMutablePointer<Double>
+    private let lfp: SpectralLFP
+    /// Per channel × band: configured effect at peak, in dB.
     private let peakDecibels: UnsafeMutablePointer<Double>
-    private let gain: UnsafeMutablePointer<Double>
-    /// Indices (channel × bandCount + band) with a non-zero effect.
-    private let affected: [Int]
     // Per channel: interpolation base and slope, broadband noise and line amplitudes.
     private let lfpBase: UnsafeMutablePointer<Float>
     private let lfpSlope: UnsafeMutablePointer<Float>
@@ -75,7 +67,6 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     private let groupChannels: [[Int]]
 
     // Generator state (acquisition thread only).
-    private var lowRandom: SimulationRandom
     private var highRandom: SimulationRandom
     private var phaseCos = 1.0
     private var phaseSin = 0.0
@@ -124,16 +115,8 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         decimation = max(1, Int(sampleRateHz / 2000))
         let lowRate = sampleRateHz / Double(decimation)
 
-        bandCoefficients = .allocate(capacity: max(1, bandCount) * 4)
-        rhythmCoefficients = .allocate(capacity: max(1, bandCount) * 4)
         let cells = max(1, channelCount * bandCount)
-        backgroundScale = .allocate(capacity: cells)
-        rhythmScale = .allocate(capacity: cells)
-        filterState = .allocate(capacity: cells * 6)
-        filterState.initialize(repeating: 0, count: cells * 6)
         peakDecibels = .allocate(capacity: cells)
-        gain = .allocate(capacity: cells)
-        gain.initialize(repeating: 1, count: cells)
         lfpBase = .allocate(capacity: channelCount)
         lfpBase.initialize(repeating: 0, count: channelCount)
         lfpSlope = .allocate(capacity: channelCount)
@@ -144,38 +127,21 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         line = .allocate(capacity: channelCount)
         scratch = .allocate(capacity: self.framesPerBlock * channelCount)
 
-        var backgroundGains: [Double] = []
-        var rhythmGains: [Double] = []
-        for (b, band) in bands.enumerated() {
-            let centre = min((max(band.lowHz, 0.5) * band.highHz).squareRoot(), 0.45 * lowRate)
-            // Two identical sections narrow the -3 dB band by √(√2 − 1) ≈ 0.644: widen each to compensate.
-            let q = centre / max(band.highHz - band.lowHz, 0.1) * 0.6436
-            Self.bandPass(centreHz: centre, q: q, rateHz: lowRate, into: bandCoefficients + 4 * b)
-            Self.bandPass(centreHz: centre, q: 4, rateHz: lowRate, into: rhythmCoefficients + 4 * b)
-            backgroundGains.append(Self.noiseGain(bandCoefficients + 4 * b, sections: 2))
-            rhythmGains.append(Self.noiseGain(rhythmCoefficients + 4 * b, sections: 1))
-        }
-        var affected: [Int] = []
+        var profiles: [SimulatedChannelProfile] = []
         for (c, channel) in montage.channels.enumerated() {
             let profile = SimulatedChannelProfile(channel: channel, index: c, bands: bands, settings: settings)
-            for b in 0..<bandCount {
-                let i = c * bandCount + b
-                backgroundScale[i] = profile.bandMicrovolts[b] / backgroundGains[b]
-                rhythmScale[i] = profile.rhythmMicrovolts[b] / rhythmGains[b]
-                peakDecibels[i] = profile.peakEffectDecibels[b]
-                if profile.peakEffectDecibels[b] != 0 { affected.append(i) }
-            }
+            for b in 0..<bandCount { peakDecibels[c * bandCount + b] = profile.peakEffectDecibels[b] }
             thermal[c] = Float(profile.thermalMicrovolts)
             line[c] = Float(profile.lineMicrovolts)
+            profiles.append(profile)
         }
-        self.affected = affected
+        lfp = SpectralLFP(profiles: profiles, bands: bands.map { ($0.lowHz, $0.highHz) }, rateHz: lowRate, seed: settings.seed)
         groupChannels = montage.groups.map { group in montage.channels.indices.filter { montage.channels[$0].group == group.name } }
             .filter { !$0.isEmpty }
 
         let omega = 2 * Double.pi * settings.lineFrequencyHz / sampleRateHz
         rotationCos = cos(omega)
         rotationSin = sin(omega)
-        lowRandom = SimulationRandom(seed: settings.seed, stream: 1)
         highRandom = SimulationRandom(seed: settings.seed, stream: 2)
         pacer = RealTimePacer(rateHz: sampleRateHz)
         doseStarts.reserveCapacity(64)
@@ -185,19 +151,11 @@ public final class SimulatedSource: Source, @unchecked Sendable {
             "units": String(spikeTrains.units.count), "effect_onset_s": String(settings.onsetSeconds),
             "effect_peak_s": String(settings.peakSeconds), "effect_half_life_s": String(settings.halfLifeSeconds),
         ]
-        // Let the band filters settle (2 s of the low-rate stream) so that sample 0 is already steady.
-        for _ in 0..<Int(2 * lowRate) { advanceLowRate() }
         advanceLowRate()
     }
 
     deinit {
-        bandCoefficients.deallocate()
-        rhythmCoefficients.deallocate()
-        backgroundScale.deallocate()
-        rhythmScale.deallocate()
-        filterState.deallocate()
         peakDecibels.deallocate()
-        gain.deallocate()
         lfpBase.deallocate()
         lfpSlope.deallocate()
         lfpNext.deallocate()
@@ -220,7 +178,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         let frames = min(framesPerBlock, buffer.count / channelCount)
         precondition(frames > 0, "the buffer holds less than one frame")
         let first = nextSample
-        updateGains(atSample: first)
+        refreshDoses()
         generate(frames: frames)
         spikeTrains.add(into: scratch, channelCount: channelCount, first: first, frames: frames)
         addArtifacts(first: first, frames: frames)
@@ -266,66 +224,38 @@ public final class SimulatedSource: Source, @unchecked Sendable {
 
     // MARK: - Generation (acquisition thread)
 
-    private func updateGains(atSample sample: UInt64) {
+    /// Copies the dose list when `administer(_:)` has changed it (the lock is taken only then).
+    private func refreshDoses() {
         // Pairs with the `.releasing` add in `administer(_:)`.
         let generation = doseGeneration.load(ordering: .acquiring)
-        if generation != seenGeneration {
-            seenGeneration = generation
-            doses.withLock { doses in
-                doseStarts.removeAll(keepingCapacity: true)
-                for dose in doses { doseStarts.append(dose.sampleIndex) }
-            }
+        guard generation != seenGeneration else { return }
+        seenGeneration = generation
+        doses.withLock { doses in
+            doseStarts.removeAll(keepingCapacity: true)
+            for dose in doses { doseStarts.append(dose.sampleIndex) }
         }
-        guard !doseStarts.isEmpty, !affected.isEmpty else { return }
+    }
+
+    /// The summed effect of the known doses at `sample` (acquisition thread).
+    private func knownEffect(atSample sample: UInt64) -> Double {
         var effect = 0.0
         let rate = format.sampleRateHz
         for start in doseStarts where sample >= start {
             effect += effectCurve.effect(secondsSinceDose: Double(sample - start) / rate)
         }
-        for i in affected {
-            gain[i] = pow(10, peakDecibels[i] * effect / 20)
-        }
+        return effect
     }
 
-    /// Makes the next low-rate LFP sample of every channel and sets the interpolation towards it.
+    /// Takes the next low-rate LFP sample of every channel and sets the interpolation towards it.
     private func advanceLowRate() {
-        let scale = 1 / Float(decimation)
-        let bandCount = bandCount
-        let bandCoefficients = bandCoefficients, rhythmCoefficients = rhythmCoefficients, filterState = filterState
-        let backgroundScale = backgroundScale, rhythmScale = rhythmScale, gain = gain
-        var lowRandom = self.lowRandom
-        defer { self.lowRandom = lowRandom }
-        for c in 0..<channelCount {
-            var sum = 0.0
-            for b in 0..<bandCount {
-                let i = c * bandCount + b
-                let k = bandCoefficients + 4 * b
-                let s = filterState + 6 * i
-                // Background: white noise through two band-pass sections (transposed direct form II, b1 = 0).
-                var x = Double(lowRandom.normal()) * backgroundScale[i]
-                var y = k[0] * x + s[0]
-                s[0] = -k[2] * y + s[1]
-                s[1] = k[1] * x - k[3] * y
-                x = y
-                y = k[0] * x + s[2]
-                s[2] = -k[2] * y + s[3]
-                s[3] = k[1] * x - k[3] * y
-                var band = y
-                let r = rhythmScale[i]
-                if r != 0 {
-                    let kr = rhythmCoefficients + 4 * b
-                    let xr = Double(lowRandom.normal()) * r
-                    let yr = kr[0] * xr + s[4]
-                    s[4] = -kr[2] * yr + s[5]
-                    s[5] = kr[1] * xr - kr[3] * yr
-                    band += yr
-                }
-                sum += band * gain[i]
-            }
-            lfpBase[c] = lfpNext[c]
-            lfpNext[c] = Float(sum)
-            lfpSlope[c] = (lfpNext[c] - lfpBase[c]) * scale
+        if lfp.needsSegment {
+            lfp.synthesize(effect: knownEffect(atSample: lfp.nextSegmentCentre * UInt64(decimation)))
         }
+        let scale = 1 / Float(decimation)
+        let base = lfpBase, next = lfpNext, slope = lfpSlope
+        for c in 0..<channelCount { base[c] = next[c] }
+        lfp.next(into: next)
+        for c in 0..<channelCount { slope[c] = (next[c] - base[c]) * scale }
     }
 
     private func generate(frames: Int) {
@@ -391,36 +321,5 @@ public final class SimulatedSource: Source, @unchecked Sendable {
             let v = (scratch[i] * k).rounded(.toNearestOrEven)
             out[i] = Int16(min(max(v, -32768), 32767))
         }
-    }
-
-    // MARK: - Filter design (init only)
-
-    /// RBJ band-pass with 0 dB peak gain, normalised: (b0, b2 = −b0, a1, a2) stored as (b0, b2, a1, a2).
-    private static func bandPass(centreHz: Double, q: Double, rateHz: Double, into k: UnsafeMutablePointer<Double>) {
-        let w = 2 * Double.pi * centreHz / rateHz
-        let alpha = sin(w) / (2 * q)
-        let a0 = 1 + alpha
-        k[0] = alpha / a0
-        k[1] = -alpha / a0
-        k[2] = -2 * cos(w) / a0
-        k[3] = (1 - alpha) / a0
-    }
-
-    /// RMS of the output for unit-variance white noise: √(Σ h²) of the impulse response.
-    private static func noiseGain(_ k: UnsafeMutablePointer<Double>, sections: Int) -> Double {
-        var z = [Double](repeating: 0, count: 2 * sections)
-        var energy = 0.0
-        for n in 0..<200_000 {
-            var x = n == 0 ? 1.0 : 0.0
-            for s in 0..<sections {
-                let y = k[0] * x + z[2 * s]
-                z[2 * s] = -k[2] * y + z[2 * s + 1]
-                z[2 * s + 1] = k[1] * x - k[3] * y
-                x = y
-            }
-            energy += x * x
-            if n > 1000 && x * x < 1e-30 && abs(z[0]) < 1e-15 { break }
-        }
-        return energy.squareRoot()
     }
 }
