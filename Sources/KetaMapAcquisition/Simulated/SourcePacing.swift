@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a file-less or file-backed source (simulator, replay) hands out blocks.
+public enum SourcePacing: String, Sendable, Equatable, CaseIterable {
+    /// Each block is returned when the monotonic clock reaches its last
+    /// sample's time, as a DAQ card would deliver it (`--realtime`, the default).
+    case realTime = "realtime"
+    /// Blocks are returned as fast as they are made (`--as-fast-as-possible`, tests).
+    case asFastAsPossible = "as-fast-as-possible"
+}
+
+/// Sleeps the calling thread until sample times on the monotonic clock
+/// (`CLOCK_MONOTONIC`), so that a source delivers `rate` frames per second.
+struct RealTimePacer {
+    private var startNanoseconds: UInt64 = 0
+    private let rateHz: Double
+
+    init(rateHz: Double) {
+        self.rateHz = rateHz
+    }
+
+    /// Now on `CLOCK_MONOTONIC`, in ns. The C function is `clock_gettime`.
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
+    /// Sample 0 is now.
+    mutating func start() {
+        startNanoseconds = Self.monotonicNanoseconds()
+    }
+
+    /// Sleeps until `sampleCount` samples have been due since `start()` (returns
+    /// at once if that time has passed). The C function is `clock_nanosleep`
+    /// with `TIMER_ABSTIME`; an interrupted sleep is resumed.
+    func wait(untilSample sampleCount: UInt64) {
+        let due = startNanoseconds + UInt64((Double(sampleCount) / rateHz * 1e9).rounded())
+        var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+    }
+}

@@ -1,0 +1,237 @@
+import Testing
+import KetaMapCore
+import KetaMapAcquisition
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The default montage (108 channels) with simulator settings varied per test.
+private func defaultConfiguration() throws -> Configuration {
+    try ConfigurationLoader.loadDefault()
+}
+
+private func dose(atSample sample: UInt64, rateHz: Double) -> DoseEvent {
+    DoseEvent(
+        stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivInfusion, overSeconds: 2400),
+        atSample: sample, rateHz: rateHz, wallClock: "2026-01-01T00:00:00Z")
+}
+
+/// Reads `frames` frames from a started source.
+private func read(_ source: SimulatedSource, frames: Int) -> [Int16] {
+    let channels = source.format.channelCount
+    var out: [Int16] = []
+    out.reserveCapacity(frames * channels)
+    var buffer = [Int16](repeating: 0, count: source.framesPerBlock * channels)
+    while out.count < frames * channels {
+        guard case .frames(_, let n) = buffer.withUnsafeMutableBufferPointer({ source.read(into: $0) }) else { break }
+        out.append(contentsOf: buffer[0..<(min(n, frames - out.count / channels) * channels)])
+    }
+    return out
+}
+
+@Suite("SimulatedSource")
+struct SimulatedSourceTests {
+    @Test("conforms to Source: index 0, contiguous, calibrated, same seed gives the same samples")
+    func conformance() throws {
+        let config = try defaultConfiguration()
+        try checkSourceConformance(frames: 3000) { SimulatedSource(configuration: config, pacing: .asFastAsPossible) }
+    }
+
+    @Test("a different seed gives different samples")
+    func seedMatters() throws {
+        var config = try defaultConfiguration()
+        let a = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        config.simulator.seed = 2
+        let b = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        a.start()
+        b.start()
+        #expect(read(a, frames: 600) != read(b, frames: 600))
+    }
+
+    @Test("levels are realistic: tens of µV, nothing clipped, nothing flat")
+    func levels() throws {
+        var config = try defaultConfiguration()
+        config.simulator.artifactsPerMinute = 0
+        let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        source.start()
+        let frames = 30_000
+        let samples = read(source, frames: frames)
+        let channels = source.format.channelCount
+        let microvolts = source.format.calibration.microvoltsPerCount[0]
+        #expect(!samples.contains(Int16.max) && !samples.contains(Int16.min), "no clipping")
+        for c in 0..<channels {
+            var sum = 0.0, squares = 0.0
+            for f in 0..<frames {
+                let v = Double(samples[f * channels + c]) * microvolts
+                sum += v
+                squares += v * v
+            }
+            let mean = sum / Double(frames)
+            let rms = (squares / Double(frames) - mean * mean).squareRoot()
+            #expect(rms > 15 && rms < 300, "channel \(config.montage.channels[c].name): \(rms) µV RMS")
+        }
+    }
+
+    @Test("ground-truth spikes are in the signal exactly where they are reported")
+    func groundTruth() throws {
+        var config = try defaultConfiguration()
+        config.simulator.artifactsPerMinute = 0
+        let withSpikes = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        config.simulator.unitsPerMicrowire = 0
+        let withoutSpikes = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        #expect(withSpikes.units.count == 16, "8 microwires × 2 units")
+        #expect(withoutSpikes.groundTruth(in: 0..<30_000).isEmpty)
+        withSpikes.start()
+        withoutSpikes.start()
+        let frames = 60_000
+        let a = read(withSpikes, frames: frames)
+        let b = read(withoutSpikes, frames: frames)
+        let channels = withSpikes.format.channelCount
+        let microvolts = withSpikes.format.calibration.microvoltsPerCount[0]
+        let spikes = withSpikes.groundTruth(in: 0..<UInt64(frames))
+        #expect(spikes.count > 16 * 2 * 2, "2–12 Hz per unit over 2 s")
+        #expect(spikes.allSatisfy { withSpikes.format.channelCount > $0.channel && config.montage.channels[$0.channel].kind == .micro })
+        #expect(zip(spikes, spikes.dropFirst()).allSatisfy { $0.sampleIndex <= $1.sampleIndex })
+
+        // The difference of the two runs is the spikes alone.
+        var difference = [Double](repeating: 0, count: frames * channels)
+        for i in difference.indices { difference[i] = Double(Int(a[i]) - Int(b[i])) * microvolts }
+        let byChannel = Dictionary(grouping: spikes, by: \.channel)
+        for spike in spikes {
+            let others = byChannel[spike.channel]!.filter { $0 != spike && $0.sampleIndex.distance(to: spike.sampleIndex).magnitude < 90 }
+            guard others.isEmpty else { continue }
+            let value = difference[Int(spike.sampleIndex) * channels + spike.channel]
+            #expect(abs(value - spike.peakMicrovolts) < 0.5, "spike of unit \(spike.unit) at \(spike.sampleIndex): \(value) vs \(spike.peakMicrovolts) µV")
+        }
+        // Far from every spike, nothing differs; the macro contacts never differ.
+        for c in 0..<channels {
+            let times = (byChannel[c] ?? []).map { Int($0.sampleIndex) }
+            for f in stride(from: 0, to: frames, by: 7) where !times.contains(where: { abs($0 - f) < 60 }) {
+                #expect(difference[f * channels + c] == 0)
+                if difference[f * channels + c] != 0 { return }
+            }
+        }
+    }
+
+    @Test("the units' sizes span the SNRs a detector is scored on")
+    func unitSizes() throws {
+        let source = SimulatedSource(configuration: try defaultConfiguration(), pacing: .asFastAsPossible)
+        let peaks = source.units.map { -$0.peakMicrovolts }
+        #expect(peaks.allSatisfy { $0 >= 25 && $0 <= 160 })
+        #expect(peaks.max()! - peaks.min()! > 50)
+        #expect(source.units.allSatisfy { $0.rateHz >= 2 && $0.rateHz <= 12 })
+    }
+
+    /// The default montage at 2 kHz (enough for bands up to 150 Hz, quick in debug builds), effect peaking 2 s after a dose.
+    private func doseConfiguration() throws -> Configuration {
+        var config = try defaultConfiguration()
+        config.source.sampleRateHz = 2000
+        config.source.blockFrames = 20
+        config.simulator.onsetSeconds = 0
+        config.simulator.peakSeconds = 2
+        config.simulator.artifactsPerMinute = 0
+        return config
+    }
+
+    /// Summed band power over the good channels whose region matches `region`, over `frames`.
+    private func bandPower(_ samples: [Int16], _ config: Configuration, region: String, lowHz: Int, highHz: Int, frames: Range<Int>) -> Double {
+        let channels = config.montage.channels
+        var total = 0.0
+        for c in channels.indices where channels[c].isGood && DoseEffect(region: region, band: "", decibels: 0).matches(region: channels[c].region) {
+            let signal = Spectrum.channel(samples, channel: c, channels: channels.count, microvoltsPerCount: 0.195, frames: frames, factor: 1)
+            total += Spectrum.bandPower(signal, rateHz: config.source.sampleRateHz, lowHz: lowHz, highHz: highHz, excluding: [50])
+        }
+        return total
+    }
+
+    @Test("at the effect's peak, band power differs from an undosed twin (same noise) by the configured dB, per region and band")
+    func doseResponseAgainstUndosedTwin() throws {
+        let config = try doseConfiguration()
+        let dosed = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        let twin = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        dosed.administer(dose(atSample: 0, rateHz: 2000))
+        dosed.start()
+        twin.start()
+        let a = read(dosed, frames: 6000)
+        let b = read(twin, frames: 6000)
+        let lof5 = try #require(config.montage.channels.firstIndex { $0.name == "LOF5" })
+        #expect(config.montage.channels[lof5].region.contains("orbitofrontal"))
+        #expect(abs(dosed.effectDecibels(channel: lof5, band: "gamma", atSample: 4000) - 2) < 0.01)
+        let window = 3000..<5000  // 1.5–2.5 s: the effect is within 3 % of its peak
+        func change(_ region: String, _ low: Int, _ high: Int) -> Double {
+            10 * log10(bandPower(a, config, region: region, lowHz: low, highHz: high, frames: window)
+                / bandPower(b, config, region: region, lowHz: low, highHz: high, frames: window))
+        }
+        let prefrontalGamma = change("prefrontal", 32, 78)
+        let striatalGamma = change("striatum", 32, 78)
+        let hippocampalGamma = change("hippocampus", 32, 78)
+        let amygdalaGamma = change("amygdala", 32, 78)  // spikes on the amygdala microwires do not change
+        let alpha = change("*", 9, 12)
+        let beta = change("*", 16, 28)
+        #expect(abs(prefrontalGamma - 2) < 0.2, "prefrontal gamma \(prefrontalGamma) dB, configured +2")
+        #expect(abs(striatalGamma - 2) < 0.2, "striatal gamma \(striatalGamma) dB, configured +2")
+        #expect(abs(hippocampalGamma - 1.5) < 0.2, "hippocampal gamma \(hippocampalGamma) dB, configured +1.5")
+        #expect(abs(amygdalaGamma + 1.5) < 0.3, "amygdala gamma \(amygdalaGamma) dB, configured −1.5")
+        #expect(abs(alpha + 1.5) < 0.3, "alpha \(alpha) dB, configured −1.5")
+        #expect(abs(beta) < 0.1, "beta \(beta) dB, not configured")
+    }
+
+    @Test("within one run: prefrontal and striatal gamma up ~2 dB, amygdala gamma and alpha down, after a dose")
+    func doseResponseBeforeAfter() throws {
+        let config = try doseConfiguration()
+        let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        source.administer(dose(atSample: 16_000, rateHz: 2000))  // dose at 8 s, peak at 10 s
+        source.start()
+        let samples = read(source, frames: 28_000)
+        func change(_ region: String, _ low: Int, _ high: Int) -> Double {
+            10 * log10(bandPower(samples, config, region: region, lowHz: low, highHz: high, frames: 18_000..<26_000)
+                / bandPower(samples, config, region: region, lowHz: low, highHz: high, frames: 0..<16_000))
+        }
+        let prefrontalGamma = change("prefrontal", 32, 78)
+        let striatalGamma = change("striatum", 32, 78)
+        let amygdalaGamma = change("amygdala", 32, 78)
+        let alpha = change("*", 9, 12)
+        #expect(abs(prefrontalGamma - 2) < 0.5, "prefrontal gamma \(prefrontalGamma) dB")
+        #expect(abs(striatalGamma - 2) < 0.6, "striatal gamma \(striatalGamma) dB")
+        #expect(amygdalaGamma < -0.7 && amygdalaGamma > -2.5, "amygdala gamma \(amygdalaGamma) dB")
+        #expect(alpha < -0.8 && alpha > -2.2, "alpha \(alpha) dB")
+    }
+
+    @Test("the effect follows the one-compartment curve: nothing before onset, 1 at peak, halving after a half-life")
+    func effectCurve() {
+        let curve = DrugEffectCurve(onsetSeconds: 30, peakSeconds: 300, halfLifeSeconds: 9000)
+        #expect(curve.effect(secondsSinceDose: 10) == 0)
+        #expect(curve.effect(secondsSinceDose: 30) == 0)
+        #expect(abs(curve.effect(secondsSinceDose: 300) - 1) < 1e-9)
+        #expect(curve.effect(secondsSinceDose: 290) < 1 && curve.effect(secondsSinceDose: 310) < 1)
+        #expect(curve.effect(secondsSinceDose: 100) > 0.3)
+        let late = curve.effect(secondsSinceDose: 20_000)
+        let later = curve.effect(secondsSinceDose: 29_000)
+        #expect(abs(later / late - 0.5) < 0.01)
+    }
+
+    @Test("administer is safe from another thread while blocks are read")
+    func administerConcurrently() async throws {
+        let config = try defaultConfiguration()
+        let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        source.start()
+        let reader = Task.detached { read(source, frames: 30_000).count }
+        for i in 0..<20 { source.administer(dose(atSample: UInt64(i * 1000), rateHz: 30000)) }
+        #expect(await reader.value == 30_000 * config.montage.channels.count)
+        #expect(source.drugEffect(atSample: 0) == 0)
+    }
+
+    @Test("real-time pacing delivers samples no faster than the sample clock")
+    func realTimePacing() throws {
+        var config = try defaultConfiguration()
+        config.source.sampleRateHz = 2000
+        let source = SimulatedSource(configuration: config, pacing: .realTime)
+        let clock = ContinuousClock()
+        let started = clock.now
+        source.start()
+        _ = read(source, frames: 400)  // 0.2 s
+        let elapsed = clock.now - started
+        #expect(elapsed >= .milliseconds(195) && elapsed < .milliseconds(600), "\(elapsed)")
+    }
+}
