@@ -210,7 +210,6 @@ public final class ComediSource: Source, @unchecked Sendable {
         do {
             try driver.startCommand(plan.command)
         } catch {
-            running = false
             var failure = error
             failure.message = "cannot restart acquisition after a buffer overrun at sample \(nextSample): " + error.message
             throw failure
