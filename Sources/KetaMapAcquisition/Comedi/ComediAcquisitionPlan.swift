@@ -262,7 +262,7 @@ public struct ComediAcquisitionPlan: Sendable, Equatable {
             } catch {
                 target = maximum
                 warnings.append(
-                    "\(device): cannot raise the largest buffer from \(maximum) to \(wanted) bytes (\(error.libraryMessage ?? error.message)); using \(maximum) bytes = \((Double(maximum) / bytesPerSecond).rounded(toPlaces: 2)) s. Raise it as root: echo \((wanted + 1023) / 1024) > /sys/class/comedi/\(device.split(separator: "/").last ?? "comedi0")/max_read_buffer_kb (or comedi_config --read-buffer), or run ketamapd with CAP_SYS_ADMIN")
+                    "\(device): cannot raise the largest buffer from \(maximum) to \(wanted) bytes (\(error.libraryMessage ?? error.message)); using \(maximum) bytes = \((Double(maximum) / bytesPerSecond).rounded(toPlaces: 2)) s. Raise it as root: echo \((wanted + 1023) / 1024) > /sys/class/comedi/\(device.split(separator: "/").last ?? "comedi0")/max_read_buffer_kb, or run ketamapd with CAP_SYS_ADMIN")
             }
         }
         do {

@@ -13,7 +13,8 @@ import SystemPackage
 ///
 /// Faults:
 /// - **Overrun** (`read` fails with `EPIPE`: the kernel buffer filled and the driver
-///   stopped): `read(into:)` cancels and restarts the command and returns
+///   stopped; or with `EINVAL` while `SDF_RUNNING` is clear, which is how Linux reports it
+///   when the read that drained the buffer also met the stop): `read(into:)` cancels and restarts the command and returns
 ///   `.gap` with cause `.deviceOverrun` and `isExact == false`. Its `firstSample` is the
 ///   number of frames delivered so far (a partial frame at the overrun is dropped);
 ///   its `sampleCount` is estimated from the monotonic clock: after every successful
@@ -132,6 +133,11 @@ public final class ComediSource: Source, @unchecked Sendable {
                 count = try driver.read(into: room)
             } catch .brokenPipe {
                 return try recoverFromOverrun()
+            } catch .invalidArgument where commandStoppedByDriver() {
+                // The kernel reports EPIPE only to a read that finds the buffer empty; when the
+                // read that drained the last bytes also saw the stop, it returns those bytes,
+                // drops the error and releases the subdevice, so the next read gets EINVAL.
+                return try recoverFromOverrun()
             } catch {
                 throw readError(error)
             }
@@ -189,6 +195,13 @@ public final class ComediSource: Source, @unchecked Sendable {
         }
     }
 
+    /// True when the subdevice no longer runs a command (`SDF_RUNNING` clear): with
+    /// `stop_src = TRIG_NONE` only the driver stops it, after an overrun or a hardware error.
+    private func commandStoppedByDriver() -> Bool {
+        guard let flags = try? driver.subdeviceFlags(plan.subdevice) else { return false }
+        return !flags.contains(.running)
+    }
+
     /// After `EPIPE`: cancel, restart, and report the lost range (see the type's doc).
     private func recoverFromOverrun() throws -> SourceRead {
         overrunCount += 1
@@ -197,7 +210,6 @@ public final class ComediSource: Source, @unchecked Sendable {
         do {
             try driver.startCommand(plan.command)
         } catch {
-            running = false
             var failure = error
             failure.message = "cannot restart acquisition after a buffer overrun at sample \(nextSample): " + error.message
             throw failure

@@ -97,6 +97,29 @@ struct ComediSourceTests {
         #expect(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } == .frames(firstSample: 11, frameCount: 1))
     }
 
+    @Test func anOverrunSeenAsEINVALOnAStoppedSubdeviceIsAlsoAGap() throws {
+        let driver = FakeComediDriver.comediTestLike()
+        let source = try makeSource(driver)
+        try source.start()
+        driver.script = [.frames(10), .advanceClock(100_000_000), .stoppedSilently, .frames(2)]
+        var buffer = [Int16](repeating: 0, count: 100)
+        _ = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
+        let gap = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
+        // The card's clock was at 10 when the reader last saw it; 0.1 s at 1 kHz later it is at 110.
+        #expect(gap == .gap(AcquisitionGap(firstSample: 10, sampleCount: 100, cause: .deviceOverrun, isExact: false)))
+        #expect(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } == .frames(firstSample: 110, frameCount: 2))
+    }
+
+    @Test func EINVALWhileTheCommandRunsIsAnError() throws {
+        let driver = FakeComediDriver.comediTestLike()
+        let source = try makeSource(driver)
+        try source.start()
+        driver.script = [.fail(.invalidArgument)]
+        var buffer = [Int16](repeating: 0, count: 100)
+        let error = #expect(throws: ComediError.self) { try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } }
+        #expect(error?.code == .readFailed)
+    }
+
     @Test func aStalledStreamEndsTheSessionWithAClearError() throws {
         let driver = FakeComediDriver.comediTestLike()
         let source = try makeSource(driver, settings: ComediSettings(readTimeoutMilliseconds: 250))

@@ -29,6 +29,9 @@ final class FakeComediDriver: ComediDriver {
         case stall
         /// `read` returns 0.
         case endOfStream
+        /// The driver stopped the command and the next `read` fails with `EINVAL` (Linux, when the
+        /// read that drained the buffer also saw the overrun).
+        case stoppedSilently
         /// The monotonic clock moves on by this many nanoseconds.
         case advanceClock(UInt64)
         /// `comedi_get_buffer_contents` reports this many bytes from now on.
@@ -188,6 +191,9 @@ final class FakeComediDriver: ComediDriver {
                 if error == .brokenPipe { running = false }
                 throw error
             case .endOfStream: return 0
+            case .stoppedSilently:
+                running = false
+                throw .invalidArgument
             default: break
             }
         }

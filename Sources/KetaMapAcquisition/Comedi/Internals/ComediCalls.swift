@@ -308,3 +308,21 @@ internal func comediMonotonicNanoseconds() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
+
+// MARK: - Device nodes
+
+/// Names in `directory` that are Comedi device nodes (`comedi` + digits, not the
+/// per-subdevice `comediN_subdM`), sorted by number (`opendir`, `readdir`).
+internal func comediDeviceNodes(in directory: String) -> [String] {
+    guard let dir = opendir(directory) else { return [] }
+    defer { closedir(dir) }
+    var numbers: [Int] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        guard name.hasPrefix("comedi"), let n = Int(name.dropFirst(6)), n >= 0, name.dropFirst(6).allSatisfy(\.isNumber) else { continue }
+        numbers.append(n)
+    }
+    return numbers.sorted().map { "\(directory)/comedi\($0)" }
+}

@@ -1,0 +1,63 @@
+import Glibc
+import Testing
+
+@testable import KetaMapAcquisition
+
+@Suite("Comedi device listing")
+struct ComediDeviceListingTests {
+    @Test func describesEverySubdeviceAndFormatsThemForPeople() throws {
+        let driver = FakeComediDriver(
+            subdevices: [
+                .init(
+                    kind: .analogInput, flags: [.readable, .commandRead, .ground, .common, .differential], channels: 16,
+                    maxdata: 65535, ranges: [ComediRange(min: -10, max: 10), ComediRange(min: -0.1, max: 0.1)],
+                    bufferBytes: 4 << 20, maxBufferBytes: 32 << 20),
+                .init(kind: .digitalIO, flags: [.readable, .writable], channels: 24, maxdata: 1, ranges: [ComediRange(min: 0, max: 5)]),
+                .init(kind: .unused, flags: [], channels: 0, maxdata: 0, ranges: []),
+                .init(kind: .other(42), flags: [.readable], channels: 1, maxdata: 4095, ranges: [ComediRange(min: 0, max: 20, unit: .milliamperes)]),
+            ], readSubdevice: 0)
+        driver.boardName = "pci-6221"
+        driver.driverName = "ni_pcimio"
+        let description = try ComediDeviceDescription.describe(driver)
+        #expect(description.subdevices.map(\.kind) == [.analogInput, .digitalIO, .unused, .other(42)])
+        #expect(description.subdevices[0].bufferBytes == 4 << 20)
+        #expect(description.subdevices[1].bufferBytes == nil)  // does not stream
+        let text = ComediDeviceListing.plainText([.success(description)])
+        #expect(text == """
+            /dev/comedi-fake: board pci-6221, driver ni_pcimio, input streams from subdevice 0
+              subdevice 0: analog input, 16 channels, maxdata 65535 (16-bit), streams input, buffer 4096 KiB (max 32768 KiB)
+                ranges: 0: [-10, 10] V, 1: [-0.1, 0.1] V
+                references: ground, common, differential
+              subdevice 1: digital I/O, 24 channels, maxdata 1 (1-bit), no streaming
+                ranges: 0: [0, 5] V
+              subdevice 2: unused
+              subdevice 3: type 42, 1 channel, maxdata 4095 (12-bit), no streaming
+                ranges: 0: [0, 20] mA
+
+            """)
+    }
+
+    @Test func aDeviceThatCannotBeOpenedSaysWhyAndNoDevicesSaysWhatToLoad() throws {
+        // Real comedilib on a folder holding a fake node that is not a Comedi device.
+        var template = Array("/tmp/ketamap-comedi-XXXXXX".utf8CString)
+        let folder = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        defer { rmdir(folder) }
+        #expect(ComediDeviceListing.list(directory: folder).isEmpty)
+        #expect(ComediDeviceListing.plainText([]).contains("No Comedi devices"))
+
+        let node = folder + "/comedi3"
+        close(open(node, O_CREAT | O_WRONLY, 0o600))
+        defer { unlink(node) }
+        close(open(folder + "/comedi3_subd1", O_CREAT | O_WRONLY, 0o600))
+        defer { unlink(folder + "/comedi3_subd1") }
+        let entries = ComediDeviceListing.list(directory: folder)
+        #expect(entries.count == 1)
+        guard case .failure(let error) = entries.first else {
+            Issue.record("a plain file is not a Comedi device")
+            return
+        }
+        #expect(error.device == node)
+        #expect(error.code == .openFailed)
+        #expect(ComediDeviceListing.plainText(entries).hasPrefix("\(node): comedi_open failed: "))
+    }
+}
