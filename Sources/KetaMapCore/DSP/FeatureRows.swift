@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rows the signal processor publishes through its `FeatureRing`s, and
 /// how to read them. All values are in µV, µV² or per second as named.
 
@@ -65,4 +67,9 @@ public enum ChannelFigure: Int, CaseIterable, Sendable {
     /// Threshold crossings per second over the period on processed channels
     /// whose anode is this channel; NaN where spikes are not detected.
     case spikeRatePerSecond
+}
+
+/// Band power for display: `10·log10(P / 1 µV²)`, in dB re 1 µV².
+public func decibels(microvoltsSquared power: Double) -> Double {
+    10 * log10(power)
 }
