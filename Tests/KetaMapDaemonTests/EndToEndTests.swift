@@ -38,10 +38,10 @@ struct EndToEndTests {
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
 
         /// What h5py sees in a session file.
-        func facts(_ session: String) throws -> [String: Any]? {
+        func facts(_ session: String, inspect: Bool = false) throws -> [String: Any]? {
             guard let python = try ProcessRunner.python() else { return nil }
             let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/session_facts.py").path
-            let result = try ProcessRunner.run(python, [script, nwb(session)])
+            let result = try ProcessRunner.run(python, [script, nwb(session)] + (inspect ? ["--inspect"] : []))
             #expect(result.status == 0, "session_facts.py failed: \(result.error)")
             return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         }
@@ -60,23 +60,24 @@ struct EndToEndTests {
     func durationAndScheduledDose() throws {
         let workspace = try Workspace(doseAt: 2)
         let result = try ProcessRunner.run(
-            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "fast", ["--duration", "6", "--as-fast-as-possible"]))
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "fast", ["--duration", "15", "--as-fast-as-possible"]))
         #expect(result.status == 0, "ketamapd failed: \(result.error)")
         #expect(result.output.contains(workspace.nwb("fast")))
         #expect(result.output.contains("dose      ketamine 0.500 mg/kg iv-infusion"))
         let records = try EventLog.read(.init("\(workspace.directory.path)/fast.events.jsonl"))
         #expect(records.map(\.kind) == [.sessionStarted, .dose, .sessionEnded])
         #expect(records[1].dose?.sampleIndex == 8000)
-        guard let facts = try workspace.facts("fast") else { return }
-        #expect(facts["frames"] as? Int == 24_000)
+        guard let facts = try workspace.facts("fast", inspect: true) else { return }
+        #expect(facts["problems"] as? [String] == [], "the daemon's file must pass pynwb, nwbinspector and SpikeInterface")
+        #expect(facts["frames"] as? Int == 60_000)
         #expect(facts["channels"] as? Int == 108)
         #expect(facts["dtype"] as? String == "int16")
         let doses = facts["doses"] as? [[String: Any]] ?? []
         #expect(doses.count == 1)
         #expect(doses.first?["sample_index"] as? Int == 8000)
         #expect(doses.first?["drug"] as? String == "ketamine")
-        #expect((facts["band_power_rows"] as? Int ?? 0) >= 55)
-        #expect((facts["lfp_rows"] as? Int ?? 0) >= 5900)
+        #expect((facts["band_power_rows"] as? Int ?? 0) >= 145)  // ≥ channels, for nwbinspector's orientation check
+        #expect((facts["lfp_rows"] as? Int ?? 0) >= 14_900)
     }
 
     @Test("a clinician's dose and mark are acknowledged, and SIGTERM closes the file with them in it")

@@ -2,7 +2,11 @@
 when the file is still being written): shapes, rate, doses, gaps, marks and
 feature counts. The daemon's end-to-end tests assert on these facts.
 
-usage: session_facts.py SESSION.nwb [--swmr]
+usage: session_facts.py SESSION.nwb [--swmr] [--inspect]
+
+--inspect also opens the file with pynwb and SpikeInterface and runs
+nwbinspector, listing every CRITICAL, BEST_PRACTICE_VIOLATION or error
+message under "problems".
 """
 import json
 import sys
@@ -43,7 +47,28 @@ def main():
             "band_power_rows": int(f["processing/ecephys/BandPower/data"].shape[0]) if "processing/ecephys/BandPower/data" in f else 0,
             "crossings": len(column(crossings, "timestamp")) if crossings is not None else 0,
         }
+    if "--inspect" in sys.argv:
+        facts["problems"] = inspect(path)
     print(json.dumps(facts))
+
+
+def inspect(path):
+    from nwbinspector import Importance, inspect_nwbfile
+    from pynwb import NWBHDF5IO
+    import spikeinterface.extractors as se
+
+    problems = []
+    with NWBHDF5IO(path, "r") as io:
+        nwbfile = io.read()
+        if len(nwbfile.electrodes) == 0:
+            problems.append("pynwb: no electrodes")
+    for message in inspect_nwbfile(nwbfile_path=path):
+        if message.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION, Importance.PYNWB_VALIDATION, Importance.ERROR):
+            problems.append(f"nwbinspector {message.importance.name}: {message.check_function_name} at {message.location}: {message.message}")
+    recording = se.read_nwb_recording(path, electrical_series_path="acquisition/ElectricalSeries")
+    if recording.get_num_channels() == 0 or recording.get_channel_gains() is None:
+        problems.append("spikeinterface: no channels or gains")
+    return problems
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ public enum SourcePacing: String, Sendable, Equatable, CaseIterable {
 
 /// Sleeps the calling thread until sample times on the monotonic clock
 /// (`CLOCK_MONOTONIC`), so that a source delivers `rate` frames per second.
-struct RealTimePacer {
+public struct RealTimePacer: Sendable {
     private var startNanoseconds: UInt64 = 0
     private let rateHz: Double
 
-    init(rateHz: Double) {
+    public init(rateHz: Double) {
         self.rateHz = rateHz
     }
 
@@ -29,14 +29,14 @@ struct RealTimePacer {
     }
 
     /// Sample 0 is now.
-    mutating func start() {
+    public mutating func start() {
         startNanoseconds = Self.monotonicNanoseconds()
     }
 
     /// Sleeps until `sampleCount` samples have been due since `start()` (returns
     /// at once if that time has passed). The C function is `clock_nanosleep`
     /// with `TIMER_ABSTIME`; an interrupted sleep is resumed.
-    func wait(untilSample sampleCount: UInt64) {
+    public func wait(untilSample sampleCount: UInt64) {
         let due = startNanoseconds + UInt64((Double(sampleCount) / rateHz * 1e9).rounded())
         var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}

@@ -17,8 +17,10 @@ public struct ReportInput: Sendable {
 
     public var bands: [ProcessingSettings.Band]
     public var bandPowerRateHz: Double
+    /// Time of band-power row 0, in seconds since session start.
+    public var bandPowerStartSeconds: Double
     public var channels: [Channel]
-    /// Band power in µV², `[row][channel][band]` flattened; row r is at r / bandPowerRateHz s.
+    /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
     public var power: [Float]
     public var doses: [DoseEvent]
     /// Threshold crossings: time in seconds and processed channel index.
@@ -26,11 +28,12 @@ public struct ReportInput: Sendable {
     public var durationSeconds: Double
 
     public init(
-        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, channels: [Channel], power: [Float], doses: [DoseEvent],
+        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
         crossings: [(seconds: Double, channel: Int)], durationSeconds: Double
     ) {
         self.bands = bands
         self.bandPowerRateHz = bandPowerRateHz
+        self.bandPowerStartSeconds = bandPowerStartSeconds
         self.channels = channels
         self.power = power
         self.doses = doses

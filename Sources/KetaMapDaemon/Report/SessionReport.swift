@@ -44,7 +44,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard input.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(input.doses.count) doses; choose --dose 1…\(input.doses.count)") }
         guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let dose = input.doses[doseIndex]
-        let end = Double(input.rowCount) / input.bandPowerRateHz
+        let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
         var notes: [String] = []
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
@@ -96,8 +96,8 @@ public struct SessionReport: Sendable, Codable, Equatable {
     /// Mean power per `[channel][band]` over the rows whose time is in `[from, to)`.
     private static func meanPower(_ input: ReportInput, from: Double, to: Double) -> [Double] {
         let width = input.channels.count * input.bands.count
-        let first = max(0, Int((from * input.bandPowerRateHz).rounded(.up)))
-        let last = min(input.rowCount, Int((to * input.bandPowerRateHz).rounded(.up)))
+        let first = max(0, Int(((from - input.bandPowerStartSeconds) * input.bandPowerRateHz).rounded(.up)))
+        let last = min(input.rowCount, Int(((to - input.bandPowerStartSeconds) * input.bandPowerRateHz).rounded(.up)))
         var sums = [Double](repeating: 0, count: width)
         guard last > first else { return sums }
         for row in first..<last {

@@ -87,9 +87,10 @@ public final class Session: Sendable {
         let writer = try NWBSessionWriter(
             creating: files.nwbPath,
             description: SessionDescription(
-                identifier: UUID().uuidString, sessionID: options.sessionID, sessionStartTime: startTime, configuration: configuration,
-                montage: opened.montage, format: format, processedChannels: processor?.channels ?? [], sourceProvenance: opened.source.provenance,
-                softwareVersion: options.softwareVersion))
+                sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
+                montage: opened.montage, format: format, processedChannels: processor?.channels ?? [], processing: configuration.processing,
+                sourceProvenance: opened.source.provenance, configuration: configuration.provenance, softwareVersion: options.softwareVersion,
+                storage: configuration.storage))
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
         if let simulator = opened.source as? SimulatedSource {

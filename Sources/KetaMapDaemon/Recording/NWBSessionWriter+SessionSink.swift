@@ -1,0 +1,3 @@
+import KetaMapStorage
+
+extension NWBSessionWriter: SessionSink {}
