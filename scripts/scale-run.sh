@@ -30,6 +30,7 @@ for task in /proc/$pid/task/*; do
     read -r name < "$task/comm"
     awk -v n="$name" -v t="$ticks" -v s="$((seconds / 2))" '{ printf "  %-16s %6.1f %% of a core\n", n, 100 * ($14 + $15) / t / s }' "$task/stat"
 done | sort -k2 -nr | head -8
+sleep $((seconds - seconds / 2 - 3))
 "$bin/ketamapctl" status --socket "$dir/$session.sock" --json > "$dir/$session.status.json"
 wait $pid
 .venv/bin/python - "$dir/$session.status.json" "$dir/$session.nwb" "$seconds" <<'PY'
