@@ -8,19 +8,16 @@ final class EventLogService: Service {
     private let sessionID: String
     private let faults: FaultLatch
     private let board: StatusBoard
-    private let notifier: SystemdNotifier
 
-    init(log: EventLog, sessionID: String, faults: FaultLatch, board: StatusBoard, notifier: SystemdNotifier) {
+    init(log: EventLog, sessionID: String, faults: FaultLatch, board: StatusBoard) {
         self.log = log
         self.sessionID = sessionID
         self.faults = faults
         self.board = board
-        self.notifier = notifier
     }
 
     func run() async throws {
         try? await gracefulShutdown()
-        notifier.stopping()
         let fault = faults.reason
         board.update {
             $0.state = fault == nil ? .stopped : .faulted

@@ -22,8 +22,8 @@ import SystemPackage
 /// ```
 ///
 /// Services start in dependency order (event log, recorder, processing,
-/// acquisition, schedule, control) and stop in reverse: the control socket
-/// closes, acquisition stops at a sample index, processing and the recorder
+/// acquisition, schedule, control, shutdown announcer) and stop in reverse:
+/// systemd hears `STOPPING=1`, the control socket closes, acquisition stops at a sample index, processing and the recorder
 /// drain, the file closes, and the event log syncs last.
 public final class Session: Sendable {
     /// What `ketamapd` was asked to do.
@@ -125,14 +125,11 @@ public final class Session: Sendable {
             blockFrames: blockFrames, schedule: barrier, logger: logger)
         let control = ControlServer(
             socketPath: options.controlSocket,
-            dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in
-                board.update { $0.state = .stopping }
-                stopper.stop()
-            }),
+            dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
             logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board, notifier: notifier)),
+            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board)),
             .init(service: recorder),
         ]
         if let processor {
@@ -141,6 +138,7 @@ public final class Session: Sendable {
         services.append(.init(service: acquisition, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         services.append(.init(service: DoseScheduleService(schedule: scheduled, rateHz: format.sampleRateHz, ring: ring, desk: desk, barrier: barrier, logger: logger)))
         services.append(.init(service: control))
+        services.append(.init(service: ShutdownAnnouncer(board: board, notifier: notifier)))
         self.services = services
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
     }
