@@ -15,4 +15,5 @@ echo "== ring stress under ThreadSanitizer"
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'SampleRing|FeatureRing'
 
 echo "== Comedi tests in the comedi_test VM"
-scripts/comedi-vm-test.sh
+scripts/comedi-vm-test.sh --no-build
+scripts/comedi-vm-session-test.sh

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs inside the comedi_test VM (busybox sh); /data is this folder, /out comes
+# back to the host. Usage: guest-session.sh KETAMAPD KETAMAPCTL
+set -e
+ketamapd=$1
+ketamapctl=$2
+"$ketamapctl" devices > /out/devices.txt
+# A steady session: 4 s of the sample clock.
+"$ketamapd" --config /data/comedi.toml --session steady --duration 4
+# An overrun: a 0.1 s kernel buffer, and the whole daemon paused for 1 s mid-way.
+"$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 6 &
+pid=$!
+sleep 2
+kill -STOP "$pid"
+sleep 1
+kill -CONT "$pid"
+wait "$pid"
+echo "guest-session: done"
