@@ -17,8 +17,9 @@ struct DoseDeskTests {
 
         init(frames: Int) throws {
             directory = try TemporaryDirectory()
-            ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
+            let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
             [Int16](repeating: 1, count: 2 * frames).withUnsafeBufferPointer { ring.write($0) }
+            self.ring = ring
             log = try EventLog(creating: FilePath("\(directory.path)/s.events.jsonl"))
             let board = StatusBoard(initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 2), ring: ring)
             desk = DoseDesk(sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board)
@@ -26,7 +27,8 @@ struct DoseDeskTests {
 
         /// Plays the recorder: acknowledges every delivery after `delay`.
         func recorder(delay: Duration = .milliseconds(50)) -> Task<[RecorderMailbox.Entry], Never> {
-            Task {
+            let mailbox = self.mailbox
+            return Task {
                 var seen: [RecorderMailbox.Entry] = []
                 while !Task.isCancelled {
                     for delivery in mailbox.take() {

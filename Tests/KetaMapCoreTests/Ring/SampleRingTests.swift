@@ -30,13 +30,13 @@ private struct Observation: Sendable {
 
 /// Drains `cursor` until `done` is set and everything published is read,
 /// pausing `pauseMicroseconds` after each read.
-private func consume(_ cursor: RingCursor, ring: SampleRing, done: Atomic<Bool>, pauseMicroseconds: UInt32) -> Observation {
+private func consume(_ cursor: RingCursor, ring: SampleRing, done: Flag, pauseMicroseconds: UInt32) -> Observation {
     let channels = ring.channelCount
     let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 256 * channels)
     defer { buffer.deallocate() }
     var seen = Observation()
     while true {
-        let finished = done.load(ordering: .acquiring)
+        let finished = done.isRaised
         let result = cursor.read(into: buffer, maxFrames: 256)
         if !result.lost.isEmpty { seen.lost.append(result.lost) }
         if result.frameCount > 0 {
@@ -53,6 +53,13 @@ private func consume(_ cursor: RingCursor, ring: SampleRing, done: Atomic<Bool>,
     }
 }
 
+/// The producer's "no more frames" signal to the consumer threads.
+private final class Flag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    func raise() { raised.store(true, ordering: .releasing) }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
+}
+
 /// Where consumer threads leave their observations.
 private final class Observations: Sendable {
     let slots: Mutex<[Observation]>
@@ -65,7 +72,7 @@ private func runStress(
     channels: Int, ringFrames: Int, totalFrames: UInt64, blockFrames: Int, pauses: [UInt32], waitForRoom: Bool
 ) -> [Observation] {
     let ring = SampleRing(channelCount: channels, minimumFrames: ringFrames, consumers: pauses.indices.map { "consumer \($0)" })
-    let done = Atomic<Bool>(false)
+    let done = Flag()
     let results = Observations(count: pauses.count)
     let group = DispatchGroup()
     for (index, pause) in pauses.enumerated() {
@@ -91,7 +98,7 @@ private func runStress(
         ring.write(UnsafeBufferPointer(rebasing: block[0..<frames * channels]))
         next += UInt64(frames)
     }
-    done.store(true, ordering: .releasing)
+    done.raise()
     group.wait()
     return results.slots.withLock { $0 }
 }
