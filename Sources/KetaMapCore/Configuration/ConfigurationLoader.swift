@@ -356,6 +356,14 @@ public enum ConfigurationLoader {
         if peak <= onset {
             throw t.error(.outOfRange, "onset_seconds", "must be before peak_seconds (\(TOMLTableReader.format(peak)) s)", fix: "make onset_seconds smaller than peak_seconds")
         }
+        let halfLife = try t.double("half_life_seconds", unit: "s", example: "9000", rule: "must be positive") { $0 > 0 } ?? d.halfLifeSeconds
+        // One compartment with first-order absorption peaks at most 1/ke = half-life / ln 2 after the onset.
+        if peak - onset >= halfLife / 0.693_147_180_559_945_3 {
+            throw t.error(
+                .outOfRange, "peak_seconds",
+                "comes \(TOMLTableReader.format(peak - onset)) s after the onset, but with a half-life of \(TOMLTableReader.format(halfLife)) s a one-compartment effect peaks within \(TOMLTableReader.format((halfLife / 0.693_147_180_559_945_3).rounded(.down))) s of it",
+                fix: "bring peak_seconds closer to onset_seconds or lengthen half_life_seconds")
+        }
         var effects = d.effects
         let effectTables = try t.arrayOfTables("effect", known: Keys.effect)
         if !effectTables.isEmpty {
@@ -386,7 +394,7 @@ public enum ConfigurationLoader {
             unitsPerMicrowire: try t.integer("units_per_microwire", example: "2", rule: "must be between 0 and 6") { (0...6).contains($0) }
                 ?? d.unitsPerMicrowire,
             onsetSeconds: onset, peakSeconds: peak,
-            halfLifeSeconds: try t.double("half_life_seconds", unit: "s", example: "9000", rule: "must be positive") { $0 > 0 } ?? d.halfLifeSeconds,
+            halfLifeSeconds: halfLife,
             effects: effects)
     }
 
