@@ -317,9 +317,11 @@ public final class SimulatedSource: Source, @unchecked Sendable {
 
     private func quantise(frames: Int, into out: UnsafeMutablePointer<Int16>) {
         let k = countsPerMicrovolt
+        let scratch = scratch
         for i in 0..<(frames * channelCount) {
-            let v = (scratch[i] * k).rounded(.toNearestOrEven)
-            out[i] = Int16(min(max(v, -32768), 32767))
+            // Clamp, then round half away from zero by truncation (`rounded()` may call libm on baseline x86-64).
+            let v = min(max(scratch[i] * k, -32768), 32767)
+            out[i] = Int16(v < 0 ? v - 0.5 : v + 0.5)
         }
     }
 }
