@@ -232,6 +232,6 @@ struct SimulatedSourceTests {
         source.start()
         _ = read(source, frames: 400)  // 0.2 s
         let elapsed = clock.now - started
-        #expect(elapsed >= .milliseconds(195) && elapsed < .milliseconds(600), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(195) && elapsed < .seconds(3), "\(elapsed)")
     }
 }
