@@ -235,3 +235,34 @@ struct SimulatedSourceTests {
         #expect(elapsed >= .milliseconds(195) && elapsed < .seconds(3), "\(elapsed)")
     }
 }
+
+@Suite("SimulatedSource artifacts")
+struct SimulatedArtifactTests {
+    @Test("artifacts are where artifacts(in:) says, on every contact of one shaft")
+    func artifactsWhereReported() throws {
+        var config = try ConfigurationLoader.loadDefault()
+        config.source.sampleRateHz = 2000
+        config.simulator.artifactsPerMinute = 30
+        let with = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        config.simulator.artifactsPerMinute = 0
+        let without = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        let artifacts = with.artifacts(in: 0..<40_000)
+        #expect(artifacts.count >= 5 && artifacts.count <= 18, "about 10 in 20 s at 30 per minute: \(artifacts.count)")
+        #expect(without.artifacts(in: 0..<40_000).isEmpty)
+        let a = try readAll(with, frames: 40_000, bufferFrames: 64)
+        let b = try readAll(without, frames: 40_000, bufferFrames: 64)
+        let channels = config.montage.channels.count
+        for artifact in artifacts where artifact.onsetSample + 1 < 40_000 {
+            let first = artifact.channels[0]
+            let group = config.montage.channels[first].group
+            #expect(artifact.channels.allSatisfy { config.montage.channels[$0].group == group })
+            #expect(artifact.channels.count == config.montage.channels.filter { $0.group == group }.count)
+            let jump = Double(Int(a[Int(artifact.onsetSample) * channels + first]) - Int(b[Int(artifact.onsetSample) * channels + first])) * 0.195
+            #expect(abs(jump - artifact.peakMicrovolts) < 1, "jump \(jump) µV, reported \(artifact.peakMicrovolts) µV")
+            let before = Int(artifact.onsetSample) - 1
+            if before >= 0, !artifacts.contains(where: { $0.onsetSample < artifact.onsetSample && artifact.onsetSample - $0.onsetSample < 500 }) {
+                #expect(a[before * channels + first] == b[before * channels + first], "nothing before the onset")
+            }
+        }
+    }
+}
