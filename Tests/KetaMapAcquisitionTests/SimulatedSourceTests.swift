@@ -266,3 +266,50 @@ struct SimulatedArtifactTests {
         }
     }
 }
+
+@Suite("SimulatedSource spikes")
+struct SimulatedSpikeDetectabilityTests {
+    @Test("a plain threshold detector finds the large units' spikes and few others")
+    func detectable() throws {
+        var config = try ConfigurationLoader.loadDefault()
+        config.simulator.artifactsPerMinute = 0
+        let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        let frames = 60_000  // 2 s at 30 kHz
+        let samples = try readAll(source, frames: frames, bufferFrames: 300)
+        let channels = config.montage.channels.count
+        let truth = source.groundTruth(in: 0..<UInt64(frames))
+        var found = 0, large = 0, falsePositives = 0, crossings = 0
+        for c in config.montage.channels.indices where config.montage.channels[c].kind == .micro {
+            // High-pass: the sample minus the mean of the surrounding 1 ms (31 samples).
+            let x = (0..<frames).map { Double(samples[$0 * channels + c]) * 0.195 }
+            var prefix = [0.0]
+            for v in x { prefix.append(prefix.last! + v) }
+            let y = (0..<frames).map { f -> Double in
+                let lo = max(0, f - 15), hi = min(frames, f + 16)
+                return x[f] - (prefix[hi] - prefix[lo]) / Double(hi - lo)
+            }
+            let noise = y.map(abs).sorted()[frames / 2] / 0.6745
+            let threshold = -5 * noise
+            var events: [Int] = []
+            var f = 1
+            while f < frames {
+                if y[f] < threshold && y[f - 1] >= threshold {
+                    events.append(f)
+                    f += 30  // 1 ms refractory
+                } else {
+                    f += 1
+                }
+            }
+            crossings += events.count
+            let here = truth.filter { $0.channel == c }
+            for spike in here where -spike.peakMicrovolts >= 10 * noise {
+                large += 1
+                if events.contains(where: { abs($0 - Int(spike.sampleIndex)) <= 15 }) { found += 1 }
+            }
+            falsePositives += events.filter { e in !here.contains { abs(Int($0.sampleIndex) - e) <= 15 } }.count
+        }
+        #expect(large > 20)
+        #expect(Double(found) >= 0.9 * Double(large), "found \(found) of \(large) spikes at SNR ≥ 10")
+        #expect(Double(falsePositives) <= 0.1 * Double(crossings), "\(falsePositives) of \(crossings) crossings are not spikes")
+    }
+}
