@@ -23,7 +23,11 @@ import Glibc
 /// `DrugEffectCurve` summed over the doses given to `administer(_:)`.
 ///
 /// The samples depend only on the seed, the montage, the settings and the
-/// doses (with their sample indices): not on block sizes or timing. Stored as
+/// doses (with their sample indices): not on block sizes or timing. (The LFP
+/// is made in segments of about 1 s, each with the effect at its centre, about
+/// 0.5 s ahead of the block being read: a dose given while the source runs
+/// reaches the signal within that lag; give doses before `start()` for
+/// bit-exact repeatability.) Spikes and artifacts do not depend on doses. Stored as
 /// `Int16` at `microvoltsPerBit` (default 0.195 µV, as Intan headstages),
 /// ±6.4 mV full scale: normal signals never clip.
 ///
@@ -41,6 +45,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     public let effectCurve: DrugEffectCurve
     /// Frames per `read` (the last one may be shorter when the buffer is).
     public let framesPerBlock: Int
+    /// Real time (the daemon's default) or as fast as possible (tests, `--as-fast-as-possible`).
     public let pacing: SourcePacing
 
     private let settings: SimulatorSettings
