@@ -146,6 +146,11 @@ public enum ConfigurationLoader {
                 fix: "add `[subject]` with a pseudonymous `id`, `sex` (M/F/U/O) and `age` (ISO 8601, e.g. \"P35Y\"); NWB tools treat their absence as critical")
         }
         let id = try t.requiredString("id", expected: "a pseudonymous subject id, never a name", example: "sub-007")
+        guard id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
+            throw t.error(
+                .invalidValue, "id", "`\(id)` is not a pseudonymous code (letters, digits, `-` and `_` only)",
+                fix: "use the study's code for the subject, e.g. \"sub-007\"; never a name")
+        }
         let sex = try t.requiredChoice("sex", SubjectSettings.Sex.self, expected: "the subject's sex")
         let age = try t.requiredString("age", expected: "an ISO 8601 duration", example: "P35Y")
         guard isISO8601Duration(age) else {

@@ -105,6 +105,7 @@ struct ConfigurationLoaderTests {
         ("sex = \"M\"", "sex = \"male\"", "subject.sex"),
         ("age = \"P40Y\"", "age = \"40 years\"", "subject.age"),
         ("kind = \"sim\"", "kind = \"simulator\"", "source.kind"),
+        ("id = \"sub-01\"", "id = \"Jane Doe\"", "subject.id"),
     ])
     func invalidWords(original: String, replacement: String, key: String) throws {
         let error = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst(original, with: replacement)))
