@@ -82,6 +82,8 @@ struct TOMLParserTests {
         ("a = \"bad \\q escape\"\n", 1),
         ("= 3\n", 1),
         ("a = 01\n", 1),
+        ("dose = [{ a = 1 }]\n[[dose]]\n", 2),
+        ("[dose]\n[[dose]]\n", 2),
     ])
     func syntaxErrors(text: String, line: Int) throws {
         do {
