@@ -127,6 +127,6 @@ struct RawReplaySourceTests {
         let started = clock.now
         _ = try readAll(source, frames: 2000, bufferFrames: 100)
         let elapsed = clock.now - started
-        #expect(elapsed >= .milliseconds(195) && elapsed < .milliseconds(600), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(195) && elapsed < .seconds(3), "\(elapsed)")
     }
 }

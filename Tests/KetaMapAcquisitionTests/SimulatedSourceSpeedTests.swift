@@ -2,7 +2,14 @@ import Testing
 import KetaMapCore
 import KetaMapAcquisition
 
-@Suite("SimulatedSource speed")
+#if DEBUG
+private let isReleaseBuild = false
+#else
+private let isReleaseBuild = true
+#endif
+
+/// Speed is a release-build property: `swift test -c release --filter SimulatedSourceSpeed`.
+@Suite("SimulatedSource speed", .enabled(if: isReleaseBuild, "measured in release builds only: swift test -c release --filter SimulatedSourceSpeed"))
 struct SimulatedSourceSpeedTests {
     /// Generates `seconds` of the default montage (108 channels at 30 kHz) as fast as possible; returns seconds of signal per wall-clock second.
     static func realTimeFactor(seconds: Double) throws -> Double {

@@ -7,10 +7,13 @@ import KetaMapAcquisition
 /// construction (same seed, same file) gives the same samples, whatever the
 /// size of the buffers read into.
 ///
-/// `make` is called three times; each source is read for `frames` frames.
+/// `make` is called three times (once when `deterministic` is false, as for a
+/// real card); each source is read for `frames` frames.
 /// Returns the samples of the first source, interleaved.
 @discardableResult
-func checkSourceConformance(frames: Int, sourceLocation: SourceLocation = #_sourceLocation, make: () throws -> any Source) throws -> [Int16] {
+func checkSourceConformance(
+    frames: Int, deterministic: Bool = true, sourceLocation: SourceLocation = #_sourceLocation, make: () throws -> any Source
+) throws -> [Int16] {
     let first = try make()
     let format = first.format
     #expect(format.channelCount > 0, sourceLocation: sourceLocation)
@@ -21,6 +24,8 @@ func checkSourceConformance(frames: Int, sourceLocation: SourceLocation = #_sour
     #expect(!first.provenance.isEmpty, "provenance says where samples come from", sourceLocation: sourceLocation)
 
     let reference = try readAll(first, frames: frames, bufferFrames: 257, sourceLocation: sourceLocation)
+    #expect(!reference.isEmpty && reference.count % format.channelCount == 0, "whole frames of channelCount samples", sourceLocation: sourceLocation)
+    guard deterministic else { return reference }
     let again = try readAll(try make(), frames: frames, bufferFrames: 257, sourceLocation: sourceLocation)
     #expect(again == reference, "same construction, same samples", sourceLocation: sourceLocation)
     let otherBlocks = try readAll(try make(), frames: frames, bufferFrames: 1000, sourceLocation: sourceLocation)
@@ -42,11 +47,16 @@ func readAll(_ source: any Source, frames: Int, bufferFrames: Int, sourceLocatio
         source.stop()  // safe to call more than once
     }
     while Int(expected) < frames {
+        let sentinel: Int16 = 0x7A5A
+        for i in buffer.indices { buffer[i] = sentinel }
         let result = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
         switch result {
         case .frames(let firstSample, let frameCount):
             #expect(firstSample == expected, "blocks are contiguous and start at 0", sourceLocation: sourceLocation)
             #expect(frameCount > 0 && frameCount <= bufferFrames, "a block fits the buffer", sourceLocation: sourceLocation)
+            #expect(
+                buffer[(min(frameCount, bufferFrames) * channels)...].allSatisfy { $0 == sentinel },
+                "nothing is written past frameCount × channelCount", sourceLocation: sourceLocation)
             let take = min(frameCount, frames - Int(expected))
             samples.append(contentsOf: buffer[0..<(take * channels)])
             expected = firstSample + UInt64(frameCount)

@@ -33,6 +33,18 @@ public final class RawReplaySource: Source, @unchecked Sendable {
     private var stopped = false
     private var closed = false
 
+    /// The replay a configuration describes: `[source.replay]` (which must be present and name a raw file),
+    /// its montage (or numbered channels when it has none) and block size.
+    public convenience init(configuration: Configuration, pacing: SourcePacing = .realTime) throws(ReplayError) {
+        guard let settings = configuration.source.replay else {
+            throw ReplayError(
+                .badParameters, path: "(none)", message: "the configuration has no [source.replay]",
+                fix: "add [source.replay] with path, channels, sample_rate_hz and uv_per_bit, or use --source replay:PATH?…")
+        }
+        let montage = configuration.montage.channels.isEmpty ? nil : configuration.montage
+        try self.init(settings: settings, montage: montage, framesPerBlock: configuration.source.blockFrames, pacing: pacing)
+    }
+
     /// Opens `settings.path` and checks it against the channel count (and `montage`, when given).
     /// `framesPerBlock` defaults to 10 ms at the file's rate.
     public init(settings: ReplaySettings, montage: Montage? = nil, framesPerBlock: Int? = nil, pacing: SourcePacing = .realTime) throws(ReplayError) {

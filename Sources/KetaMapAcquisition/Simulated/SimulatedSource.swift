@@ -23,7 +23,11 @@ import Glibc
 /// `DrugEffectCurve` summed over the doses given to `administer(_:)`.
 ///
 /// The samples depend only on the seed, the montage, the settings and the
-/// doses (with their sample indices): not on block sizes or timing. Stored as
+/// doses (with their sample indices): not on block sizes or timing. (The LFP
+/// is made in segments of about 1 s, each with the effect at its centre, about
+/// 0.5 s ahead of the block being read: a dose given while the source runs
+/// reaches the signal within that lag; give doses before `start()` for
+/// bit-exact repeatability.) Spikes and artifacts do not depend on doses. Stored as
 /// `Int16` at `microvoltsPerBit` (default 0.195 µV, as Intan headstages),
 /// ±6.4 mV full scale: normal signals never clip.
 ///
@@ -41,6 +45,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     public let effectCurve: DrugEffectCurve
     /// Frames per `read` (the last one may be shorter when the buffer is).
     public let framesPerBlock: Int
+    /// Real time (the daemon's default) or as fast as possible (tests, `--as-fast-as-possible`).
     public let pacing: SourcePacing
 
     private let settings: SimulatorSettings
@@ -197,7 +202,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     /// Applies `dose` from its `sampleIndex` on (any thread; takes effect from the next block).
     public func administer(_ dose: DoseEvent) {
         doses.withLock { $0.append(dose) }
-        // Pairs with the `.acquiring` load in `updateGains(atSample:)`.
+        // Pairs with the `.acquiring` load in `refreshDoses()`.
         doseGeneration.add(1, ordering: .releasing)
     }
 
@@ -286,11 +291,31 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         phaseSin = s0 * norm
     }
 
-    /// Decaying pops (τ 40 ms, 0.3–1.2 mV) on all contacts of one group, at most one per second,
-    /// placed by a hash of (seed, second): the same at any block size.
-    private func addArtifacts(first: UInt64, frames: Int) {
+    /// The artifact of one-second `window`, if there is one: decaying pops (τ 40 ms, 0.3–1.2 mV)
+    /// on all contacts of one group, placed by a hash of (seed, window), the same at any block size.
+    private func artifact(window: UInt64) -> SimulatedArtifact? {
         let probability = settings.artifactsPerMinute / 60
-        guard probability > 0, !groupChannels.isEmpty else { return }
+        guard probability > 0, !groupChannels.isEmpty else { return nil }
+        guard SimulationRandom.unit(settings.seed, 0xA271, window) < probability else { return nil }
+        let second = UInt64(format.sampleRateHz.rounded())
+        let bits = SimulationRandom.hash(settings.seed, 0xA272, window)
+        let group = Int((bits >> 32) % UInt64(groupChannels.count))
+        let amplitude = (300 + 900 * SimulationRandom.unit(settings.seed, 0xA273, window)) * ((bits >> 63) == 0 ? 1 : -1)
+        return SimulatedArtifact(
+            onsetSample: window * second + bits % second, channels: groupChannels[group], peakMicrovolts: amplitude,
+            decaySeconds: 0.04)
+    }
+
+    /// Every artifact whose onset lies in `range` (sample indices), ordered by time.
+    public func artifacts(in range: Range<UInt64>) -> [SimulatedArtifact] {
+        guard !range.isEmpty else { return [] }
+        let second = UInt64(format.sampleRateHz.rounded())
+        return (range.lowerBound / second...(range.upperBound - 1) / second).compactMap { artifact(window: $0) }
+            .filter { range.contains($0.onsetSample) }
+    }
+
+    private func addArtifacts(first: UInt64, frames: Int) {
+        guard settings.artifactsPerMinute > 0 else { return }
         let rate = format.sampleRateHz
         let second = UInt64(rate.rounded())
         let tau = 0.04 * rate
@@ -299,27 +324,27 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         let firstWindow = (first > length ? first - length : 0) / second
         let lastWindow = (end - 1) / second
         for window in firstWindow...lastWindow {
-            guard SimulationRandom.unit(settings.seed, 0xA271, window) < probability else { continue }
-            let bits = SimulationRandom.hash(settings.seed, 0xA272, window)
-            let onset = window * second + bits % second
-            let group = groupChannels[Int((bits >> 32) % UInt64(groupChannels.count))]
-            let amplitude = Float((300 + 900 * SimulationRandom.unit(settings.seed, 0xA273, window)) * ((bits >> 63) == 0 ? 1 : -1))
+            guard let artifact = artifact(window: window) else { continue }
+            let onset = artifact.onsetSample
             let from = max(first, onset)
             let to = min(end, onset + length)
             guard from < to else { continue }
+            let amplitude = Float(artifact.peakMicrovolts)
             for sample in from..<to {
                 let value = amplitude * Float(exp(-Double(sample - onset) / tau))
                 let row = scratch + Int(sample - first) * channelCount
-                for (k, c) in group.enumerated() { row[c] += value * (1 - 0.04 * Float(k)) }
+                for (k, c) in artifact.channels.enumerated() { row[c] += value * (1 - 0.04 * Float(k)) }
             }
         }
     }
 
     private func quantise(frames: Int, into out: UnsafeMutablePointer<Int16>) {
         let k = countsPerMicrovolt
+        let scratch = scratch
         for i in 0..<(frames * channelCount) {
-            let v = (scratch[i] * k).rounded(.toNearestOrEven)
-            out[i] = Int16(min(max(v, -32768), 32767))
+            // Clamp, then round half away from zero by truncation (`rounded()` may call libm on baseline x86-64).
+            let v = min(max(scratch[i] * k, -32768), 32767)
+            out[i] = Int16(v < 0 ? v - 0.5 : v + 0.5)
         }
     }
 }

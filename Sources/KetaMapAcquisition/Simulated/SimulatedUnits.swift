@@ -28,6 +28,20 @@ public struct GroundTruthSpike: Sendable, Equatable {
     public let peakMicrovolts: Double
 }
 
+/// One simulated artifact (a movement or electrode pop): a jump of
+/// `peakMicrovolts` at `onsetSample` decaying exponentially, on every contact of one shaft
+/// (the k-th contact gets `1 − 0.04·k` of it).
+public struct SimulatedArtifact: Sendable, Equatable {
+    /// Sample index of the jump.
+    public let onsetSample: UInt64
+    /// Frame columns of the contacts it is on, deepest first.
+    public let channels: [Int]
+    /// Size of the jump on the first contact, in µV (either sign).
+    public let peakMicrovolts: Double
+    /// Decay time constant, in seconds (the artifact lasts 6 of them).
+    public let decaySeconds: Double
+}
+
 /// Spike trains of all simulated units: each time window of 3 ms may hold one
 /// spike of a unit, decided by a hash of (seed, unit, window), so the spikes
 /// of any time range are known without generating what came before.

@@ -146,6 +146,11 @@ public enum ConfigurationLoader {
                 fix: "add `[subject]` with a pseudonymous `id`, `sex` (M/F/U/O) and `age` (ISO 8601, e.g. \"P35Y\"); NWB tools treat their absence as critical")
         }
         let id = try t.requiredString("id", expected: "a pseudonymous subject id, never a name", example: "sub-007")
+        guard id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
+            throw t.error(
+                .invalidValue, "id", "`\(id)` is not a pseudonymous code (letters, digits, `-` and `_` only)",
+                fix: "use the study's code for the subject, e.g. \"sub-007\"; never a name")
+        }
         let sex = try t.requiredChoice("sex", SubjectSettings.Sex.self, expected: "the subject's sex")
         let age = try t.requiredString("age", expected: "an ISO 8601 duration", example: "P35Y")
         guard isISO8601Duration(age) else {
@@ -356,6 +361,14 @@ public enum ConfigurationLoader {
         if peak <= onset {
             throw t.error(.outOfRange, "onset_seconds", "must be before peak_seconds (\(TOMLTableReader.format(peak)) s)", fix: "make onset_seconds smaller than peak_seconds")
         }
+        let halfLife = try t.double("half_life_seconds", unit: "s", example: "9000", rule: "must be positive") { $0 > 0 } ?? d.halfLifeSeconds
+        // One compartment with first-order absorption peaks at most 1/ke = half-life / ln 2 after the onset.
+        if peak - onset >= halfLife / 0.693_147_180_559_945_3 {
+            throw t.error(
+                .outOfRange, "peak_seconds",
+                "comes \(TOMLTableReader.format(peak - onset)) s after the onset, but with a half-life of \(TOMLTableReader.format(halfLife)) s a one-compartment effect peaks within \(TOMLTableReader.format((halfLife / 0.693_147_180_559_945_3).rounded(.down))) s of it",
+                fix: "bring peak_seconds closer to onset_seconds or lengthen half_life_seconds")
+        }
         var effects = d.effects
         let effectTables = try t.arrayOfTables("effect", known: Keys.effect)
         if !effectTables.isEmpty {
@@ -386,7 +399,7 @@ public enum ConfigurationLoader {
             unitsPerMicrowire: try t.integer("units_per_microwire", example: "2", rule: "must be between 0 and 6") { (0...6).contains($0) }
                 ?? d.unitsPerMicrowire,
             onsetSeconds: onset, peakSeconds: peak,
-            halfLifeSeconds: try t.double("half_life_seconds", unit: "s", example: "9000", rule: "must be positive") { $0 > 0 } ?? d.halfLifeSeconds,
+            halfLifeSeconds: halfLife,
             effects: effects)
     }
 

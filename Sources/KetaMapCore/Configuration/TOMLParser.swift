@@ -13,6 +13,8 @@ public struct TOMLParser {
     private let file: String
     private var index = 0
     private var line = 1
+    /// Dotted paths of the arrays made by `[[header]]`s (a `key = [...]` array cannot be extended by one).
+    private var headerArrays: Set<String> = []
 
     /// Parses `text`; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
@@ -142,14 +144,14 @@ public struct TOMLParser {
         let name = path.last!
         let dotted = path.joined(separator: ".")
         let file = self.file
+        let madeByHeaders = headerArrays.contains(dotted)
+        headerArrays.insert(dotted)
         try withTable(&root, path: parent, line: line, fullPath: path, createMissing: true) { (table: inout TOMLTable) throws(ConfigError) in
             var element = TOMLTable(line: line)
             element.isExplicit = true
             let newElement = TOMLValue(.table(element), line: line)
             if let existing = table[name] {
-                guard case .array(var elements) = existing.kind, elements.allSatisfy({ if case .table = $0.kind { true } else { false } }),
-                    existing.line > 0
-                else {
+                guard case .array(var elements) = existing.kind, madeByHeaders else {
                     throw ConfigError(
                         .duplicate, file: file, line: line, key: dotted,
                         message: "`[[\(dotted)]]` clashes with `\(dotted)` defined on line \(existing.line) as \(existing.typeDescription)",

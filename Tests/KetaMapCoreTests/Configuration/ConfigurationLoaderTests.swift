@@ -66,6 +66,7 @@ struct ConfigurationLoaderTests {
         ("[storage]\ndeflate_level = 12", "storage.deflate_level", nil),
         ("[simulator]\nonset_seconds = 400", "simulator.onset_seconds", nil),
         ("[source.comedi]\nrate_tolerance_percent = 150", "source.comedi.rate_tolerance_percent", nil),
+        ("[simulator]\npeak_seconds = 900\nhalf_life_seconds = 600", "simulator.peak_seconds", nil),
     ] as [(String, String, String?)])
     func outOfRange(edit: String, key: String, replacing: String?) throws {
         var toml = ConfigFixture.toml
@@ -104,6 +105,7 @@ struct ConfigurationLoaderTests {
         ("sex = \"M\"", "sex = \"male\"", "subject.sex"),
         ("age = \"P40Y\"", "age = \"40 years\"", "subject.age"),
         ("kind = \"sim\"", "kind = \"simulator\"", "source.kind"),
+        ("id = \"sub-01\"", "id = \"Jane Doe\"", "subject.id"),
     ])
     func invalidWords(original: String, replacement: String, key: String) throws {
         let error = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst(original, with: replacement)))
