@@ -205,6 +205,50 @@ struct ComediVMTests {
         #expect(squareAfter.allSatisfy { abs(abs($0) - amplitudeVolts) / amplitudeVolts < 0.01 })
     }
 
+    @Test func refusesARateTheTimerCannotGiveAndRaisesTheBufferMaximumAsRoot() throws {
+        // 8 channels at 10 kHz: 12.5 µs conversions become 13 µs on comedi_test's timer → 9615 Hz.
+        let refused = #expect(throws: ComediError.self) {
+            try ComediSource(
+                driver: try ComediLibraryDriver(path: devicePath), settings: ComediSettings(device: devicePath),
+                hardwareChannels: eightChannelMontage(), sampleRateHz: 10000)
+        }
+        #expect(refused?.code == .rateRefused)
+        #expect(refused?.message.contains("9615.385 Hz") == true)
+
+        // 300 s of 80 kB/s = 24 MB, above the 20 MiB default maximum: root may raise it.
+        let driver = try ComediLibraryDriver(path: devicePath)
+        let before = try driver.maxBufferSize(0)
+        let source = try ComediSource(
+            driver: driver, settings: ComediSettings(device: devicePath, bufferSeconds: 300),
+            hardwareChannels: eightChannelMontage(), sampleRateHz: 5000)
+        #expect(before == 20 << 20)
+        #expect(source.plan.bufferBytes >= 24_000_000)
+        #expect(try driver.bufferSize(0) == source.plan.bufferBytes)
+        #expect(source.warnings.isEmpty)
+        // Leave the board as the other tests expect it.
+        try driver.setMaxBufferSize(0, bytes: before)
+        _ = try driver.setBufferSize(0, bytes: 2 << 20)
+    }
+
+    @Test func aStreamThatStopsDeliveringEndsWithAStallError() throws {
+        // One scan per second and a 200 ms read timeout: the reader waits in vain.
+        let source = try ComediSource(
+            driver: try ComediLibraryDriver(path: devicePath),
+            settings: ComediSettings(device: devicePath, readTimeoutMilliseconds: 200), hardwareChannels: [0],
+            sampleRateHz: 1)
+        defer { source.stop() }
+        #expect(source.format.sampleRateHz == 1)
+        try source.start()
+        var buffer = [Int16](repeating: 0, count: 64)
+        let started = now()
+        let error = #expect(throws: ComediError.self) {
+            for _ in 0..<3 { _ = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } }
+        }
+        #expect(error?.code == .stalled)
+        #expect(error?.message.contains("no samples for 200 ms") == true)
+        #expect(now() - started < 1.5)
+    }
+
     @Test func listsTheBoardItsSubdevicesRangesAndBuffers() throws {
         let entries = ComediDeviceListing.list()
         let devices = entries.compactMap { try? $0.get() }
