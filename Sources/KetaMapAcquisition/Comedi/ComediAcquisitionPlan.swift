@@ -135,7 +135,7 @@ public struct ComediAcquisitionPlan: Sendable, Equatable {
         if offPercent > settings.rateTolerancePercent {
             throw ComediError(
                 .rateRefused, device: device,
-                message: "requested \(requestedRateHz) Hz but the card gives \(rateHz) Hz for \(specs.count) channels (\(offPercent.rounded(toPlaces: 3)) % off, tolerance \(settings.rateTolerancePercent) %)",
+                message: "requested \(requestedRateHz.rounded(toPlaces: 3)) Hz but the card gives \(rateHz.rounded(toPlaces: 3)) Hz for \(specs.count) channels (\(offPercent.rounded(toPlaces: 3)) % off, tolerance \(settings.rateTolerancePercent) %)",
                 remedy: "Choose a rate the card's timer divides evenly (e.g. \(rateHz.rounded(toPlaces: 3)) Hz) or raise [source.comedi] rate_tolerance_percent")
         }
 

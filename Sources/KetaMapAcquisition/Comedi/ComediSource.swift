@@ -24,7 +24,8 @@ import SystemPackage
 ///   `anchor + round((restart time − anchor time) × rate)`, and the gap runs from
 ///   `firstSample` up to that index (at least 1 frame). The next block starts at
 ///   `gap.endSample`.
-/// - **Stall** (no data for `readTimeoutMilliseconds`): throws `ComediError` `.stalled`.
+/// - **Stall** (no data for `readTimeoutMilliseconds`, and none waiting in the kernel buffer
+///   per `comedi_get_buffer_contents`): throws `ComediError` `.stalled`.
 /// - **Vanished device** (`ENODEV`, `ENXIO`, `EIO`, `EBADF` from `read`, or `POLLNVAL`): throws
 ///   `.deviceVanished`. Other read errors throw `.readFailed`; `read` returning 0 throws `.streamEnded`.
 /// All of these end the session; the message says what to do.
@@ -121,6 +122,9 @@ public final class ComediSource: Source, @unchecked Sendable {
         precondition(maxFrames > 0, "the buffer holds less than one frame")
         while true {
             guard try driver.waitForData(timeoutMilliseconds: settings.readTimeoutMilliseconds) else {
+                // A starved machine can wake from the timeout before the driver's own timer
+                // has announced data it already holds: look before calling it a stall.
+                if let waiting = try? driver.bufferContents(plan.subdevice), waiting > 0 { continue }
                 throw ComediError(
                     .stalled, device: driver.path,
                     message: "no samples for \(settings.readTimeoutMilliseconds) ms after sample \(nextSample) (subdevice \(plan.subdevice))",

@@ -26,6 +26,21 @@ struct ComediPlanTests {
         #expect(driver.calls.filter { $0 == "comedi_command_test" }.count == 2)
     }
 
+    @Test func theRateComesFromTheScanTimerOrFromConversionsBackToBack() {
+        let channels = (0..<4).map { ComediChannelSpec(channel: $0, range: 0, reference: .ground) }
+        var command = ComediCommand(
+            subdevice: 0, start: ComediTrigger(.now), scanBegin: ComediTrigger(.timer, 200_000),
+            convert: ComediTrigger(.timer, 1000), scanEnd: ComediTrigger(.count, 4), stop: ComediTrigger(.none),
+            channels: channels)
+        #expect(command.scanRateHz == 5000)  // scans every 200 µs, conversions 1 µs apart within a scan
+        command.scanBegin = ComediTrigger(.follow)
+        command.convert = ComediTrigger(.timer, 50_000)
+        #expect(command.scanRateHz == 5000)  // 4 conversions of 50 µs back to back
+        command.convert = ComediTrigger(.external, 0)
+        #expect(command.scanRateHz == nil)  // paced from outside: unknown
+        #expect(ComediTriggerSource([.follow, .timer]).description == "FOLLOW|TIMER")
+    }
+
     @Test func refusesARateTheCardCannotGiveWithinTolerance() throws {
         let driver = FakeComediDriver.comediTestLike()
         // 8 channels at 10 kHz: 12500 ns per conversion becomes 13000 ns → 9615.4 Hz, 3.8 % off.

@@ -133,6 +133,15 @@ struct ComediSourceTests {
         #expect(error?.remedy.contains("read_timeout_ms") == true)
     }
 
+    @Test func aTimeoutWithDataAlreadyInTheKernelBufferIsNotAStall() throws {
+        let driver = FakeComediDriver.comediTestLike()
+        let source = try makeSource(driver)
+        try source.start()
+        driver.script = [.bufferContents(40), .stall, .frames(10)]
+        var buffer = [Int16](repeating: 0, count: 100)
+        #expect(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } == .frames(firstSample: 0, frameCount: 10))
+    }
+
     @Test func aVanishedDeviceOrAFailedRestartThrows() throws {
         let driver = FakeComediDriver.comediTestLike()
         let source = try makeSource(driver)

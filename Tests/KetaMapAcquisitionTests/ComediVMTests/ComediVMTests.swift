@@ -16,6 +16,9 @@ private let inVM = getenv("COMEDI_VM") != nil
 private let devicePath = getenv("COMEDI_DEVICE").map { String(cString: $0) } ?? "/dev/comedi0"
 /// The waveform comedi_test was loaded with (`run-in-comedi-vm --amplitude/--period`).
 private let amplitudeVolts = (getenv("COMEDI_VM_AMPLITUDE_UV").flatMap { Double(String(cString: $0)) } ?? 1_000_000) / 1e6
+/// The VM shares a loaded host's CPUs under emulation: allow long scheduling pauses
+/// (the stall test sets its own short timeout).
+private let vmReadTimeoutMilliseconds = 10_000
 private let periodSeconds = (getenv("COMEDI_VM_PERIOD_US").flatMap { Double(String(cString: $0)) } ?? 100_000) / 1e6
 
 /// What one recording gave: every frame in order (re-centred Int16), the gaps, and timings.
@@ -87,10 +90,13 @@ private func record(
 }
 
 /// Channel `channel` of every frame, in volts.
-private func volts(_ recording: Recording, _ format: SampleFormat, channel: Int, from startFrame: Int = 0) -> [Double] {
+private func volts(
+    _ recording: Recording, _ format: SampleFormat, channel: Int, from startFrame: Int = 0, to endFrame: Int? = nil
+) -> [Double] {
     let c = format.calibration
     let n = format.channelCount
-    return stride(from: startFrame * n + channel, to: recording.samples.count, by: n).map {
+    let end = endFrame.map { $0 * n } ?? recording.samples.count
+    return stride(from: startFrame * n + channel, to: end, by: n).map {
         c.offsetVolts + Double(recording.samples[$0]) * c.voltsPerCount * c.channelGains[channel]
     }
 }
@@ -109,7 +115,7 @@ private func eightChannelMontage() -> [Int] { Array(0..<8) }
 @Suite("Comedi VM: comedi_test through the real ComediSource", .serialized, .enabled(if: inVM, "needs /dev/comedi0: run scripts/comedi-vm-test.sh"))
 struct ComediVMTests {
     @Test func recordsTheSawtoothSquareWaveAndFlatChannelsAtTheRateTheCardReports() throws {
-        let settings = ComediSettings(device: devicePath, rangeVolts: 10, bufferSeconds: 2)
+        let settings = ComediSettings(device: devicePath, rangeVolts: 10, bufferSeconds: 2, readTimeoutMilliseconds: vmReadTimeoutMilliseconds)
         let driver = try ComediLibraryDriver(path: devicePath)
         let source = try ComediSource(
             driver: driver, settings: settings, hardwareChannels: eightChannelMontage(), sampleRateHz: 5000)
@@ -173,7 +179,7 @@ struct ComediVMTests {
     @Test func anOverrunIsReportedAsAGapAndRecordingResumes() throws {
         // A 0.1 s kernel buffer (8 channels × 5 kHz × 2 bytes = 80 kB/s → 8 KiB), and a reader
         // that sleeps 1 s after its first block: the driver stops, read() fails with EPIPE.
-        let settings = ComediSettings(device: devicePath, rangeVolts: 10, bufferSeconds: 0.1)
+        let settings = ComediSettings(device: devicePath, rangeVolts: 10, bufferSeconds: 0.1, readTimeoutMilliseconds: vmReadTimeoutMilliseconds)
         let source = try ComediSource(
             driver: try ComediLibraryDriver(path: devicePath), settings: settings, hardwareChannels: eightChannelMontage(),
             sampleRateHz: 5000)
@@ -195,14 +201,61 @@ struct ComediVMTests {
         let bufferedSeconds = Double(source.plan.bufferBytes) / Double(source.plan.bytesPerFrame) / rate
         let lostSeconds = Double(gap.sampleCount) / rate
         #expect(lostSeconds > (pause - bufferedSeconds) * 0.5 && lostSeconds < pause * 1.5)
-        // Recording resumed: at least 0.9 s of frames after the gap, and the waveform is intact.
+        // Recording resumed: at least 0.9 s of sample clock after the gap, and the waveform is
+        // intact up to the next gap (if a starved VM overran again) or the end.
         let framesAfter = Int(recording.nextSample - gap.endSample)
         #expect(Double(framesAfter) > 0.9 * rate)
-        let sawAfter = volts(recording, source.format, channel: 0, from: Int(gap.endSample))
+        let segmentEnd = Int(recording.gaps.dropFirst().first?.firstSample ?? recording.nextSample)
+        #expect(segmentEnd - Int(gap.endSample) > Int(0.1 * rate))
+        let sawAfter = volts(recording, source.format, channel: 0, from: Int(gap.endSample), to: segmentEnd)
         #expect(abs(sawAfter.max()! - amplitudeVolts) / amplitudeVolts < 0.01)
         #expect(abs(sawAfter.min()! + amplitudeVolts) / amplitudeVolts < 0.01)
-        let squareAfter = volts(recording, source.format, channel: 1, from: Int(gap.endSample))
+        let squareAfter = volts(recording, source.format, channel: 1, from: Int(gap.endSample), to: segmentEnd)
         #expect(squareAfter.allSatisfy { abs(abs($0) - amplitudeVolts) / amplitudeVolts < 0.01 })
+    }
+
+    @Test func refusesARateTheTimerCannotGiveAndRaisesTheBufferMaximumAsRoot() throws {
+        // 8 channels at 10 kHz: 12.5 µs conversions become 13 µs on comedi_test's timer → 9615 Hz.
+        let refused = #expect(throws: ComediError.self) {
+            try ComediSource(
+                driver: try ComediLibraryDriver(path: devicePath), settings: ComediSettings(device: devicePath),
+                hardwareChannels: eightChannelMontage(), sampleRateHz: 10000)
+        }
+        #expect(refused?.code == .rateRefused)
+        #expect(refused?.message.contains("9615.385 Hz") == true)
+
+        // 300 s of 80 kB/s = 24 MB, above the 20 MiB default maximum: root may raise it.
+        let driver = try ComediLibraryDriver(path: devicePath)
+        let before = try driver.maxBufferSize(0)
+        let source = try ComediSource(
+            driver: driver, settings: ComediSettings(device: devicePath, bufferSeconds: 300),
+            hardwareChannels: eightChannelMontage(), sampleRateHz: 5000)
+        #expect(before == 20 << 20)
+        #expect(source.plan.bufferBytes >= 24_000_000)
+        #expect(try driver.bufferSize(0) == source.plan.bufferBytes)
+        #expect(source.warnings.isEmpty)
+        // Leave the board as the other tests expect it.
+        try driver.setMaxBufferSize(0, bytes: before)
+        _ = try driver.setBufferSize(0, bytes: 2 << 20)
+    }
+
+    @Test func aStreamThatStopsDeliveringEndsWithAStallError() throws {
+        // One scan per second and a 200 ms read timeout: the reader waits in vain.
+        let source = try ComediSource(
+            driver: try ComediLibraryDriver(path: devicePath),
+            settings: ComediSettings(device: devicePath, readTimeoutMilliseconds: 200), hardwareChannels: [0],
+            sampleRateHz: 1)
+        defer { source.stop() }
+        #expect(source.format.sampleRateHz == 1)
+        try source.start()
+        var buffer = [Int16](repeating: 0, count: 64)
+        let started = now()
+        let error = #expect(throws: ComediError.self) {
+            for _ in 0..<3 { _ = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } }
+        }
+        #expect(error?.code == .stalled)
+        #expect(error?.message.contains("no samples for 200 ms") == true)
+        #expect(now() - started < 1.5)
     }
 
     @Test func listsTheBoardItsSubdevicesRangesAndBuffers() throws {
