@@ -298,6 +298,14 @@ enum HDF5Calls {
         try check(H5Dwrite(dataset, memoryType, memorySpace, fileSpace, CHDF5_H5P_DEFAULT(), buffer), "H5Dwrite", "dataset")
     }
 
+    /// Writes one whole chunk as stored bytes, bypassing the type conversion,
+    /// the filters and the chunk cache (which it evicts the chunk from).
+    /// `offset` is the chunk's first element on every axis.
+    /// The C function is `H5Dwrite_chunk`.
+    static func writeChunk(_ dataset: HID, offset: UnsafePointer<UInt64>, bytes: UnsafeRawBufferPointer) throws(HDF5Error) {
+        try check(H5Dwrite_chunk(dataset, CHDF5_H5P_DEFAULT(), 0, offset, bytes.count, bytes.baseAddress), "H5Dwrite_chunk", "dataset")
+    }
+
     /// Reads a hyperslab (or everything when `start` is nil) into a contiguous buffer.
     /// The C functions are `H5Sselect_hyperslab` and `H5Dread`.
     static func read(

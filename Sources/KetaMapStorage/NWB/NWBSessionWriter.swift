@@ -35,6 +35,9 @@ public final class NWBSessionWriter {
     private let channelCount: Int
     private let rateHz: Double
     private let chunkFrames: Int
+    private let chunkChannels: Int
+    /// One chunk in stored layout, for direct chunk writes (nil with deflate: HDF5 must filter).
+    private let chunkScratch: UnsafeMutableBufferPointer<Int16>?
     private let rowBuffer: UnsafeMutableBufferPointer<Int16>
     private var bufferedFrames = 0
     private var persistedFrames = 0
@@ -90,6 +93,7 @@ public final class NWBSessionWriter {
 
         // Raw samples: [frame, channel] int16, chunks of chunkSeconds × up to 64 channels.
         let chunkChannels = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        self.chunkChannels = chunkChannels
         let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
         let acquisition = try root.openGroup("acquisition")
         let series = try acquisition.location.createGroup("ElectricalSeries")
@@ -218,6 +222,12 @@ public final class NWBSessionWriter {
         try Self.writeSpecifications(root)
         try root.setAttribute(".specloc", try root.reference(to: "/specifications"))
 
+        if d.storage.deflateLevel == nil {
+            chunkScratch = .allocate(capacity: chunkFrames * chunkChannels)
+            chunkScratch!.initialize(repeating: 0)
+        } else {
+            chunkScratch = nil
+        }
         rowBuffer = .allocate(capacity: chunkFrames * channelCount)
         rowBuffer.initialize(repeating: 0)
         crossingTimes = .allocate(capacity: crossingCapacity)
@@ -239,6 +249,7 @@ public final class NWBSessionWriter {
     deinit {
         if file != nil { try? close(fault: "the writer was released without close()") }
         rowBuffer.deallocate()
+        chunkScratch?.deallocate()
         crossingTimes.deallocate()
         crossingSamples.deallocate()
         crossingElectrodes.deallocate()
@@ -273,8 +284,25 @@ public final class NWBSessionWriter {
     }
 
     /// Writes the buffered frames not yet on disk; starts a new chunk row when the current one is full.
+    /// A full row of chunks goes out as whole chunks (`H5Dwrite_chunk`) unless HDF5 must compress it;
+    /// a partial one (at a flush) through `H5Dwrite`.
     private func writeBufferedRaw() throws(HDF5Error) {
-        if bufferedFrames > persistedFrames {
+        if bufferedFrames == chunkFrames, let scratch = chunkScratch {
+            try raw.grow(toRows: chunkStartFrame + UInt64(chunkFrames))
+            var firstChannel = 0
+            while firstChannel < channelCount {
+                let width = min(chunkChannels, channelCount - firstChannel)
+                for frame in 0..<chunkFrames {
+                    let source = rowBuffer.baseAddress! + frame * channelCount + firstChannel
+                    let target = scratch.baseAddress! + frame * chunkChannels
+                    target.update(from: source, count: width)
+                    if width < chunkChannels { (target + width).update(repeating: 0, count: chunkChannels - width) }
+                }
+                try raw.writeChunk(row: chunkStartFrame, column: UInt64(firstChannel), UnsafeBufferPointer(scratch))
+                firstChannel += chunkChannels
+            }
+            persistedFrames = bufferedFrames
+        } else if bufferedFrames > persistedFrames {
             let base = rowBuffer.baseAddress! + persistedFrames * channelCount
             try raw.writeRows(at: chunkStartFrame + UInt64(persistedFrames), UnsafeBufferPointer(start: base, count: (bufferedFrames - persistedFrames) * channelCount))
             persistedFrames = bufferedFrames
