@@ -59,6 +59,7 @@ def check_doses(nwb, expected):
     check(len(table) == len(doses), f"dosing has {len(table)} rows, expected {len(doses)}")
     for i, dose in enumerate(doses[: len(table)]):
         for key in ["drug", "unit", "route", "operator", "note", "wall_clock"]:
+            check(isinstance(table[key][i], str), f"dose {i} {key} is {type(table[key][i]).__name__}, not str (text columns are variable-length after a clean close)")
             check(text(table[key][i]) == dose[key], f"dose {i} {key}: {text(table[key][i])!r} != {dose[key]!r}")
         check(abs(float(table["amount"][i]) - dose["amount"]) < 1e-12, f"dose {i} amount")
         check(int(table["sample_index"][i]) == dose["sample_index"], f"dose {i} sample_index")

@@ -447,6 +447,33 @@ public final class NWBSessionWriter {
     /// complete either way.
     public private(set) var cleanupSkippedReason: String?
 
+    /// Rewrites a table's fixed-length text columns (needed while recording
+    /// under SWMR) as variable-length UTF-8, as pynwb writes text, so that
+    /// readers get `str` rather than `bytes`. Keeps each column's attributes.
+    static func convertTextColumnsToVariableLength(_ root: HDF5Location, table: String) throws(HDF5Error) {
+        let group = try root.openGroup(table)
+        let columns = try group.location.stringsAttribute("colnames") ?? []
+        for name in columns {
+            let column = try group.location.openDataset(name)
+            guard let length = column.stringLength, length > 0 else {
+                try column.close()
+                continue
+            }
+            let values = try column.readStrings()
+            let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
+            let description = try column.location.stringAttribute("description") ?? ""
+            try column.close()
+            try group.location.delete(name)
+            let replacement = try group.location.writeStrings(name, values, growable: true)
+            try replacement.location.setAttribute("namespace", "hdmf-common")
+            try replacement.location.setAttribute("neurodata_type", "VectorData")
+            try replacement.location.setAttribute("object_id", objectID)
+            try replacement.location.setAttribute("description", description)
+            try replacement.close()
+        }
+        try group.close()
+    }
+
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
     static func finish(path: String, fault: String?) throws(HDF5Error) {
         let file = try HDF5File.open(path, mode: .readWrite)
@@ -456,7 +483,11 @@ public final class NWBSessionWriter {
             let ids = try root.openDataset(table + "/id")
             let rows = ids.rowCount
             try ids.close()
-            if rows == 0 { try root.delete(table) }
+            if rows == 0 {
+                try root.delete(table)
+            } else {
+                try convertTextColumnsToVariableLength(root, table: table)
+            }
         }
         for series in [NWBLayout.lfp, NWBLayout.bandPower] where try root.exists(series) {
             let data = try root.openDataset(series + "/data")
