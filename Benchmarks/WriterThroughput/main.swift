@@ -4,12 +4,13 @@
 //
 // Usage (release build, from the repository root):
 //   swift run --package-path Benchmarks -c release WriterThroughput [--channels 1024] [--rate 30000]
-//       [--seconds 60] [--deflate-seconds 10] [--dir /var/tmp] [--chunk-channels 64]
+//       [--seconds 60] [--deflate-seconds 10] [--dir /var/tmp] [--chunk-channels 64] [--rounds 2]
 //
-// Each variant writes `seconds` of int16 samples in 10 ms blocks (as the
+// Each session run writes `seconds` of int16 samples in 10 ms blocks (as the
 // recorder does), flushes every second (SWMR, H5Fflush), closes the file and
 // fsyncs it; the raw baseline writes the same bytes with write(2) in 4 MiB
-// pieces and fsyncs. The files are deleted at the end.
+// pieces and fsyncs. `rounds` session runs alternate with rounds + 1 raw runs.
+// The files are deleted at the end.
 import Foundation
 import KetaMapCore
 import KetaMapStorage
@@ -25,6 +26,7 @@ struct Options {
     var deflateSeconds = 10.0
     var directory = "/var/tmp"
     var chunkChannels = 64
+    var rounds = 2
 
     init(_ arguments: [String]) {
         var i = 1
@@ -37,6 +39,7 @@ struct Options {
             case "--deflate-seconds": deflateSeconds = Double(next()) ?? deflateSeconds
             case "--dir": directory = next()
             case "--chunk-channels": chunkChannels = Int(next()) ?? chunkChannels
+            case "--rounds": rounds = max(1, Int(next()) ?? rounds)
             default: print("unknown argument \(arguments[i])"); exit(2)
             }
             i += 1
@@ -165,7 +168,7 @@ func readSpeeds(_ path: String, seconds: Double) throws -> (oneChannel: Double, 
     defer { all.deallocate() }
     fsyncAndDropCache(path)
     t0 = now()
-    try reader.readRaw(firstFrame: UInt64(frames / 2), frameCount: window, into: all)
+    try reader.readRaw(firstFrame: UInt64((frames - window) / 2), frameCount: window, into: all)
     let allSeconds = now() - t0
     reader.close()
     return (oneSeconds, allSeconds, Double(frames * 2) / 1e6, Double(window * channels * 2) / 1e6)
@@ -177,15 +180,30 @@ defer { try? FileManager.default.removeItem(atPath: folder) }
 let mb = 1e6
 print("WriterThroughput: \(channels) channels × \(Int(options.rateHz)) Hz int16 (\(String(format: "%.1f", Double(channels) * options.rateHz * 2 / mb)) MB/s real time), chunks 0.1 s × \(min(channels, options.chunkChannels)) channels, folder \(options.directory)")
 
-let rawResult = rawWrite(folder + "/raw.bin", seconds: options.seconds)
-try? FileManager.default.removeItem(atPath: folder + "/raw.bin")
-let plain = try sessionWrite(folder + "/plain.nwb", seconds: options.seconds, deflate: nil)
-let rawAgain = rawWrite(folder + "/raw2.bin", seconds: options.seconds)
-try? FileManager.default.removeItem(atPath: folder + "/raw2.bin")
-let rawMBs = Double(rawResult.bytes + rawAgain.bytes) / (rawResult.seconds + rawAgain.seconds) / mb
-let plainMBs = Double(plain.bytes) / plain.seconds / mb
-print(String(format: "raw sequential write (write+fsync, mean of 2 runs around the session): %.0f MB/s (%.0f, %.0f)", rawMBs, Double(rawResult.bytes) / rawResult.seconds / mb, Double(rawAgain.bytes) / rawAgain.seconds / mb))
-print(String(format: "session file, no compression: %.0f MB/s over %.0f s of data = %.2f × raw write, %.1f × real time; slowest appendRaw %.1f ms", plainMBs, options.seconds, plainMBs / rawMBs, plainMBs / (Double(channels) * options.rateHz * 2 / mb), plain.slowestAppend * 1000))
+// Raw and session writes alternate (raw, session, raw, …, raw) so that the
+// disk's drift over the run weighs on both alike; the ratio is total bytes
+// over total time of each kind.
+var rawSeconds = 0.0, rawBytes = 0, sessionSeconds = 0.0, sessionBytes = 0, slowest = 0.0
+var rawFigures: [String] = [], sessionFigures: [String] = []
+for round in 0...options.rounds {
+    let r = rawWrite(folder + "/raw.bin", seconds: options.seconds)
+    try? FileManager.default.removeItem(atPath: folder + "/raw.bin")
+    rawSeconds += r.seconds
+    rawBytes += r.bytes
+    rawFigures.append(String(format: "%.0f", Double(r.bytes) / r.seconds / mb))
+    guard round < options.rounds else { break }
+    if round > 0 { try? FileManager.default.removeItem(atPath: folder + "/plain.nwb") }
+    let s = try sessionWrite(folder + "/plain.nwb", seconds: options.seconds, deflate: nil)
+    sessionSeconds += s.seconds
+    sessionBytes += s.bytes
+    slowest = max(slowest, s.slowestAppend)
+    sessionFigures.append(String(format: "%.0f MB/s in %.2f s", Double(s.bytes) / s.seconds / mb, s.seconds))
+}
+let rawMBs = Double(rawBytes) / rawSeconds / mb
+let plainMBs = Double(sessionBytes) / sessionSeconds / mb
+print(String(format: "raw sequential write (write+fsync): %.0f MB/s", rawMBs) + " (runs: \(rawFigures.joined(separator: ", ")))")
+print(String(format: "session file, no compression: %.0f MB/s over %.0f s of data", plainMBs, options.seconds) + " (runs: \(sessionFigures.joined(separator: ", ")))"
+    + String(format: " = %.2f × raw write, %.1f × real time; slowest appendRaw %.1f ms", plainMBs / rawMBs, plainMBs / (Double(channels) * options.rateHz * 2 / mb), slowest * 1000))
 
 let reads = try readSpeeds(folder + "/plain.nwb", seconds: options.seconds)
 print(String(format: "read one channel over %.0f s: %.2f s (%.1f MB of samples, %.0f MB/s of that channel)", options.seconds, reads.oneChannel, reads.oneChannelMB, reads.oneChannelMB / reads.oneChannel))

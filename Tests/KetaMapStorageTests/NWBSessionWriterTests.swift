@@ -151,6 +151,28 @@ struct NWBSessionWriterTests {
         #expect(times.count == d.processedChannels.count)
     }
 
+    @Test("with deflate on, and with flushes inside a chunk, samples read back bit for bit", arguments: [nil, 1] as [Int?])
+    func compressedAndPartialChunks(deflateLevel: Int?) throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("s.nwb").path
+        let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.037, deflateLevel: deflateLevel, chunkSeconds: 0.1))
+        _ = try writeSyntheticSession(at: path, description: d, frames: 7_300, bandRows: 3)
+        let reader = try NWBSessionReader(path: path)
+        let channels = d.format.channelCount
+        #expect(reader.frameCount == 7_300)
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 7_300 * channels)
+        defer { buffer.deallocate() }
+        try reader.readRaw(firstFrame: 0, frameCount: 7_300, into: buffer)
+        var mismatches = 0
+        for f in 0..<7_300 { for c in 0..<channels where buffer[f * channels + c] != SessionFixture.rawSample(frame: f, channel: c) { mismatches += 1 } }
+        #expect(mismatches == 0)
+        let one = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 7_300)
+        defer { one.deallocate() }
+        try reader.readChannel(87, firstFrame: 0, frameCount: 7_300, into: one)
+        #expect((0..<7_300).allSatisfy { one[$0] == SessionFixture.rawSample(frame: $0, channel: 87) })
+    }
+
     @Test("a session never overwrites an existing file")
     func refusesToOverwrite() throws {
         let folder = try SessionFixture.temporaryDirectory()

@@ -104,6 +104,26 @@ final class HDF5Dataset {
         }
     }
 
+    /// Writes the block of a 2-D dataset starting at (`row`, `column`) of
+    /// `rows` × `columns` values from a buffer holding `rows` rows of
+    /// `stride` values each (only the first `columns` of each row are
+    /// written). The dataset must already reach that far. No allocation.
+    /// The C functions are `H5Sselect_hyperslab` and `H5Dwrite`.
+    func writeBlock<T: HDF5Element>(row: UInt64, column: UInt64, rows: Int, columns: Int, stride: Int, from buffer: UnsafePointer<T>) throws(HDF5Error) {
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 6) { (slab) throws(HDF5Error) in
+            slab[0] = row
+            slab[1] = column
+            slab[2] = UInt64(rows)
+            slab[3] = UInt64(columns)
+            slab[4] = UInt64(rows)
+            slab[5] = UInt64(stride)
+            let base = UnsafePointer(slab.baseAddress!)
+            try HDF5Calls.write(
+                id, memoryType: HDF5Calls.predefinedType(T.kind, inMemory: true), start: base, count: base + 2, rank: 2,
+                from: UnsafeRawPointer(buffer), memoryDims: base + 4)
+        }
+    }
+
     /// Appends strings to a 1-D fixed-length string dataset, truncated to its
     /// length at a character boundary. The C functions are `H5Dset_extent` and `H5Dwrite`.
     func appendStrings(_ values: [String]) throws(HDF5Error) {

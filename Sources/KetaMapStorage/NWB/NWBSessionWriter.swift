@@ -36,8 +36,8 @@ public final class NWBSessionWriter {
     private let rateHz: Double
     private let chunkFrames: Int
     private let chunkChannels: Int
-    /// One chunk in stored layout, for direct chunk writes (nil with deflate: HDF5 must filter).
-    private let chunkScratch: UnsafeMutableBufferPointer<Int16>?
+    private let chunkColumns: Int
+    private let directChunkWrites: Bool
     private let rowBuffer: UnsafeMutableBufferPointer<Int16>
     private var bufferedFrames = 0
     private var persistedFrames = 0
@@ -94,6 +94,8 @@ public final class NWBSessionWriter {
         // Raw samples: [frame, channel] int16, chunks of chunkSeconds × up to 64 channels.
         let chunkChannels = min(channelCount, max(1, d.rawChunkChannels ?? 64))
         self.chunkChannels = chunkChannels
+        chunkColumns = (channelCount + chunkChannels - 1) / chunkChannels
+        directChunkWrites = d.storage.deflateLevel == nil
         let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
         let acquisition = try root.openGroup("acquisition")
         let series = try acquisition.location.createGroup("ElectricalSeries")
@@ -222,13 +224,9 @@ public final class NWBSessionWriter {
         try Self.writeSpecifications(root)
         try root.setAttribute(".specloc", try root.reference(to: "/specifications"))
 
-        if d.storage.deflateLevel == nil {
-            chunkScratch = .allocate(capacity: chunkFrames * chunkChannels)
-            chunkScratch!.initialize(repeating: 0)
-        } else {
-            chunkScratch = nil
-        }
-        rowBuffer = .allocate(capacity: chunkFrames * channelCount)
+        // One row of chunks in stored layout: [chunk column][frame][channel within the chunk],
+        // zero-padded at the right edge, so that each chunk is contiguous and goes out as it is.
+        rowBuffer = .allocate(capacity: chunkColumns * chunkFrames * chunkChannels)
         rowBuffer.initialize(repeating: 0)
         crossingTimes = .allocate(capacity: crossingCapacity)
         crossingSamples = .allocate(capacity: crossingCapacity)
@@ -249,7 +247,6 @@ public final class NWBSessionWriter {
     deinit {
         if file != nil { try? close(fault: "the writer was released without close()") }
         rowBuffer.deallocate()
-        chunkScratch?.deallocate()
         crossingTimes.deallocate()
         crossingSamples.deallocate()
         crossingElectrodes.deallocate()
@@ -271,9 +268,22 @@ public final class NWBSessionWriter {
         var remaining = frames.count / channelCount
         while remaining > 0 {
             let take = min(remaining, chunkFrames - bufferedFrames)
-            (rowBuffer.baseAddress! + bufferedFrames * channelCount).update(from: source, count: take * channelCount)
+            let chunkSize = chunkFrames * chunkChannels
+            for frame in 0..<take {
+                let target = rowBuffer.baseAddress! + (bufferedFrames + frame) * chunkChannels
+                var column = 0
+                var firstChannel = 0
+                while firstChannel + chunkChannels <= channelCount {
+                    (target + column * chunkSize).update(from: source + firstChannel, count: chunkChannels)
+                    column += 1
+                    firstChannel += chunkChannels
+                }
+                if firstChannel < channelCount {
+                    (target + column * chunkSize).update(from: source + firstChannel, count: channelCount - firstChannel)
+                }
+                source += channelCount
+            }
             bufferedFrames += take
-            source += take * channelCount
             remaining -= take
             if bufferedFrames == chunkFrames { try writeBufferedRaw() }
             if framesWritten >= nextFlushFrame {
@@ -285,26 +295,26 @@ public final class NWBSessionWriter {
 
     /// Writes the buffered frames not yet on disk; starts a new chunk row when the current one is full.
     /// A full row of chunks goes out as whole chunks (`H5Dwrite_chunk`) unless HDF5 must compress it;
-    /// a partial one (at a flush) through `H5Dwrite`.
+    /// a partial one (at a flush), or any with deflate, through `H5Dwrite`, one chunk column at a time.
     private func writeBufferedRaw() throws(HDF5Error) {
-        if bufferedFrames == chunkFrames, let scratch = chunkScratch {
+        let chunkSize = chunkFrames * chunkChannels
+        if bufferedFrames == chunkFrames && directChunkWrites {
             try raw.grow(toRows: chunkStartFrame + UInt64(chunkFrames))
-            var firstChannel = 0
-            while firstChannel < channelCount {
-                let width = min(chunkChannels, channelCount - firstChannel)
-                for frame in 0..<chunkFrames {
-                    let source = rowBuffer.baseAddress! + frame * channelCount + firstChannel
-                    let target = scratch.baseAddress! + frame * chunkChannels
-                    target.update(from: source, count: width)
-                    if width < chunkChannels { (target + width).update(repeating: 0, count: chunkChannels - width) }
-                }
-                try raw.writeChunk(row: chunkStartFrame, column: UInt64(firstChannel), UnsafeBufferPointer(scratch))
-                firstChannel += chunkChannels
+            for column in 0..<chunkColumns {
+                try raw.writeChunk(
+                    row: chunkStartFrame, column: UInt64(column * chunkChannels),
+                    UnsafeBufferPointer(start: rowBuffer.baseAddress! + column * chunkSize, count: chunkSize))
             }
             persistedFrames = bufferedFrames
         } else if bufferedFrames > persistedFrames {
-            let base = rowBuffer.baseAddress! + persistedFrames * channelCount
-            try raw.writeRows(at: chunkStartFrame + UInt64(persistedFrames), UnsafeBufferPointer(start: base, count: (bufferedFrames - persistedFrames) * channelCount))
+            try raw.grow(toRows: chunkStartFrame + UInt64(bufferedFrames))
+            for column in 0..<chunkColumns {
+                let firstChannel = column * chunkChannels
+                try raw.writeBlock(
+                    row: chunkStartFrame + UInt64(persistedFrames), column: UInt64(firstChannel), rows: bufferedFrames - persistedFrames,
+                    columns: min(chunkChannels, channelCount - firstChannel), stride: chunkChannels,
+                    from: UnsafePointer(rowBuffer.baseAddress! + column * chunkSize + persistedFrames * chunkChannels))
+            }
             persistedFrames = bufferedFrames
         }
         if bufferedFrames == chunkFrames {
