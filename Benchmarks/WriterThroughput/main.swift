@@ -148,9 +148,14 @@ func sessionWrite(_ path: String, seconds: Double, deflate: Int?) throws -> (sec
             frame += blockFrames
         }
     }
+    let appended = now()
     try writer.close()
+    let closed = now()
     fsyncAndDropCache(path)
     let elapsed = now() - start
+    if ProcessInfo.processInfo.environment["KETAMAP_BENCH_PHASES"] != nil {
+        print(String(format: "  phases: create+appends %.2f s, close %.2f s, fsync %.2f s", appended - start, closed - appended, now() - closed))
+    }
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     return (elapsed, frames * channels * 2, size, slowest)
 }

@@ -173,6 +173,29 @@ struct NWBSessionWriterTests {
         #expect((0..<7_300).allSatisfy { one[$0] == SessionFixture.rawSample(frame: $0, channel: 87) })
     }
 
+    @Test("a session stopped by a fault records why, and its empty tables are gone")
+    func faultIsRecorded() throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("fault.nwb").path
+        let d = SessionFixture.description()
+        let writer = try NWBSessionWriter(creating: path, description: d)
+        let frames = [Int16](repeating: 5, count: 100 * d.format.channelCount)
+        try frames.withUnsafeBufferPointer { try writer.appendRaw($0) }
+        try writer.close(fault: "disk full while writing /acquisition/ElectricalSeries")
+        #expect(writer.cleanupSkippedReason == nil)
+        let reader = try NWBSessionReader(path: path)
+        #expect(reader.faultNote?.contains("disk full") == true)
+        #expect(reader.frameCount == 100)
+        #expect(try reader.doses().isEmpty)
+        let file = try HDF5File.open(path, mode: .readOnly)
+        #expect(try !file.root.exists("intervals/dosing"))
+        #expect(try !file.root.exists("events/threshold_crossings"))
+        #expect(try !file.root.exists("processing/ecephys"))
+        #expect(try file.root.exists("acquisition/ElectricalSeries/data"))
+        try file.close()
+    }
+
     @Test("a session never overwrites an existing file")
     func refusesToOverwrite() throws {
         let folder = try SessionFixture.temporaryDirectory()
