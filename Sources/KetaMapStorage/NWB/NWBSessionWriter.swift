@@ -65,7 +65,9 @@ public final class NWBSessionWriter {
 
     /// Creates `path` (refusing to overwrite an existing file), writes the
     /// whole NWB structure and metadata, caches the specifications in
-    /// `/specifications`, and starts SWMR. Recorder thread.
+    /// `/specifications`, and starts SWMR. The file is built as
+    /// `<path>.creating` and linked to `path` once SWMR runs, so `path` is
+    /// always openable. Recorder thread.
     /// The C functions are `H5Fcreate`, `H5Dcreate2`, `H5Acreate2` and `H5Fstart_swmr_write`.
     public init(creating path: String, description: SessionDescription) throws {
         if FileManager.default.fileExists(atPath: path) {
@@ -86,7 +88,12 @@ public final class NWBSessionWriter {
         processedRowOffset = d.processedChannelsAreRawRows ? 0 : channelCount
 
         HDF5Calls.silenceErrorPrinting()
-        let file = try HDF5File.create(path)
+        // The structure is written under a temporary name and given its real
+        // name only once SWMR runs: a crash during set-up never leaves a
+        // `<session>.nwb` that cannot be opened (no sample was accepted yet).
+        let creatingPath = path + ".creating"
+        try? FileManager.default.removeItem(atPath: creatingPath)
+        let file = try HDF5File.create(creatingPath)
         let root = file.root
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
@@ -241,6 +248,14 @@ public final class NWBSessionWriter {
         self.gaps = gaps
         try file.flush()
         try file.startSWMRWrite()
+        // link(2) fails if `path` appeared meanwhile: never overwrite a session.
+        guard link(creatingPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? file.close()
+            unlink(creatingPath)
+            throw SessionFileError("cannot be created (\(reason)); a session never overwrites a file", path: path)
+        }
+        unlink(creatingPath)
         self.file = consume file
     }
 
