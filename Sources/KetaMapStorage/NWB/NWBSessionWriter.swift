@@ -427,6 +427,7 @@ public final class NWBSessionWriter {
     /// what a reader or a crash sees.
     public func flush() throws {
         guard file != nil else { return }
+        HDF5Calls.silenceErrorPrinting()  // per thread: errors become HDF5Error, not stderr text
         try writeBufferedRaw()
         try writeCrossings()
         try file?.flush()
