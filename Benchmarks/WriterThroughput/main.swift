@@ -4,7 +4,7 @@
 //
 // Usage (release build, from the repository root):
 //   swift run --package-path Benchmarks -c release WriterThroughput [--channels 1024] [--rate 30000]
-//       [--seconds 60] [--deflate-seconds 10] [--dir /var/tmp] [--chunk-channels 64] [--rounds 2]
+//       [--seconds 60] [--deflate-seconds 10] [--dir /var/tmp] [--chunk-channels 64] [--chunk-seconds 0.05] [--rounds 2]
 //
 // Each session run writes `seconds` of int16 samples in 10 ms blocks (as the
 // recorder does), flushes every second (SWMR, H5Fflush), closes the file and
@@ -27,6 +27,7 @@ struct Options {
     var directory = "/var/tmp"
     var chunkChannels = 64
     var rounds = 2
+    var chunkSeconds = 0.05
 
     init(_ arguments: [String]) {
         var i = 1
@@ -40,6 +41,7 @@ struct Options {
             case "--dir": directory = next()
             case "--chunk-channels": chunkChannels = Int(next()) ?? chunkChannels
             case "--rounds": rounds = max(1, Int(next()) ?? rounds)
+            case "--chunk-seconds": chunkSeconds = Double(next()) ?? chunkSeconds
             default: print("unknown argument \(arguments[i])"); exit(2)
             }
             i += 1
@@ -102,7 +104,7 @@ func description(deflate: Int?) -> SessionDescription {
         sessionID: "bench", sessionStartTime: Date(), session: SessionSettings(description: "writer benchmark"),
         subject: SubjectSettings(id: "bench", sex: .unknown, age: "P30Y"), montage: montage(), format: format, processedChannels: [],
         processing: processing, sourceProvenance: [:], configuration: ConfigurationProvenance(configPath: "", configText: "", channelsText: "", electrodesText: ""),
-        softwareVersion: "bench", storage: StorageSettings(flushSeconds: 1, deflateLevel: deflate, chunkSeconds: 0.1), rawChunkChannels: options.chunkChannels)
+        softwareVersion: "bench", storage: StorageSettings(flushSeconds: 1, deflateLevel: deflate, chunkSeconds: options.chunkSeconds), rawChunkChannels: options.chunkChannels)
 }
 
 /// Bytes of `seconds` of samples.
@@ -183,7 +185,7 @@ let folder = options.directory + "/ketamap-writer-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: folder) }
 let mb = 1e6
-print("WriterThroughput: \(channels) channels × \(Int(options.rateHz)) Hz int16 (\(String(format: "%.1f", Double(channels) * options.rateHz * 2 / mb)) MB/s real time), chunks 0.1 s × \(min(channels, options.chunkChannels)) channels, folder \(options.directory)")
+print("WriterThroughput: \(channels) channels × \(Int(options.rateHz)) Hz int16 (\(String(format: "%.1f", Double(channels) * options.rateHz * 2 / mb)) MB/s real time), chunks \(options.chunkSeconds) s × \(min(channels, options.chunkChannels)) channels, folder \(options.directory)")
 
 // Raw and session writes alternate (raw, session, raw, …, raw) so that the
 // disk's drift over the run weighs on both alike; the ratio is total bytes
