@@ -145,8 +145,11 @@ public final class NWBSessionWriter {
             let power = try module.location.createGroup("BandPower")
             try Self.tagTimeSeries(power.location, type: "DecompositionSeries", description: "Band power: mean square of the band-filtered LFP over max(1 s, 3 cycles of the band's low edge), in µV². dB = 10·log10(P / 1 µV²).")
             let powerChunkRows = UInt64(max(16, Int((d.processing.bandPowerRateHz * 10).rounded())))
+            // The cache holds the chunk being filled row by row (no read-modify-write per row).
+            let powerChunkBytes = Int(powerChunkRows) * processedCount * bandCount * MemoryLayout<Float>.stride
             let powerData = try power.location.createDataset(
-                "data", of: Float.self, shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows))
+                "data", of: Float.self,
+                shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows, chunkCacheBytes: 2 * powerChunkBytes + (1 << 20)))
             bandPower = powerData
             try Self.setDataAttributes(powerData.location, unit: "uV^2", conversion: 1, offset: 0, resolution: -1)
             try power.location.writeString("metric", "power")
