@@ -218,13 +218,22 @@ struct NWBSessionWriterTests {
         try writer.close()
     }
 
-    @Test("pynwb, nwbinspector and SpikeInterface accept the file and read back what was written")
-    func ecosystemAcceptsTheFile() throws {
+    @Test("pynwb, nwbinspector and SpikeInterface accept the file and read back what was written", arguments: [true, false])
+    func ecosystemAcceptsTheFile(bipolar: Bool) throws {
         guard let python = PythonCheck.python() else { return }
         let folder = try SessionFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("session.nwb").path
-        let written = try writeSyntheticSession(at: path, description: SessionFixture.description(), frames: 25_000, bandRows: 100)
+        var d = SessionFixture.description()
+        if !bipolar {
+            // Monopolar: processed channels are the raw rows themselves (no extra electrode rows).
+            d.processing.reference = .monopolar
+            d.processedChannels = d.montage.channels.enumerated().map { i, c in
+                ProcessedChannel(name: c.name, anode: i, cathode: nil, referenceDescription: "recording reference", region: c.region, group: c.group, detectsSpikes: c.kind == .micro)
+            }
+            #expect(d.processedChannelsAreRawRows)
+        }
+        let written = try writeSyntheticSession(at: path, description: d, frames: 25_000, bandRows: 100)
         let expected = folder.appendingPathComponent("expected.json")
         try JSONEncoder().encode(written).write(to: expected)
         let result = try PythonCheck.run(python, ["full", path, expected.path])

@@ -183,6 +183,13 @@ def swmr(path, seconds):
             last = d[counts[-1] - 1]
             check(np.array_equal(last, raw_pattern(counts[-1] - 1, 1, d.shape[1])[0]), f"row {counts[-1] - 1} read while writing is wrong")
         time.sleep(0.1)
+    # pynwb reads the same growing file through the SWMR handle.
+    from pynwb import NWBHDF5IO
+    with NWBHDF5IO(file=f, mode="r") as io:
+        nwb = io.read()
+        rows = nwb.acquisition["ElectricalSeries"].data.shape[0]
+        check(rows >= counts[-1], f"pynwb on the SWMR handle sees {rows} rows, h5py saw {counts[-1]}")
+        check(nwb.subject.subject_id != "", "pynwb on the SWMR handle: no subject")
     f.close()
     distinct = sorted(set(counts))
     print(json.dumps({"counts": distinct}))
