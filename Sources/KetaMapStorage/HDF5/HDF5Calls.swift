@@ -187,7 +187,7 @@ enum HDF5Calls {
     /// The predefined in-memory or on-disk type for a scalar kind.
     static func predefinedType(_ kind: HDF5ScalarKind, inMemory: Bool) -> HID {
         switch kind {
-        case .int8: return inMemory ? CHDF5_H5T_NATIVE_INT8() : CHDF5_H5T_NATIVE_INT8()
+        case .int8: return CHDF5_H5T_NATIVE_INT8()  // one byte: the same in memory and on disk
         case .uint8: return inMemory ? CHDF5_H5T_NATIVE_UINT8() : CHDF5_H5T_STD_U8LE()
         case .int16: return inMemory ? CHDF5_H5T_NATIVE_INT16() : CHDF5_H5T_STD_I16LE()
         case .int32: return inMemory ? CHDF5_H5T_NATIVE_INT32() : CHDF5_H5T_STD_I32LE()
