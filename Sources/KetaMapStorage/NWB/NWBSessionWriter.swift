@@ -251,14 +251,19 @@ public final class NWBSessionWriter {
         self.gaps = gaps
         try file.flush()
         try file.startSWMRWrite()
-        // link(2) fails if `path` appeared meanwhile: never overwrite a session.
-        guard link(creatingPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? file.close()
+        // link(2) fails if `path` appeared meanwhile: never overwrite a session. File systems
+        // without hard links get a rename after one more existence check.
+        if link(creatingPath, path) == 0 {
             unlink(creatingPath)
-            throw SessionFileError("cannot be created (\(reason)); a session never overwrites a file", path: path)
+        } else {
+            let code = errno
+            if code == EEXIST || FileManager.default.fileExists(atPath: path) || rename(creatingPath, path) != 0 {
+                let reason = String(cString: strerror(code))
+                try? file.close()
+                unlink(creatingPath)
+                throw SessionFileError("cannot be created (\(reason)); a session never overwrites a file", path: path)
+            }
         }
-        unlink(creatingPath)
         self.file = consume file
     }
 
