@@ -151,6 +151,51 @@ struct NWBSessionWriterTests {
         #expect(times.count == d.processedChannels.count)
     }
 
+    @Test("with deflate on, and with flushes inside a chunk, samples read back bit for bit", arguments: [nil, 1] as [Int?])
+    func compressedAndPartialChunks(deflateLevel: Int?) throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("s.nwb").path
+        let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.037, deflateLevel: deflateLevel, chunkSeconds: 0.1))
+        _ = try writeSyntheticSession(at: path, description: d, frames: 7_300, bandRows: 3)
+        let reader = try NWBSessionReader(path: path)
+        let channels = d.format.channelCount
+        #expect(reader.frameCount == 7_300)
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 7_300 * channels)
+        defer { buffer.deallocate() }
+        try reader.readRaw(firstFrame: 0, frameCount: 7_300, into: buffer)
+        var mismatches = 0
+        for f in 0..<7_300 { for c in 0..<channels where buffer[f * channels + c] != SessionFixture.rawSample(frame: f, channel: c) { mismatches += 1 } }
+        #expect(mismatches == 0)
+        let one = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 7_300)
+        defer { one.deallocate() }
+        try reader.readChannel(87, firstFrame: 0, frameCount: 7_300, into: one)
+        #expect((0..<7_300).allSatisfy { one[$0] == SessionFixture.rawSample(frame: $0, channel: 87) })
+    }
+
+    @Test("a session stopped by a fault records why, and its empty tables are gone")
+    func faultIsRecorded() throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("fault.nwb").path
+        let d = SessionFixture.description()
+        let writer = try NWBSessionWriter(creating: path, description: d)
+        let frames = [Int16](repeating: 5, count: 100 * d.format.channelCount)
+        try frames.withUnsafeBufferPointer { try writer.appendRaw($0) }
+        try writer.close(fault: "disk full while writing /acquisition/ElectricalSeries")
+        #expect(writer.cleanupSkippedReason == nil)
+        let reader = try NWBSessionReader(path: path)
+        #expect(reader.faultNote?.contains("disk full") == true)
+        #expect(reader.frameCount == 100)
+        #expect(try reader.doses().isEmpty)
+        let file = try HDF5File.open(path, mode: .readOnly)
+        #expect(try !file.root.exists("intervals/dosing"))
+        #expect(try !file.root.exists("events/threshold_crossings"))
+        #expect(try !file.root.exists("processing/ecephys"))
+        #expect(try file.root.exists("acquisition/ElectricalSeries/data"))
+        try file.close()
+    }
+
     @Test("a session never overwrites an existing file")
     func refusesToOverwrite() throws {
         let folder = try SessionFixture.temporaryDirectory()
@@ -173,13 +218,22 @@ struct NWBSessionWriterTests {
         try writer.close()
     }
 
-    @Test("pynwb, nwbinspector and SpikeInterface accept the file and read back what was written")
-    func ecosystemAcceptsTheFile() throws {
+    @Test("pynwb, nwbinspector and SpikeInterface accept the file and read back what was written", arguments: [true, false])
+    func ecosystemAcceptsTheFile(bipolar: Bool) throws {
         guard let python = PythonCheck.python() else { return }
         let folder = try SessionFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("session.nwb").path
-        let written = try writeSyntheticSession(at: path, description: SessionFixture.description(), frames: 25_000, bandRows: 100)
+        var d = SessionFixture.description()
+        if !bipolar {
+            // Monopolar: processed channels are the raw rows themselves (no extra electrode rows).
+            d.processing.reference = .monopolar
+            d.processedChannels = d.montage.channels.enumerated().map { i, c in
+                ProcessedChannel(name: c.name, anode: i, cathode: nil, referenceDescription: "recording reference", region: c.region, group: c.group, detectsSpikes: c.kind == .micro)
+            }
+            #expect(d.processedChannelsAreRawRows)
+        }
+        let written = try writeSyntheticSession(at: path, description: d, frames: 25_000, bandRows: 100)
         let expected = folder.appendingPathComponent("expected.json")
         try JSONEncoder().encode(written).write(to: expected)
         let result = try PythonCheck.run(python, ["full", path, expected.path])

@@ -59,6 +59,7 @@ def check_doses(nwb, expected):
     check(len(table) == len(doses), f"dosing has {len(table)} rows, expected {len(doses)}")
     for i, dose in enumerate(doses[: len(table)]):
         for key in ["drug", "unit", "route", "operator", "note", "wall_clock"]:
+            check(isinstance(table[key][i], str), f"dose {i} {key} is {type(table[key][i]).__name__}, not str (text columns are variable-length after a clean close)")
             check(text(table[key][i]) == dose[key], f"dose {i} {key}: {text(table[key][i])!r} != {dose[key]!r}")
         check(abs(float(table["amount"][i]) - dose["amount"]) < 1e-12, f"dose {i} amount")
         check(int(table["sample_index"][i]) == dose["sample_index"], f"dose {i} sample_index")
@@ -182,6 +183,13 @@ def swmr(path, seconds):
             last = d[counts[-1] - 1]
             check(np.array_equal(last, raw_pattern(counts[-1] - 1, 1, d.shape[1])[0]), f"row {counts[-1] - 1} read while writing is wrong")
         time.sleep(0.1)
+    # pynwb reads the same growing file through the SWMR handle.
+    from pynwb import NWBHDF5IO
+    with NWBHDF5IO(file=f, mode="r") as io:
+        nwb = io.read()
+        rows = nwb.acquisition["ElectricalSeries"].data.shape[0]
+        check(rows >= counts[-1], f"pynwb on the SWMR handle sees {rows} rows, h5py saw {counts[-1]}")
+        check(nwb.subject.subject_id != "", "pynwb on the SWMR handle: no subject")
     f.close()
     distinct = sorted(set(counts))
     print(json.dumps({"counts": distinct}))

@@ -187,7 +187,7 @@ enum HDF5Calls {
     /// The predefined in-memory or on-disk type for a scalar kind.
     static func predefinedType(_ kind: HDF5ScalarKind, inMemory: Bool) -> HID {
         switch kind {
-        case .int8: return inMemory ? CHDF5_H5T_NATIVE_INT8() : CHDF5_H5T_NATIVE_INT8()
+        case .int8: return CHDF5_H5T_NATIVE_INT8()  // one byte: the same in memory and on disk
         case .uint8: return inMemory ? CHDF5_H5T_NATIVE_UINT8() : CHDF5_H5T_STD_U8LE()
         case .int16: return inMemory ? CHDF5_H5T_NATIVE_INT16() : CHDF5_H5T_STD_I16LE()
         case .int32: return inMemory ? CHDF5_H5T_NATIVE_INT32() : CHDF5_H5T_STD_I32LE()
@@ -284,7 +284,7 @@ enum HDF5Calls {
     /// The C functions are `H5Dget_space`, `H5Sselect_hyperslab`, `H5Screate_simple` and `H5Dwrite`.
     static func write(
         _ dataset: HID, memoryType: HID, start: UnsafePointer<UInt64>?, count: UnsafePointer<UInt64>?, rank: Int,
-        from buffer: UnsafeRawPointer
+        from buffer: UnsafeRawPointer, memoryDims: UnsafePointer<UInt64>? = nil
     ) throws(HDF5Error) {
         guard let start, let count else {
             try check(H5Dwrite(dataset, memoryType, CHDF5_H5S_ALL(), CHDF5_H5S_ALL(), CHDF5_H5P_DEFAULT(), buffer), "H5Dwrite", "dataset")
@@ -293,9 +293,24 @@ enum HDF5Calls {
         let fileSpace = try check(H5Dget_space(dataset), "H5Dget_space", "dataset")
         defer { _ = H5Sclose(fileSpace) }
         try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil), "H5Sselect_hyperslab", "dataset")
-        let memorySpace = try check(H5Screate_simple(Int32(rank), count, nil), "H5Screate_simple", "dataset")
+        // The buffer is dense `count` values, or a `memoryDims` array whose leading corner of size `count` is written.
+        let memorySpace = try check(H5Screate_simple(Int32(rank), memoryDims ?? count, nil), "H5Screate_simple", "dataset")
         defer { _ = H5Sclose(memorySpace) }
+        if memoryDims != nil {
+            try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: rank) { (zero) throws(HDF5Error) in
+                zero.initialize(repeating: 0)
+                try check(H5Sselect_hyperslab(memorySpace, H5S_SELECT_SET, zero.baseAddress, nil, count, nil), "H5Sselect_hyperslab", "memory")
+            }
+        }
         try check(H5Dwrite(dataset, memoryType, memorySpace, fileSpace, CHDF5_H5P_DEFAULT(), buffer), "H5Dwrite", "dataset")
+    }
+
+    /// Writes one whole chunk as stored bytes, bypassing the type conversion,
+    /// the filters and the chunk cache (which it evicts the chunk from).
+    /// `offset` is the chunk's first element on every axis.
+    /// The C function is `H5Dwrite_chunk`.
+    static func writeChunk(_ dataset: HID, offset: UnsafePointer<UInt64>, bytes: UnsafeRawBufferPointer) throws(HDF5Error) {
+        try check(H5Dwrite_chunk(dataset, CHDF5_H5P_DEFAULT(), 0, offset, bytes.count, bytes.baseAddress), "H5Dwrite_chunk", "dataset")
     }
 
     /// Reads a hyperslab (or everything when `start` is nil) into a contiguous buffer.

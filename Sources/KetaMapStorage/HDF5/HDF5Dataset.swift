@@ -84,6 +84,46 @@ final class HDF5Dataset {
         }
     }
 
+    /// Grows axis 0 to at least `rows` rows. The C function is `H5Dset_extent`.
+    func grow(toRows rows: UInt64) throws(HDF5Error) {
+        guard rows > extent[0] else { return }
+        extent[0] = rows
+        try extent.withUnsafeBufferPointer { (dims) throws(HDF5Error) in try HDF5Calls.setExtent(id, dims.baseAddress!) }
+    }
+
+    /// Writes one whole, unfiltered chunk of a 2-D dataset whose first element
+    /// is (`row`, `column`), from `chunk` laid out as the chunk is stored
+    /// (row-major, full chunk size even at the edges). The dataset must
+    /// already reach that far (`grow(toRows:)`). No allocation.
+    /// The C function is `H5Dwrite_chunk`.
+    func writeChunk<T: HDF5Element>(row: UInt64, column: UInt64, _ chunk: UnsafeBufferPointer<T>) throws(HDF5Error) {
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2) { (offset) throws(HDF5Error) in
+            offset[0] = row
+            offset[1] = column
+            try HDF5Calls.writeChunk(id, offset: UnsafePointer(offset.baseAddress!), bytes: UnsafeRawBufferPointer(chunk))
+        }
+    }
+
+    /// Writes the block of a 2-D dataset starting at (`row`, `column`) of
+    /// `rows` × `columns` values from a buffer holding `rows` rows of
+    /// `stride` values each (only the first `columns` of each row are
+    /// written). The dataset must already reach that far. No allocation.
+    /// The C functions are `H5Sselect_hyperslab` and `H5Dwrite`.
+    func writeBlock<T: HDF5Element>(row: UInt64, column: UInt64, rows: Int, columns: Int, stride: Int, from buffer: UnsafePointer<T>) throws(HDF5Error) {
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 6) { (slab) throws(HDF5Error) in
+            slab[0] = row
+            slab[1] = column
+            slab[2] = UInt64(rows)
+            slab[3] = UInt64(columns)
+            slab[4] = UInt64(rows)
+            slab[5] = UInt64(stride)
+            let base = UnsafePointer(slab.baseAddress!)
+            try HDF5Calls.write(
+                id, memoryType: HDF5Calls.predefinedType(T.kind, inMemory: true), start: base, count: base + 2, rank: 2,
+                from: UnsafeRawPointer(buffer), memoryDims: base + 4)
+        }
+    }
+
     /// Appends strings to a 1-D fixed-length string dataset, truncated to its
     /// length at a character boundary. The C functions are `H5Dset_extent` and `H5Dwrite`.
     func appendStrings(_ values: [String]) throws(HDF5Error) {

@@ -21,6 +21,7 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         stack.contains { $0.contains("unable to open file") || $0.contains("file write failed") || $0.contains("No space") }
     }
 
+    /// The function, the object, HDF5's stack and what to check.
     public var description: String {
         var text = "HDF5 \(function) failed on \(object)"
         if !stack.isEmpty { text += ": " + stack.joined(separator: " <- ") }

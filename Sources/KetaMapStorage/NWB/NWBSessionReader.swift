@@ -10,8 +10,9 @@ import KetaMapCore
 public final class NWBSessionReader {
     /// The session file.
     public let path: String
-    /// NWB `identifier` and `session_id`.
+    /// NWB `identifier` (a UUID string).
     public let identifier: String
+    /// NWB `session_id`, e.g. `20261126T090000Z`.
     public let sessionID: String
     /// Channels, rate and calibration of the raw samples.
     public let format: SampleFormat
@@ -23,6 +24,8 @@ public final class NWBSessionReader {
     public let processing: ProcessingSettings?
     /// Samples per threshold-crossing waveform, when known.
     public let snippetSampleCount: Int?
+    /// Why the session ended on a fault (`/general/notes`), or nil after a clean stop.
+    public let faultNote: String?
 
     private var file: HDF5File?
     private let raw: HDF5Dataset
@@ -156,6 +159,13 @@ public final class NWBSessionReader {
         }
         self.processing = processing
         snippetSampleCount = snippet
+        if try root.exists(String(NWBLayout.notes.dropFirst())) {
+            let d = try root.openDataset(NWBLayout.notes)
+            faultNote = try d.readStrings().first
+            try d.close()
+        } else {
+            faultNote = nil
+        }
         self.file = consume file
     }
 
@@ -295,8 +305,9 @@ public final class NWBSessionReader {
 public struct BandPowerSeries: Sendable {
     /// The bands, in storage order.
     public var bands: [ProcessingSettings.Band]
-    /// Rows per second, in Hz, and the time of row 0 in seconds.
+    /// Rows per second, in Hz.
     public var rateHz: Double
+    /// Time of row 0, in seconds since session start.
     public var startSeconds: Double
     /// The processed channels (second axis).
     public var channels: [ProcessedChannel]

@@ -35,6 +35,9 @@ public final class NWBSessionWriter {
     private let channelCount: Int
     private let rateHz: Double
     private let chunkFrames: Int
+    private let chunkChannels: Int
+    private let chunkColumns: Int
+    private let directChunkWrites: Bool
     private let rowBuffer: UnsafeMutableBufferPointer<Int16>
     private var bufferedFrames = 0
     private var persistedFrames = 0
@@ -62,7 +65,9 @@ public final class NWBSessionWriter {
 
     /// Creates `path` (refusing to overwrite an existing file), writes the
     /// whole NWB structure and metadata, caches the specifications in
-    /// `/specifications`, and starts SWMR. Recorder thread.
+    /// `/specifications`, and starts SWMR. The file is built as
+    /// `<path>.creating` and linked to `path` once SWMR runs, so `path` is
+    /// always openable. Recorder thread.
     /// The C functions are `H5Fcreate`, `H5Dcreate2`, `H5Acreate2` and `H5Fstart_swmr_write`.
     public init(creating path: String, description: SessionDescription) throws {
         if FileManager.default.fileExists(atPath: path) {
@@ -83,13 +88,21 @@ public final class NWBSessionWriter {
         processedRowOffset = d.processedChannelsAreRawRows ? 0 : channelCount
 
         HDF5Calls.silenceErrorPrinting()
-        let file = try HDF5File.create(path)
+        // The structure is written under a temporary name and given its real
+        // name only once SWMR runs: a crash during set-up never leaves a
+        // `<session>.nwb` that cannot be opened (no sample was accepted yet).
+        let creatingPath = path + ".creating"
+        try? FileManager.default.removeItem(atPath: creatingPath)
+        let file = try HDF5File.create(creatingPath)
         let root = file.root
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
 
         // Raw samples: [frame, channel] int16, chunks of chunkSeconds × up to 64 channels.
         let chunkChannels = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        self.chunkChannels = chunkChannels
+        chunkColumns = (channelCount + chunkChannels - 1) / chunkChannels
+        directChunkWrites = d.storage.deflateLevel == nil
         let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
         let acquisition = try root.openGroup("acquisition")
         let series = try acquisition.location.createGroup("ElectricalSeries")
@@ -132,8 +145,11 @@ public final class NWBSessionWriter {
             let power = try module.location.createGroup("BandPower")
             try Self.tagTimeSeries(power.location, type: "DecompositionSeries", description: "Band power: mean square of the band-filtered LFP over max(1 s, 3 cycles of the band's low edge), in µV². dB = 10·log10(P / 1 µV²).")
             let powerChunkRows = UInt64(max(16, Int((d.processing.bandPowerRateHz * 10).rounded())))
+            // The cache holds the chunk being filled row by row (no read-modify-write per row).
+            let powerChunkBytes = Int(powerChunkRows) * processedCount * bandCount * MemoryLayout<Float>.stride
             let powerData = try power.location.createDataset(
-                "data", of: Float.self, shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows))
+                "data", of: Float.self,
+                shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows, chunkCacheBytes: 2 * powerChunkBytes + (1 << 20)))
             bandPower = powerData
             try Self.setDataAttributes(powerData.location, unit: "uV^2", conversion: 1, offset: 0, resolution: -1)
             try power.location.writeString("metric", "power")
@@ -218,7 +234,9 @@ public final class NWBSessionWriter {
         try Self.writeSpecifications(root)
         try root.setAttribute(".specloc", try root.reference(to: "/specifications"))
 
-        rowBuffer = .allocate(capacity: chunkFrames * channelCount)
+        // One row of chunks in stored layout: [chunk column][frame][channel within the chunk],
+        // zero-padded at the right edge, so that each chunk is contiguous and goes out as it is.
+        rowBuffer = .allocate(capacity: chunkColumns * chunkFrames * chunkChannels)
         rowBuffer.initialize(repeating: 0)
         crossingTimes = .allocate(capacity: crossingCapacity)
         crossingSamples = .allocate(capacity: crossingCapacity)
@@ -233,6 +251,19 @@ public final class NWBSessionWriter {
         self.gaps = gaps
         try file.flush()
         try file.startSWMRWrite()
+        // link(2) fails if `path` appeared meanwhile: never overwrite a session. File systems
+        // without hard links get a rename after one more existence check.
+        if link(creatingPath, path) == 0 {
+            unlink(creatingPath)
+        } else {
+            let code = errno
+            if code == EEXIST || FileManager.default.fileExists(atPath: path) || rename(creatingPath, path) != 0 {
+                let reason = String(cString: strerror(code))
+                try? file.close()
+                unlink(creatingPath)
+                throw SessionFileError("cannot be created (\(reason)); a session never overwrites a file", path: path)
+            }
+        }
         self.file = consume file
     }
 
@@ -260,9 +291,22 @@ public final class NWBSessionWriter {
         var remaining = frames.count / channelCount
         while remaining > 0 {
             let take = min(remaining, chunkFrames - bufferedFrames)
-            (rowBuffer.baseAddress! + bufferedFrames * channelCount).update(from: source, count: take * channelCount)
+            let chunkSize = chunkFrames * chunkChannels
+            for frame in 0..<take {
+                let target = rowBuffer.baseAddress! + (bufferedFrames + frame) * chunkChannels
+                var column = 0
+                var firstChannel = 0
+                while firstChannel + chunkChannels <= channelCount {
+                    (target + column * chunkSize).update(from: source + firstChannel, count: chunkChannels)
+                    column += 1
+                    firstChannel += chunkChannels
+                }
+                if firstChannel < channelCount {
+                    (target + column * chunkSize).update(from: source + firstChannel, count: channelCount - firstChannel)
+                }
+                source += channelCount
+            }
             bufferedFrames += take
-            source += take * channelCount
             remaining -= take
             if bufferedFrames == chunkFrames { try writeBufferedRaw() }
             if framesWritten >= nextFlushFrame {
@@ -273,10 +317,27 @@ public final class NWBSessionWriter {
     }
 
     /// Writes the buffered frames not yet on disk; starts a new chunk row when the current one is full.
+    /// A full row of chunks goes out as whole chunks (`H5Dwrite_chunk`) unless HDF5 must compress it;
+    /// a partial one (at a flush), or any with deflate, through `H5Dwrite`, one chunk column at a time.
     private func writeBufferedRaw() throws(HDF5Error) {
-        if bufferedFrames > persistedFrames {
-            let base = rowBuffer.baseAddress! + persistedFrames * channelCount
-            try raw.writeRows(at: chunkStartFrame + UInt64(persistedFrames), UnsafeBufferPointer(start: base, count: (bufferedFrames - persistedFrames) * channelCount))
+        let chunkSize = chunkFrames * chunkChannels
+        if bufferedFrames == chunkFrames && directChunkWrites {
+            try raw.grow(toRows: chunkStartFrame + UInt64(chunkFrames))
+            for column in 0..<chunkColumns {
+                try raw.writeChunk(
+                    row: chunkStartFrame, column: UInt64(column * chunkChannels),
+                    UnsafeBufferPointer(start: rowBuffer.baseAddress! + column * chunkSize, count: chunkSize))
+            }
+            persistedFrames = bufferedFrames
+        } else if bufferedFrames > persistedFrames {
+            try raw.grow(toRows: chunkStartFrame + UInt64(bufferedFrames))
+            for column in 0..<chunkColumns {
+                let firstChannel = column * chunkChannels
+                try raw.writeBlock(
+                    row: chunkStartFrame + UInt64(persistedFrames), column: UInt64(firstChannel), rows: bufferedFrames - persistedFrames,
+                    columns: min(chunkChannels, channelCount - firstChannel), stride: chunkChannels,
+                    from: UnsafePointer(rowBuffer.baseAddress! + column * chunkSize + persistedFrames * chunkChannels))
+            }
             persistedFrames = bufferedFrames
         }
         if bufferedFrames == chunkFrames {
@@ -374,6 +435,7 @@ public final class NWBSessionWriter {
     /// what a reader or a crash sees.
     public func flush() throws {
         guard file != nil else { return }
+        HDF5Calls.silenceErrorPrinting()  // per thread: errors become HDF5Error, not stderr text
         try writeBufferedRaw()
         try writeCrossings()
         try file?.flush()
@@ -419,6 +481,33 @@ public final class NWBSessionWriter {
     /// complete either way.
     public private(set) var cleanupSkippedReason: String?
 
+    /// Rewrites a table's fixed-length text columns (needed while recording
+    /// under SWMR) as variable-length UTF-8, as pynwb writes text, so that
+    /// readers get `str` rather than `bytes`. Keeps each column's attributes.
+    static func convertTextColumnsToVariableLength(_ root: HDF5Location, table: String) throws(HDF5Error) {
+        let group = try root.openGroup(table)
+        let columns = try group.location.stringsAttribute("colnames") ?? []
+        for name in columns {
+            let column = try group.location.openDataset(name)
+            guard let length = column.stringLength, length > 0 else {
+                try column.close()
+                continue
+            }
+            let values = try column.readStrings()
+            let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
+            let description = try column.location.stringAttribute("description") ?? ""
+            try column.close()
+            try group.location.delete(name)
+            let replacement = try group.location.writeStrings(name, values, growable: true)
+            try replacement.location.setAttribute("namespace", "hdmf-common")
+            try replacement.location.setAttribute("neurodata_type", "VectorData")
+            try replacement.location.setAttribute("object_id", objectID)
+            try replacement.location.setAttribute("description", description)
+            try replacement.close()
+        }
+        try group.close()
+    }
+
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
     static func finish(path: String, fault: String?) throws(HDF5Error) {
         let file = try HDF5File.open(path, mode: .readWrite)
@@ -428,7 +517,11 @@ public final class NWBSessionWriter {
             let ids = try root.openDataset(table + "/id")
             let rows = ids.rowCount
             try ids.close()
-            if rows == 0 { try root.delete(table) }
+            if rows == 0 {
+                try root.delete(table)
+            } else {
+                try convertTextColumnsToVariableLength(root, table: table)
+            }
         }
         for series in [NWBLayout.lfp, NWBLayout.bandPower] where try root.exists(series) {
             let data = try root.openDataset(series + "/data")

@@ -26,8 +26,9 @@ public struct SessionDescription: Sendable {
     public var processing: ProcessingSettings
     /// Samples per threshold-crossing waveform (default: before + after snippet lengths at the raw rate).
     public var snippetSampleCount: Int
-    /// Seconds of the first LFP row and of the first band-power row since session start.
+    /// Time of the first LFP row, in seconds since session start (default 0).
     public var lfpStartSeconds: Double
+    /// Time of the first band-power row, in seconds since session start (default 0).
     public var bandPowerStartSeconds: Double
     /// Board, driver, calibration and similar facts about the source (stored in the file).
     public var sourceProvenance: [String: String]
@@ -84,10 +85,12 @@ public struct SessionFileError: Error, Sendable, Equatable, CustomStringConverti
     /// The session file.
     public var path: String
 
+    /// An error about the session file at `path`.
     public init(_ message: String, path: String) {
         self.message = message
         self.path = path
     }
 
+    /// `path: message`.
     public var description: String { "\(path): \(message)" }
 }
