@@ -173,7 +173,7 @@ public struct StorageSettings: Sendable, Equatable, Codable {
     /// Seconds of raw samples per HDF5 chunk (time axis).
     public var chunkSeconds: Double
 
-    public init(flushSeconds: Double = 1, deflateLevel: Int? = nil, chunkSeconds: Double = 0.1) {
+    public init(flushSeconds: Double = 1, deflateLevel: Int? = nil, chunkSeconds: Double = 0.05) {
         self.flushSeconds = flushSeconds
         self.deflateLevel = deflateLevel
         self.chunkSeconds = chunkSeconds

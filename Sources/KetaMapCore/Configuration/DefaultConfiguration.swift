@@ -114,7 +114,7 @@ high_hz = 150
 
 [storage]
 flush_seconds = 1
-chunk_seconds = 0.1
+chunk_seconds = 0.05
 # deflate_level = 4        # 1-9; default: no compression
 
 [simulator]
