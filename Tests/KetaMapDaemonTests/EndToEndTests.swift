@@ -27,7 +27,8 @@ struct EndToEndTests {
                 text = String(text[..<text.range(of: "[[schedule.dose]]")!.lowerBound])
             }
             try edit(text).write(toFile: configPath, atomically: true, encoding: .utf8)
-            try DefaultConfiguration.channelsText.write(toFile: "\(directory.path)/channels.tsv", atomically: true, encoding: .utf8)
+            try DefaultConfiguration.channelsText.replacingOccurrences(of: "\t30000\t", with: "\t4000\t")
+                .write(toFile: "\(directory.path)/channels.tsv", atomically: true, encoding: .utf8)
             try DefaultConfiguration.electrodesText.write(toFile: "\(directory.path)/electrodes.tsv", atomically: true, encoding: .utf8)
         }
 

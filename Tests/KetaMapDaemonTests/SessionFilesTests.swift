@@ -11,16 +11,16 @@ struct SessionFilesTests {
         let first = SessionFiles(sessionID: "s01", directory: directory.path)
         #expect(first.nwbPath == "\(directory.path)/s01.nwb")
         #expect(first.eventsPath == "\(directory.path)/s01.events.jsonl")
-        FileManager.default.createFile(atPath: first.nwbPath, contents: Data())
+        _ = FileManager.default.createFile(atPath: first.nwbPath, contents: Data())
         #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-2")
-        FileManager.default.createFile(atPath: "\(directory.path)/s01-2.events.jsonl", contents: Data())
+        _ = FileManager.default.createFile(atPath: "\(directory.path)/s01-2.events.jsonl", contents: Data())
         #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-3")
     }
 
     @Test("the default session id is the UTC start time")
     func defaultID() {
         let id = SessionFiles.defaultSessionID(at: Date(timeIntervalSince1970: 1_795_000_000))
-        #expect(id == "20261117T082640Z")
+        #expect(id == "20261118T110640Z")
         #expect(SessionFiles.isValidSessionID(id))
         #expect(!SessionFiles.isValidSessionID("../etc"))
         #expect(!SessionFiles.isValidSessionID("a b"))
