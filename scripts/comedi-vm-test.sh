@@ -15,7 +15,7 @@
 # COMEDI_DEVICE=/dev/comedi0 are set, which is what enables the tests.
 #
 # Environment: COMEDI_VM_TOOL (path of run-in-comedi-vm; default: ../shared/tools/
-# comedi-vm next to the repository, /work/shared/tools/comedi-vm, or PATH),
+# comedi-vm next to the repository, or PATH),
 # SWIFT (default swift), COMEDI_VM_TEST_FILTER (default ComediVMTests).
 # Needs: Debian, root for its one-time apt installs (qemu-system-x86, cpio), network
 # on first use (the Debian kernel package), libcomedi-dev to build.
@@ -30,7 +30,7 @@ PERIOD_US=100000
 
 find_tool() {
 	if [ -n "${COMEDI_VM_TOOL:-}" ]; then echo "$COMEDI_VM_TOOL"; return; fi
-	for candidate in "$REPO/../shared/tools/comedi-vm/run-in-comedi-vm" /work/shared/tools/comedi-vm/run-in-comedi-vm; do
+	for candidate in "$REPO/../shared/tools/comedi-vm/run-in-comedi-vm"; do
 		if [ -x "$candidate" ]; then echo "$candidate"; return; fi
 	done
 	command -v run-in-comedi-vm || true
