@@ -1,7 +1,12 @@
 // swift-tools-version:6.1
 // Benchmarks live in their own package so that the main build and CI never
 // compile the benchmark harness. Run: see Benchmarks/README.md.
+import Foundation
 import PackageDescription
+
+// `.package(path: "..")` takes its identity from the parent folder's name,
+// which differs between clones (`KetaMap`, `main`, a worktree's name): derive it.
+let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "KetaMapBenchmarks",
@@ -14,19 +19,18 @@ let package = Package(
         // Throughput and latency of the processing chain, with ratios to scipy measured in the same run.
         .executableTarget(
             name: "ProcessingThroughput",
-            dependencies: [.product(name: "KetaMapCore", package: "main")],
-            path: "ProcessingThroughput",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+            dependencies: [.product(name: "KetaMapCore", package: parent)],
+            path: "ProcessingThroughput"),
         // Session-file write speed, as a ratio to a raw sequential write of the same bytes.
         .executableTarget(
             name: "WriterThroughput",
-            dependencies: [.product(name: "KetaMapStorage", package: "main")],
+            dependencies: [.product(name: "KetaMapStorage", package: parent)],
             path: "WriterThroughput"),
         // Heap allocations per block in steady state (target: 0) for the hot-path types.
         .executableTarget(
             name: "HotPathAllocations",
             dependencies: [
-                .product(name: "KetaMapCore", package: "main"),
+                .product(name: "KetaMapCore", package: parent),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "HotPathAllocations",

@@ -8,7 +8,6 @@ import Foundation
 /// `processingLanes` channels.
 typealias FloatVector = SIMD16<Float>
 typealias DoubleVector = SIMD8<Double>
-typealias FloatMask = SIMDMask<FloatVector.MaskStorage>
 let processingLanes = 16
 
 /// Rounds `n` channels up to whole vectors.
