@@ -7,8 +7,10 @@
 /// sample beyond `k × σ` (negative, positive or either, per `spikePolarity`)
 /// after one that was not, outside the refractory period. Its peak (the most
 /// extreme sample within the refractory length from the crossing) is the
-/// spike time; the snippet runs from `before` samples ahead of the peak to
-/// `after` samples past it. The next crossing counts from `peak + refractory`.
+/// spike time, provided no sample in the refractory length before it is more
+/// extreme (so the later lobes of a large band-passed spike are not counted
+/// again); the snippet runs from `before` samples ahead of the peak to `after`
+/// samples past it. The next crossing counts from `peak + refractory`.
 ///
 /// Detection starts once the noise estimate has settled (half a second after
 /// a start or a gap). Events go to a `FeatureRing<ThresholdCrossing>`.
@@ -51,7 +53,10 @@ final class ThresholdDetector {
         channelCount = processedIndex.count
         self.processedIndex = processedIndex
         let first = Int(processedIndex.first ?? 0)
-        contiguousFrom = processedIndex.enumerated().allSatisfy { Int($0.element) == first + $0.offset } ? first : nil
+        // Reading whole vectors straight from the rows needs a vector-aligned start.
+        contiguousFrom =
+            first % processingLanes == 0
+                && processedIndex.enumerated().allSatisfy { Int($0.element) == first + $0.offset } ? first : nil
         stride = paddedChannelCount(processedIndex.count)
         beforeFrames = max(0, Int((settings.snippetBeforeMilliseconds * fs / 1000).rounded()))
         afterFrames = max(1, Int((settings.snippetAfterMilliseconds * fs / 1000).rounded()))
@@ -64,7 +69,9 @@ final class ThresholdDetector {
         filter = BiquadCascade(sections: sections, stride: stride)
         noise = RunningNoise(stride: stride, windowSeconds: settings.noiseWindowSeconds, sampleRateHz: fs)
         var capacity = 1
-        while capacity < maxBlockFrames + beforeFrames + refractoryFrames + afterFrames + 2 { capacity <<= 1 }
+        while capacity < maxBlockFrames + max(beforeFrames, refractoryFrames) + refractoryFrames + afterFrames + 2 {
+            capacity <<= 1
+        }
         ringFrames = capacity
         ring = .allocate(capacity: capacity * stride)
         ring.initialize(repeating: 0, count: capacity * stride)
@@ -109,24 +116,27 @@ final class ThresholdDetector {
         _ rows: UnsafePointer<Float>, sourceStride: Int, frames: Int, crossings: FeatureRing<ThresholdCrossing>
     ) {
         guard channelCount > 0 else { return }
-        precondition(frames <= ringFrames - (beforeFrames + refractoryFrames + afterFrames + 2))
-        // Copy into the ring, then filter and update the noise over (at most two) contiguous runs.
+        precondition(frames <= ringFrames - (max(beforeFrames, refractoryFrames) + refractoryFrames + afterFrames + 2))
+        // Filter into the ring (straight from the rows when the spike channels are
+        // consecutive, else through a gather), then update the noise, over at most
+        // two contiguous runs of ring slots.
         let mask = UInt64(ringFrames - 1)
-        for f in 0..<frames {
-            let src = rows + f * sourceStride
-            let dst = ring + Int((written + UInt64(f)) & mask) * stride
-            if let first = contiguousFrom {
-                dst.update(from: src + first, count: channelCount)
-            } else {
-                for j in 0..<channelCount { dst[j] = src[Int(processedIndex[j])] }
-            }
-        }
         var done = 0
         while done < frames {
             let slot = Int((written + UInt64(done)) & mask)
             let n = min(frames - done, ringFrames - slot)
-            filter.process(ring + slot * stride, frames: n)
-            noise.update(ring + slot * stride, frames: n)
+            let dst = ring + slot * stride
+            if let first = contiguousFrom {
+                filter.process(from: rows + done * sourceStride + first, stride: sourceStride, into: dst, frames: n)
+            } else {
+                for f in 0..<n {
+                    let src = rows + (done + f) * sourceStride
+                    let row = dst + f * stride
+                    for j in 0..<channelCount { row[j] = src[Int(processedIndex[j])] }
+                }
+                filter.process(dst, frames: n)
+            }
+            noise.update(dst, frames: n)
             done += n
         }
         written += UInt64(frames)
@@ -202,6 +212,19 @@ final class ThresholdDetector {
             }
         }
         refractoryUntil[j] = peak + UInt64(refractoryFrames)
+        // A peak must also be the most extreme sample of the refractory length
+        // before it: the later lobes of a large spike's band-passed waveform
+        // are not spikes of their own.
+        for i in (peak &- UInt64(refractoryFrames))..<peak {
+            let x = value(i)
+            let beaten: Bool
+            switch polarity {
+            case .negative: beaten = x < best
+            case .positive: beaten = x > best
+            case .both: beaten = abs(x) > abs(best)
+            }
+            if beaten { return }
+        }
         eventCounts[j] += 1
         let before = UInt64(beforeFrames)
         let width = beforeFrames + afterFrames
