@@ -5,8 +5,8 @@ import Foundation
 import PackageDescription
 
 // `.package(path: "..")` takes its identity from the parent folder's name,
-// which differs between clones (`KetaMap`, `main`, a worktree's name): derive it.
-let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+// which differs between clones and worktrees: derive it here.
+let parentPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "KetaMapBenchmarks",
@@ -19,18 +19,19 @@ let package = Package(
         // Throughput and latency of the processing chain, with ratios to scipy measured in the same run.
         .executableTarget(
             name: "ProcessingThroughput",
-            dependencies: [.product(name: "KetaMapCore", package: parent)],
-            path: "ProcessingThroughput"),
+            dependencies: [.product(name: "KetaMapCore", package: parentPackage)],
+            path: "ProcessingThroughput",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Session-file write speed, as a ratio to a raw sequential write of the same bytes.
         .executableTarget(
             name: "WriterThroughput",
-            dependencies: [.product(name: "KetaMapStorage", package: parent)],
+            dependencies: [.product(name: "KetaMapStorage", package: parentPackage)],
             path: "WriterThroughput"),
         // Heap allocations per block in steady state (target: 0) for the hot-path types.
         .executableTarget(
             name: "HotPathAllocations",
             dependencies: [
-                .product(name: "KetaMapCore", package: parent),
+                .product(name: "KetaMapCore", package: parentPackage),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "HotPathAllocations",
