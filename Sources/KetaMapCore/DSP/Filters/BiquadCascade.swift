@@ -2,7 +2,7 @@
 /// `[frame][channel]` samples, one SIMD vector of channels at a time.
 ///
 /// Direct form II transposed, like scipy `sosfilt`. `V` is the vector type:
-/// `SIMD8<Float>` for the spike band, `SIMD4<Double>`/`SIMD8<Double>` for
+/// `SIMD16<Float>` for the spike band and the LFP low-pass, `SIMD8<Double>` for
 /// the notch and the slow stages. Coefficients and state are allocated in
 /// `init`; `process` never allocates.
 ///
