@@ -5,7 +5,8 @@ Usage:
   dsp_scipy.py notch F0 Q FS FRAMES CHANNELS IN OUT
   dsp_scipy.py chain SPEC FRAMES CHANNELS IN OUT
     SPEC is JSON: a list of stages applied in order, each one of
-    {"butter": [order, kind, f1, (f2,) fs]}, {"notch": [f0, q, fs]}, {"decimate": factor}
+    {"butter": [order, kind, f1, (f2,) fs]}, {"notch": [f0, q, fs]}, {"fir": [taps]},
+    {"decimate": factor}
     (decimate keeps rows 0, factor, 2·factor, ...). OUT gets the result only.
 
 IN holds float64 samples [FRAMES, CHANNELS] (row-major, little endian).
@@ -34,6 +35,8 @@ def main(argv):
             elif "notch" in stage:
                 b, a = signal.iirnotch(stage["notch"][0], stage["notch"][1], fs=stage["notch"][2])
                 y = signal.sosfilt(signal.tf2sos(b, a), y, axis=0)
+            elif "fir" in stage:
+                y = signal.lfilter(np.asarray(stage["fir"], dtype=np.float64), [1.0], y, axis=0)
             elif "decimate" in stage:
                 y = y[:: int(stage["decimate"])]
         with open(path_out, "wb") as f:

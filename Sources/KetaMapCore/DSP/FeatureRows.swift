@@ -8,7 +8,6 @@ import Foundation
 /// `processingLanes` channels.
 typealias FloatVector = SIMD16<Float>
 typealias DoubleVector = SIMD8<Double>
-typealias FloatMask = SIMDMask<FloatVector.MaskStorage>
 let processingLanes = 16
 
 /// Rounds `n` channels up to whole vectors.
@@ -20,6 +19,7 @@ func paddedChannelCount(_ n: Int) -> Int { max(1, (n + processingLanes - 1) / pr
 public struct LFPRowHeader: Sendable, Equatable, BitwiseCopyable {
     /// LFP row index since session start.
     public var row: UInt64
+    public init(row: UInt64) { self.row = row }
 }
 
 /// Header of a band-power row. Row `[processedChannel][band]` is in µV²; row
@@ -28,6 +28,7 @@ public struct LFPRowHeader: Sendable, Equatable, BitwiseCopyable {
 public struct BandPowerRowHeader: Sendable, Equatable, BitwiseCopyable {
     /// Band-power row index since session start.
     public var row: UInt64
+    public init(row: UInt64) { self.row = row }
 }
 
 /// Header of a threshold crossing. Its row is the spike-band waveform in µV,
@@ -40,6 +41,11 @@ public struct ThresholdCrossing: Sendable, Equatable, BitwiseCopyable {
     public var processedChannel: Int32
     /// Spike-band value at the peak, in µV (negative for a negative spike).
     public var amplitudeMicrovolts: Float
+    public init(sampleIndex: UInt64, processedChannel: Int32, amplitudeMicrovolts: Float) {
+        self.sampleIndex = sampleIndex
+        self.processedChannel = processedChannel
+        self.amplitudeMicrovolts = amplitudeMicrovolts
+    }
 }
 
 /// Header of a channel-figures row (about 2 per second, for the status board).
@@ -50,6 +56,10 @@ public struct ChannelFiguresHeader: Sendable, Equatable, BitwiseCopyable {
     public var firstSample: UInt64
     /// One past the last sample index of the period.
     public var endSample: UInt64
+    public init(firstSample: UInt64, endSample: UInt64) {
+        self.firstSample = firstSample
+        self.endSample = endSample
+    }
 }
 
 /// The figures per raw channel in a channel-figures row, in this order.

@@ -5,7 +5,7 @@
 /// ```
 /// Int16 frames ─► µV, re-reference ─┬─► spike band-pass (Float) ─► running noise ─► threshold, peak, snippet ─► crossings
 ///  [frame][raw]   [frame][processed] │
-///                                    └─► anti-alias low-pass (Float) ─► every D-th row ─► notch (Double) ─┬─► lfp
+///                                    └─► triangular FIR ÷D1, Butterworth low-pass (Float) ÷D2 ─► notch (Double) ─┬─► lfp
 ///                                                                                                         └─► band-pass per band (Double) ─► mean square ─► bandPower
 /// raw frames ─► RMS, line-noise share, flat, saturated, spike rate per raw channel (~2 Hz) ─► channelFigures
 /// ```
@@ -119,7 +119,7 @@ public final class SignalProcessor: @unchecked Sendable {
                 maxBlockFrames: maxBlockFrames)
             decimator = try Decimator(
                 sampleRateHz: fs, factor: factor, cutoffHz: 0.4 * lfpRate, order: settings.lfpAntiAliasOrder,
-                stride: stride)
+                stride: stride, maxBlockFrames: maxBlockFrames)
             notch = try NotchFilter(
                 lineFrequencyHz: settings.lineFrequencyHz, harmonics: settings.lineHarmonics, q: settings.notchQ,
                 sampleRateHz: lfpRate, stride: stride)

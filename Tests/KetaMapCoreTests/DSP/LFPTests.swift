@@ -37,7 +37,9 @@ struct LFPTests {
         let rows = Self.frames / 30
         #expect(collected.lfp.count == rows)
         #expect(collected.lfp.enumerated().allSatisfy { $0.offset == Int($0.element.row) })
-        var spec = #"[{"butter": [6, "lowpass", 400, 30000]}, {"decimate": 30}"#
+        // Triangular FIR ÷6 (30 kHz → 5 kHz), Butterworth order 6 at 400 Hz, ÷5 (→ 1 kHz).
+        let triangle = (0..<11).map { Double(6 - abs($0 - 5)) / 36 }
+        var spec = #"[{"fir": \#(triangle)}, {"decimate": 6}, {"butter": [6, "lowpass", 400, 5000]}, {"decimate": 5}"#
         if let f0 = lineFrequency {
             for h in 1...3 { spec += #", {"notch": [\#(Double(h) * f0), 30, 1000]}"# }
         }

@@ -118,12 +118,12 @@ struct SpikeDetectionTests {
     }
 
     @Test func noiseEstimateTracksMedianAbsoluteDeviation() throws {
-        // Gaussian noise of σ = 12 µV straight into the estimator: σ̂ within 3 %.
+        // Gaussian noise of σ = 12 µV straight into the estimator for 3 s: σ̂ within 3 %.
         let noise = RunningNoise(stride: 16, windowSeconds: 2, sampleRateHz: Self.rate)
         var random = SeededNoise(seed: 5)
-        var rows = [Float](repeating: 0, count: 30000 * 16)
+        var rows = [Float](repeating: 0, count: 90000 * 16)
         for i in rows.indices { rows[i] = Float(12 * random.gaussian()) }
-        rows.withUnsafeBufferPointer { noise.update($0.baseAddress!, frames: 30000) }
+        rows.withUnsafeBufferPointer { noise.update($0.baseAddress!, frames: 90000) }
         for ch in 0..<16 { #expect(abs(noise.sigma(ch) - 12) / 12 < 0.03, "channel \(ch): \(noise.sigma(ch))") }
     }
 }

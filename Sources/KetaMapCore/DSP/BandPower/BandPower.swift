@@ -80,9 +80,7 @@ final class BandPowerStage {
         precondition(rows <= maxRows)
         guard rows > 0, bandCount > 0 else { return }
         for b in 0..<bandCount {
-            let dst = filtered + b * maxRows * stride
-            dst.update(from: lfp, count: rows * stride)
-            filters[b].process(dst, frames: rows)
+            filters[b].process(from: lfp, stride: stride, into: filtered + b * maxRows * stride, frames: rows)
         }
         let n = channelCount
         for r in 0..<rows {

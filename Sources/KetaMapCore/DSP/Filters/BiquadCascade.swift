@@ -2,14 +2,15 @@
 /// `[frame][channel]` samples, one SIMD vector of channels at a time.
 ///
 /// Direct form II transposed, like scipy `sosfilt`. `V` is the vector type:
-/// `SIMD8<Float>` for the spike band, `SIMD4<Double>`/`SIMD8<Double>` for
+/// `SIMD16<Float>` for the spike band and the LFP low-pass, `SIMD8<Double>` for
 /// the notch and the slow stages. Coefficients and state are allocated in
 /// `init`; `process` never allocates.
 ///
-/// Memory order: frames are visited in tiles of `tileFrames` rows; inside a
+/// Memory order: frames are visited in tiles of `tileFrames` (8) rows; inside a
 /// tile each channel vector runs all sections over the tile's rows. Tiles keep
 /// the working set in L1 and avoid walking one column with a power-of-two
-/// stride (which thrashes the cache at 1024+ channels).
+/// stride (which thrashes the cache at 1024+ channels: 8 rows stay within
+/// the L1 associativity even when every row maps to the same set).
 final class BiquadCascade<V: SIMD> where V.Scalar: BinaryFloatingPoint {
     /// Channels in a row (a multiple of `V.scalarCount`), i.e. the row stride in scalars.
     let stride: Int
@@ -19,7 +20,7 @@ final class BiquadCascade<V: SIMD> where V.Scalar: BinaryFloatingPoint {
     private let coefficients: UnsafeMutablePointer<V>
     /// Per (section, channel vector): the two DF2T state vectors.
     private let state: UnsafeMutablePointer<V>
-    static var tileFrames: Int { 16 }
+    static var tileFrames: Int { 8 }
 
     /// - Parameters:
     ///   - sections: the design (in Double; rounded to `V.Scalar` here).
@@ -54,14 +55,35 @@ final class BiquadCascade<V: SIMD> where V.Scalar: BinaryFloatingPoint {
 
     /// Filters `frames` rows starting at `data` in place. Processing thread only.
     func process(_ data: UnsafeMutablePointer<V.Scalar>, frames: Int) {
-        let raw = UnsafeMutableRawPointer(data)
+        process(from: data, stride: stride, into: data, frames: frames)
+    }
+
+    /// Filters `frames` rows of `source` (rows `sourceStride` scalars apart) into
+    /// `destination` (rows `stride` apart); the first section reads the source,
+    /// so no copy is needed. `source` may equal `destination`. Processing thread only.
+    func process(
+        from source: UnsafePointer<V.Scalar>, stride sourceStride: Int, into destination: UnsafeMutablePointer<V.Scalar>,
+        frames: Int
+    ) {
+        let out = UnsafeMutableRawPointer(destination)
+        let input = UnsafeRawPointer(source)
         let rowBytes = stride * MemoryLayout<V.Scalar>.stride
+        let sourceRowBytes = sourceStride * MemoryLayout<V.Scalar>.stride
         let vectorBytes = MemoryLayout<V>.stride
+        if sectionCount == 0 {
+            if UnsafeRawPointer(out) != input {
+                for f in 0..<frames {
+                    (out + f * rowBytes).copyMemory(from: input + f * sourceRowBytes, byteCount: rowBytes)
+                }
+            }
+            return
+        }
         var tileStart = 0
         while tileStart < frames {
             let tileEnd = min(frames, tileStart + Self.tileFrames)
             for v in 0..<vectorsPerRow {
-                let column = raw + v * vectorBytes
+                let column = out + v * vectorBytes
+                let sourceColumn = input + v * vectorBytes
                 for s in 0..<sectionCount {
                     let c = coefficients + s * 5
                     let b0 = c[0]
@@ -73,14 +95,25 @@ final class BiquadCascade<V: SIMD> where V.Scalar: BinaryFloatingPoint {
                     var z1 = z[0]
                     var z2 = z[1]
                     var f = tileStart
-                    while f < tileEnd {
-                        let p = column + f * rowBytes
-                        let x = p.loadUnaligned(as: V.self)
-                        let y = b0 * x + z1
-                        z1 = b1 * x - a1 * y + z2
-                        z2 = b2 * x - a2 * y
-                        p.storeBytes(of: y, as: V.self)
-                        f += 1
+                    if s == 0 {
+                        while f < tileEnd {
+                            let x = (sourceColumn + f * sourceRowBytes).loadUnaligned(as: V.self)
+                            let y = b0 * x + z1
+                            z1 = b1 * x - a1 * y + z2
+                            z2 = b2 * x - a2 * y
+                            (column + f * rowBytes).storeBytes(of: y, as: V.self)
+                            f += 1
+                        }
+                    } else {
+                        while f < tileEnd {
+                            let p = column + f * rowBytes
+                            let x = p.loadUnaligned(as: V.self)
+                            let y = b0 * x + z1
+                            z1 = b1 * x - a1 * y + z2
+                            z2 = b2 * x - a2 * y
+                            p.storeBytes(of: y, as: V.self)
+                            f += 1
+                        }
                     }
                     z[0] = z1
                     z[1] = z2

@@ -7,8 +7,10 @@
 /// sample beyond `k × σ` (negative, positive or either, per `spikePolarity`)
 /// after one that was not, outside the refractory period. Its peak (the most
 /// extreme sample within the refractory length from the crossing) is the
-/// spike time; the snippet runs from `before` samples ahead of the peak to
-/// `after` samples past it. The next crossing counts from `peak + refractory`.
+/// spike time, provided no sample in the refractory length before it is more
+/// extreme (so the later lobes of a large band-passed spike are not counted
+/// again); the snippet runs from `before` samples ahead of the peak to `after`
+/// samples past it. The next crossing counts from `peak + refractory`.
 ///
 /// Detection starts once the noise estimate has settled (half a second after
 /// a start or a gap). Events go to a `FeatureRing<ThresholdCrossing>`.
@@ -25,11 +27,17 @@ final class ThresholdDetector {
     /// Crossings per spike channel since the status board last took them.
     let eventCounts: UnsafeMutablePointer<Int>
     private let processedIndex: [Int32]
-    private let vectors: Int
+    /// Set when the spike channels are consecutive processed channels (a plain copy).
+    private let contiguousFrom: Int?
     private let filter: BiquadCascade<FloatVector>
     private let ring: UnsafeMutablePointer<Float>
     private let ringFrames: Int
-    private let beyondBefore: UnsafeMutablePointer<FloatMask>
+    /// Per spike channel: 1 when the last scanned sample was beyond the threshold.
+    private let beyondBefore: UnsafeMutablePointer<UInt8>
+    /// Per spike channel: 1 where the current row starts a crossing (scratch).
+    private let onsets: UnsafeMutablePointer<UInt8>
+    /// Per spike channel: the threshold in µV for the current scan (positive).
+    private let thresholds: UnsafeMutablePointer<Float>
     private let refractoryUntil: UnsafeMutablePointer<UInt64>
     private let settleFrames: UInt64
     /// Next sample index to write into the ring.
@@ -44,8 +52,12 @@ final class ThresholdDetector {
     ) throws(FilterDesign.DesignError) {
         channelCount = processedIndex.count
         self.processedIndex = processedIndex
+        let first = Int(processedIndex.first ?? 0)
+        // Reading whole vectors straight from the rows needs a vector-aligned start.
+        contiguousFrom =
+            first % processingLanes == 0
+                && processedIndex.enumerated().allSatisfy { Int($0.element) == first + $0.offset } ? first : nil
         stride = paddedChannelCount(processedIndex.count)
-        vectors = stride / FloatVector.scalarCount
         beforeFrames = max(0, Int((settings.snippetBeforeMilliseconds * fs / 1000).rounded()))
         afterFrames = max(1, Int((settings.snippetAfterMilliseconds * fs / 1000).rounded()))
         refractoryFrames = max(1, Int((settings.spikeRefractoryMilliseconds * fs / 1000).rounded()))
@@ -57,12 +69,18 @@ final class ThresholdDetector {
         filter = BiquadCascade(sections: sections, stride: stride)
         noise = RunningNoise(stride: stride, windowSeconds: settings.noiseWindowSeconds, sampleRateHz: fs)
         var capacity = 1
-        while capacity < maxBlockFrames + beforeFrames + refractoryFrames + afterFrames + 2 { capacity <<= 1 }
+        while capacity < maxBlockFrames + max(beforeFrames, refractoryFrames) + refractoryFrames + afterFrames + 2 {
+            capacity <<= 1
+        }
         ringFrames = capacity
         ring = .allocate(capacity: capacity * stride)
         ring.initialize(repeating: 0, count: capacity * stride)
-        beyondBefore = .allocate(capacity: vectors)
-        beyondBefore.initialize(repeating: FloatMask(repeating: true), count: vectors)
+        beyondBefore = .allocate(capacity: stride)
+        beyondBefore.initialize(repeating: 1, count: stride)
+        onsets = .allocate(capacity: stride)
+        onsets.initialize(repeating: 0, count: stride)
+        thresholds = .allocate(capacity: stride)
+        thresholds.initialize(repeating: 0, count: stride)
         refractoryUntil = .allocate(capacity: stride)
         refractoryUntil.initialize(repeating: 0, count: stride)
         eventCounts = .allocate(capacity: max(1, channelCount))
@@ -73,6 +91,8 @@ final class ThresholdDetector {
     deinit {
         ring.deallocate()
         beyondBefore.deallocate()
+        onsets.deallocate()
+        thresholds.deallocate()
         refractoryUntil.deallocate()
         eventCounts.deallocate()
     }
@@ -82,7 +102,7 @@ final class ThresholdDetector {
         filter.reset()
         noise.reset()
         ring.update(repeating: 0, count: ringFrames * stride)
-        beyondBefore.update(repeating: FloatMask(repeating: true), count: vectors)
+        beyondBefore.update(repeating: 1, count: stride)
         refractoryUntil.update(repeating: 0, count: stride)
         written = sample
         scanned = sample
@@ -96,20 +116,27 @@ final class ThresholdDetector {
         _ rows: UnsafePointer<Float>, sourceStride: Int, frames: Int, crossings: FeatureRing<ThresholdCrossing>
     ) {
         guard channelCount > 0 else { return }
-        precondition(frames <= ringFrames - (beforeFrames + refractoryFrames + afterFrames + 2))
-        // Copy into the ring, then filter and update the noise over (at most two) contiguous runs.
+        precondition(frames <= ringFrames - (max(beforeFrames, refractoryFrames) + refractoryFrames + afterFrames + 2))
+        // Filter into the ring (straight from the rows when the spike channels are
+        // consecutive, else through a gather), then update the noise, over at most
+        // two contiguous runs of ring slots.
         let mask = UInt64(ringFrames - 1)
-        for f in 0..<frames {
-            let src = rows + f * sourceStride
-            let dst = ring + Int((written + UInt64(f)) & mask) * stride
-            for j in 0..<channelCount { dst[j] = src[Int(processedIndex[j])] }
-        }
         var done = 0
         while done < frames {
             let slot = Int((written + UInt64(done)) & mask)
             let n = min(frames - done, ringFrames - slot)
-            filter.process(ring + slot * stride, frames: n)
-            noise.update(ring + slot * stride, frames: n)
+            let dst = ring + slot * stride
+            if let first = contiguousFrom {
+                filter.process(from: rows + done * sourceStride + first, stride: sourceStride, into: dst, frames: n)
+            } else {
+                for f in 0..<n {
+                    let src = rows + (done + f) * sourceStride
+                    let row = dst + f * stride
+                    for j in 0..<channelCount { row[j] = src[Int(processedIndex[j])] }
+                }
+                filter.process(dst, frames: n)
+            }
+            noise.update(dst, frames: n)
             done += n
         }
         written += UInt64(frames)
@@ -124,34 +151,42 @@ final class ThresholdDetector {
         if scanned < detectFrom { scanned = min(detectFrom, end) }
         guard scanned < end else { return }
         let mask = UInt64(ringFrames - 1)
-        let k = thresholdK
-        for v in 0..<vectors {
-            // Threshold per lane, in µV: k × median(|x|) / 0.6745.
-            let threshold = noise.median[v] * (k / 0.6745)
-            var before = beyondBefore[v]
-            var f = scanned
-            while f < end {
-                let x = UnsafeRawPointer(ring + Int(f & mask) * stride)
-                    .loadUnaligned(fromByteOffset: v * MemoryLayout<FloatVector>.stride, as: FloatVector.self)
-                let beyond: FloatMask
-                switch polarity {
-                case .negative: beyond = x .< -threshold
-                case .positive: beyond = x .> threshold
-                case .both: beyond = pointwiseMax(x, -x) .> threshold
+        // Threshold per channel, in µV: k × median(|x|) / 0.6745.
+        let medians = UnsafeRawPointer(noise.median).assumingMemoryBound(to: Float.self)
+        let scale = thresholdK / 0.6745
+        let n = channelCount
+        for i in 0..<n { thresholds[i] = medians[i] * scale }
+        // Negative spikes are found as positive excursions of −x.
+        let sign: Float = polarity == .positive ? 1 : -1
+        let both = polarity == .both
+        var f = scanned
+        while f < end {
+            let x = ring + Int(f & mask) * stride
+            // Branch-free pass (vectorised): onsets and the new "beyond" state.
+            var anyOnset: UInt8 = 0
+            if both {
+                for i in 0..<n {
+                    let beyond: UInt8 = abs(x[i]) > thresholds[i] ? 1 : 0
+                    let onset = beyond & ~beyondBefore[i]
+                    onsets[i] = onset
+                    anyOnset |= onset
+                    beyondBefore[i] = beyond
                 }
-                let onset = beyond .& .!before
-                before = beyond
-                if any(onset) {
-                    for lane in 0..<FloatVector.scalarCount where onset[lane] {
-                        let j = v * FloatVector.scalarCount + lane
-                        if j < channelCount && f >= refractoryUntil[j] {
-                            emit(channel: j, crossingAt: f, crossings: crossings)
-                        }
-                    }
+            } else {
+                for i in 0..<n {
+                    let beyond: UInt8 = sign * x[i] > thresholds[i] ? 1 : 0
+                    let onset = beyond & ~beyondBefore[i]
+                    onsets[i] = onset
+                    anyOnset |= onset
+                    beyondBefore[i] = beyond
                 }
-                f += 1
             }
-            beyondBefore[v] = before
+            if anyOnset != 0 {
+                for j in 0..<n where onsets[j] != 0 && f >= refractoryUntil[j] {
+                    emit(channel: j, crossingAt: f, crossings: crossings)
+                }
+            }
+            f += 1
         }
         scanned = end
     }
@@ -177,6 +212,19 @@ final class ThresholdDetector {
             }
         }
         refractoryUntil[j] = peak + UInt64(refractoryFrames)
+        // A peak must also be the most extreme sample of the refractory length
+        // before it: the later lobes of a large spike's band-passed waveform
+        // are not spikes of their own.
+        for i in (peak &- UInt64(refractoryFrames))..<peak {
+            let x = value(i)
+            let beaten: Bool
+            switch polarity {
+            case .negative: beaten = x < best
+            case .positive: beaten = x > best
+            case .both: beaten = abs(x) > abs(best)
+            }
+            if beaten { return }
+        }
         eventCounts[j] += 1
         let before = UInt64(beforeFrames)
         let width = beforeFrames + afterFrames

@@ -28,6 +28,9 @@ final class ChannelFiguresStage {
     /// Per [harmonic][channel]: in-phase and quadrature sums.
     private let inPhase: UnsafeMutablePointer<Double>
     private let quadrature: UnsafeMutablePointer<Double>
+    /// Float partial sums of one block (sum, sum of squares, then in-phase and
+    /// quadrature per harmonic), added into the Double totals after the block.
+    private let partial: UnsafeMutablePointer<Float>
     /// Per raw channel: the spike channels (indices into the detector) whose anode it is.
     private let spikeChannelsOfRaw: [[Int]]
     private var periodStart: UInt64 = 0
@@ -65,6 +68,7 @@ final class ChannelFiguresStage {
         sumSquares = .allocate(capacity: channelCount)
         inPhase = .allocate(capacity: max(1, harmonicCount * channelCount))
         quadrature = .allocate(capacity: max(1, harmonicCount * channelCount))
+        partial = .allocate(capacity: (2 + 2 * harmonicCount) * channelCount)
         var map = [[Int]](repeating: [], count: channelCount)
         for (j, anode) in spikeAnodes.enumerated() { map[anode].append(j) }
         spikeChannelsOfRaw = map
@@ -80,6 +84,7 @@ final class ChannelFiguresStage {
         sumSquares.deallocate()
         inPhase.deallocate()
         quadrature.deallocate()
+        partial.deallocate()
     }
 
     private func clear() {
@@ -136,25 +141,41 @@ final class ChannelFiguresStage {
             return
         }
         let offset = offsetMicrovolts
+        let h = harmonicCount
+        partial.update(repeating: 0, count: (2 + 2 * h) * c)
+        let ps = partial
+        let pss = partial + c
         microvoltsPerCount.withUnsafeBufferPointer { gain in
             for f in 0..<toMeasure {
                 let row = input + f * c
                 for i in 0..<c {
-                    let v = Double(Float(row[i]) * gain[i] + offset)
-                    sum[i] += v
-                    sumSquares[i] += v * v
+                    let v = Float(row[i]) * gain[i] + offset
+                    ps[i] += v
+                    pss[i] += v * v
                 }
-                for h in 0..<harmonicCount {
-                    let cs = Double(cosines[h * measureFrames + measured + f])
-                    let sn = Double(sines[h * measureFrames + measured + f])
-                    let re = inPhase + h * c
-                    let im = quadrature + h * c
+                for k in 0..<h {
+                    let cs = cosines[k * measureFrames + measured + f]
+                    let sn = sines[k * measureFrames + measured + f]
+                    let re = partial + (2 + 2 * k) * c
+                    let im = re + c
                     for i in 0..<c {
-                        let v = Double(Float(row[i]) * gain[i] + offset)
+                        let v = Float(row[i]) * gain[i] + offset
                         re[i] += v * cs
                         im[i] += v * sn
                     }
                 }
+            }
+        }
+        for i in 0..<c {
+            sum[i] += Double(ps[i])
+            sumSquares[i] += Double(pss[i])
+        }
+        for k in 0..<h {
+            let re = partial + (2 + 2 * k) * c
+            let im = re + c
+            for i in 0..<c {
+                inPhase[k * c + i] += Double(re[i])
+                quadrature[k * c + i] += Double(im[i])
             }
         }
         measured += toMeasure
