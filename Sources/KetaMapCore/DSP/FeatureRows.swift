@@ -83,3 +83,28 @@ public enum ChannelFigure: Int, CaseIterable, Sendable {
 public func decibels(microvoltsSquared power: Double) -> Double {
     10 * log10(power)
 }
+
+/// One raw channel's figures, read out of a channel-figures row (for the status board).
+public struct ChannelFigures: Sendable, Equatable {
+    /// Mean-removed RMS of the monopolar signal, in µV.
+    public var rmsMicrovolts: Float
+    /// Share (0…1) of the power at the mains frequency and harmonics; nil when the notch is off.
+    public var lineNoiseShare: Float?
+    /// The raw integers moved by at most one count over the period.
+    public var isFlat: Bool
+    /// A sample sat at the converter's limit during the period.
+    public var isSaturated: Bool
+    /// Threshold crossings per second; nil where spikes are not detected.
+    public var spikeRatePerSecond: Float?
+
+    /// Reads raw channel `channel` from a `channelFigures` row.
+    public init(row: UnsafeBufferPointer<Float>, channel: Int) {
+        let base = channel * ChannelFigure.allCases.count
+        func value(_ f: ChannelFigure) -> Float { row[base + f.rawValue] }
+        rmsMicrovolts = value(.rmsMicrovolts)
+        lineNoiseShare = value(.lineNoiseShare).isNaN ? nil : value(.lineNoiseShare)
+        isFlat = value(.flat) != 0
+        isSaturated = value(.saturated) != 0
+        spikeRatePerSecond = value(.spikeRatePerSecond).isNaN ? nil : value(.spikeRatePerSecond)
+    }
+}

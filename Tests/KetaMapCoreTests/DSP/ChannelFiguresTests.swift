@@ -42,5 +42,11 @@ struct ChannelFiguresTests {
         #expect(figure(3, .saturated) == 1 && figure(0, .saturated) == 0)
         #expect(figure(0, .spikeRatePerSecond).isNaN)
         #expect(abs(figure(4, .spikeRatePerSecond) - 20) <= 2, "\(collected.crossings.count) crossings")
+        // The same, read through `ChannelFigures`.
+        let figures = row.withUnsafeBufferPointer { buffer in (0..<5).map { ChannelFigures(row: buffer, channel: $0) } }
+        #expect(figures[2].isFlat && !figures[0].isFlat)
+        #expect(figures[3].isSaturated)
+        #expect(figures[0].spikeRatePerSecond == nil && figures[4].spikeRatePerSecond != nil)
+        #expect(figures[1].lineNoiseShare.map { $0 > 0.98 } == true)
     }
 }
