@@ -65,7 +65,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     private func publishFigures(droppedRows: Int) {
         while processor.channelFigures.pop({ _, row in
             board.tryUpdate { status in
-                ChannelFigures.apply(row, to: &status.channels)
+                status.channels.update(fromFiguresRow: row)
                 status.droppedFeatureRows = droppedRows
             }
         }) {}

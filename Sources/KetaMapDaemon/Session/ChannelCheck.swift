@@ -33,7 +33,7 @@ public enum ChannelCheck {
             case .end:
                 next = total
             }
-            while processor.channelFigures.pop({ _, row in ChannelFigures.apply(row, to: &channels) }) {}
+            while processor.channelFigures.pop({ _, row in channels.update(fromFiguresRow: row) }) {}
             // Features nobody records are let go.
             while processor.lfp.pop({ _, _ in }) {}
             while processor.bandPower.pop({ _, _ in }) {}
