@@ -10,5 +10,5 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 scripts/comedi-vm-test.sh --timeout 600 --data Tests/comedi-vm --out "$out" \
     --add "$bin/ketamapd:/bin/ketamapd" --add "$bin/ketamapctl:/bin/ketamapctl" -- \
-    /data/guest-session.sh /bin/ketamapd /bin/ketamapctl
+    "$PWD/Tests/comedi-vm/guest-session.sh" /bin/ketamapd /bin/ketamapctl
 .venv/bin/python Tests/python/check_comedi_session.py "$out"

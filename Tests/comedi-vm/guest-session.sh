@@ -8,9 +8,11 @@ ketamapctl=$2
 # A steady session: 4 s of the sample clock.
 "$ketamapd" --config /data/comedi.toml --session steady --duration 4
 # An overrun: a 0.1 s kernel buffer, and the whole daemon paused for 1 s mid-way.
-"$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 6 &
+"$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 8 &
 pid=$!
-sleep 2
+# Pause only once acquisition runs (the control socket opens after it starts).
+while [ ! -S /tmp/overrun.sock ]; do sleep 1; done
+sleep 1
 kill -STOP "$pid"
 sleep 1
 kill -CONT "$pid"

@@ -68,7 +68,7 @@ def main():
     check_waveforms(v, rate, "steady")
 
     v, rate, gaps = volts(f"{out}/overrun.nwb")
-    check(v.shape == (round(6 * rate), 8), f"overrun: {v.shape[0]} frames = 6 s at {rate} Hz, gap included")
+    check(v.shape == (round(8 * rate), 8), f"overrun: {v.shape[0]} frames = 8 s at {rate} Hz, gap included")
     overruns = [g for g in gaps if g[2] == "device-overrun"]
     check(len(overruns) >= 1, f"overrun: recorded as a device-overrun gap ({gaps})")
     if overruns:

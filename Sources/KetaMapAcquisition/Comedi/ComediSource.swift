@@ -161,7 +161,9 @@ public final class ComediSource: Source, @unchecked Sendable {
             stagedBytes = left
             let first = nextSample
             nextSample += UInt64(frames)
-            if let waiting = try? driver.bufferContents(plan.subdevice) {
+            // Once the driver has stopped the card (an overrun is pending, the reads
+            // drain what was buffered) its clock no longer advances: keep the last anchor.
+            if let waiting = try? driver.bufferContents(plan.subdevice), !commandStoppedByDriver() {
                 anchorSample = nextSample + UInt64((waiting + stagedBytes) / bytesPerFrame)
                 anchorNanoseconds = clock()
             }
