@@ -19,6 +19,8 @@ for file in config/ketamapd.toml config/channels.tsv config/electrodes.tsv; do
 done
 install -m 0644 systemd/ketamap-session@.service /etc/systemd/system/
 install -m 0644 udev/*.rules /etc/udev/rules.d/
+install -d -m 0755 /usr/local/share/man/man1
+install -m 0644 docs/man/*.1 /usr/local/share/man/man1/
 install -d -m 0755 /usr/local/share/doc/ketamap
 install -m 0644 docs/*.md /usr/local/share/doc/ketamap/
 
