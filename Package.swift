@@ -70,7 +70,11 @@ let package = Package(
         .testTarget(name: "KetaMapStorageTests", dependencies: ["KetaMapStorage"], swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapDaemonTests",
-            dependencies: ["KetaMapDaemon", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "KetaMapDaemon", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift),
     ]
 )
