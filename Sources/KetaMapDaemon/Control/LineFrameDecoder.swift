@@ -5,14 +5,22 @@ import NIOCore
 struct LineFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
-    /// Longest accepted line, in bytes; a longer one closes the connection.
-    static let maximumLineBytes = 64 * 1024
+    /// Longest request line the server accepts, in bytes; a longer one closes the connection.
+    static let maximumRequestBytes = 64 * 1024
+    /// Longest response line a client accepts (a status of 4096 channels is about 1 MB).
+    static let maximumResponseBytes = 64 * 1024 * 1024
 
-    struct LineTooLong: Error {}
+    /// Longest accepted line, in bytes.
+    let maximumLineBytes: Int
+
+    struct LineTooLong: Error, CustomStringConvertible {
+        let maximumLineBytes: Int
+        var description: String { "a control line longer than \(maximumLineBytes) bytes" }
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > Self.maximumLineBytes { throw LineTooLong() }
+            if buffer.readableBytes > maximumLineBytes { throw LineTooLong(maximumLineBytes: maximumLineBytes) }
             return .needMoreData
         }
         let length = newline - buffer.readerIndex

@@ -7,6 +7,7 @@ enum DedicatedThread {
     static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
+                Thread.current.name = name  // set from the thread itself, so top and /proc show it
                 do {
                     try body()
                     continuation.resume()
@@ -14,7 +15,6 @@ enum DedicatedThread {
                     continuation.resume(throwing: error)
                 }
             }
-            thread.name = name
             thread.stackSize = 8 << 20
             thread.start()
         }
