@@ -2,17 +2,48 @@ import KetaMapCore
 
 /// The signal processor's LFP, band-power and threshold-crossing rings, seen
 /// from the recorder thread (their one consumer).
-struct ProcessorFeatures: FeatureSource, @unchecked Sendable {
+///
+/// LFP row k of the file is LFP sample k, whatever happens: when processing
+/// fell behind and restarted further on, the rows it skipped are written as
+/// NaN, so every later row keeps its time.
+final class ProcessorFeatures: FeatureSource, @unchecked Sendable {
     let processor: SignalProcessor
+    private var nextLFPRow: UInt64 = 0
+    private var nextBandPowerRow: UInt64 = 0
+    private let missingLFPRow: UnsafeMutableBufferPointer<Float>
+    private let missingBandPowerRow: UnsafeMutableBufferPointer<Float>
 
     init(_ processor: SignalProcessor) {
         self.processor = processor
+        missingLFPRow = .allocate(capacity: processor.lfp.rowWidth)
+        missingLFPRow.initialize(repeating: .nan)
+        missingBandPowerRow = .allocate(capacity: processor.bandPower.rowWidth)
+        missingBandPowerRow.initialize(repeating: .nan)
+    }
+
+    deinit {
+        missingLFPRow.deallocate()
+        missingBandPowerRow.deallocate()
     }
 
     func drain(into sink: any SessionSink) throws -> Int {
         var rows = 0
-        while try processor.lfp.pop({ _, row in try sink.appendLFP(row) }) { rows += 1 }
-        while try processor.bandPower.pop({ _, row in try sink.appendBandPower(row) }) { rows += 1 }
+        while try processor.lfp.pop({ header, row in
+            while nextLFPRow < header.row {
+                try sink.appendLFP(UnsafeBufferPointer(missingLFPRow))
+                nextLFPRow += 1
+            }
+            try sink.appendLFP(row)
+            nextLFPRow = header.row + 1
+        }) { rows += 1 }
+        while try processor.bandPower.pop({ header, row in
+            while nextBandPowerRow < header.row {
+                try sink.appendBandPower(UnsafeBufferPointer(missingBandPowerRow))
+                nextBandPowerRow += 1
+            }
+            try sink.appendBandPower(row)
+            nextBandPowerRow = header.row + 1
+        }) { rows += 1 }
         while try processor.crossings.pop({ crossing, waveform in
             try sink.appendThresholdCrossing(
                 sampleIndex: crossing.sampleIndex, processedChannel: Int(crossing.processedChannel),
@@ -20,9 +51,9 @@ struct ProcessorFeatures: FeatureSource, @unchecked Sendable {
         }) { rows += 1 }
         return rows
     }
+}
 
-    /// Rows refused so far because the recorder had fallen behind.
-    var droppedRows: Int {
-        processor.lfp.droppedRows + processor.bandPower.droppedRows + processor.crossings.droppedRows
-    }
+extension SignalProcessor {
+    /// Feature rows refused so far because the recorder had fallen behind.
+    var droppedFeatureRows: Int { lfp.droppedRows + bandPower.droppedRows + crossings.droppedRows }
 }

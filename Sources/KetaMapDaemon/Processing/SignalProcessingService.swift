@@ -40,7 +40,6 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         let blockFrames = processor.maxBlockFrames
         let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
         defer { buffer.deallocate() }
-        let features = ProcessorFeatures(processor)
         while true {
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
             let read = cursor.read(into: buffer, maxFrames: blockFrames)
@@ -52,7 +51,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
             }
             if read.frameCount > 0 {
                 processor.process(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]), firstSample: read.firstSample)
-                publishFigures(droppedRows: features.droppedRows)
+                publishFigures(droppedRows: processor.droppedFeatureRows)
             } else if done {
                 return
             } else {

@@ -1,0 +1,64 @@
+import Foundation
+import KetaMapCore
+import Testing
+
+@testable import KetaMapDaemon
+
+/// Collects what the recorder would write (a fake behind `SessionSink`).
+private final class CollectingSink: SessionSink {
+    var lfpRows: [[Float]] = []
+    var bandPowerRows: [[Float]] = []
+    var framesWritten: UInt64 { 0 }
+    func appendRaw(_ frames: UnsafeBufferPointer<Int16>) throws {}
+    func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws { lfpRows.append(Array(rows)) }
+    func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws { bandPowerRows.append(Array(row)) }
+    func appendThresholdCrossing(sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>) throws {}
+    func addDose(_ dose: DoseEvent) throws {}
+    func addMark(_ mark: Mark) throws {}
+    func addGap(_ gap: AcquisitionGap) throws {}
+    func addClockSample(sampleIndex: UInt64, wallClock: Date, monotonicSeconds: Double) throws {}
+    func flush() throws {}
+    func close(fault: String?) throws {}
+}
+
+@Suite("Processed features in the file")
+struct ProcessorFeaturesTests {
+    @Test("rows skipped when processing fell behind are written as NaN, so later rows keep their time")
+    func skippedRowsAreNaN() throws {
+        var settings = ProcessingSettings()
+        settings.reference = .monopolar
+        settings.lineFrequencyHz = nil
+        settings.spikeHighHz = 900
+        let format = SampleFormat(channelCount: 2, sampleRateHz: 2000, calibration: Calibration(voltsPerCount: 1e-6, channelGains: [1, 1]))
+        let processor = try SignalProcessor(settings: settings, format: format, montage: Montage.numbered(count: 2).seegOnly(), maxBlockFrames: 200)
+        let features = ProcessorFeatures(processor)
+        let sink = CollectingSink()
+        let block = [Int16](repeating: 100, count: 2 * 200)
+        try block.withUnsafeBufferPointer { frames in
+            for first in stride(from: UInt64(0), to: 2000, by: 200) { processor.process(frames, firstSample: first) }
+            _ = try features.drain(into: sink)
+            // Samples 2000..<6000 never reach the processor (it fell a ring behind).
+            processor.reset(atSample: 6000)
+            for first in stride(from: UInt64(6000), to: 8000, by: 200) { processor.process(frames, firstSample: first) }
+            _ = try features.drain(into: sink)
+        }
+        // 1 kHz LFP: rows 0..<1000, NaN for 1000..<3000, then rows 3000..<4000.
+        #expect(sink.lfpRows.count == 4000)
+        #expect(sink.lfpRows[999].allSatisfy { !$0.isNaN })
+        #expect(sink.lfpRows[1000..<3000].allSatisfy { $0.allSatisfy(\.isNaN) })
+        #expect(sink.lfpRows[3000].allSatisfy { !$0.isNaN })
+        // 10 Hz band power: rows 0..<10, NaN for 10..<30, then from 30 on.
+        #expect(sink.bandPowerRows.count >= 39)
+        #expect(sink.bandPowerRows[10..<30].allSatisfy { $0.allSatisfy(\.isNaN) })
+        #expect(sink.bandPowerRows[30].allSatisfy { !$0.isNaN })
+    }
+}
+
+extension Montage {
+    /// The same contacts as sEEG macro contacts (no spike detection).
+    fileprivate func seegOnly() -> Montage {
+        var copy = self
+        for index in copy.channels.indices { copy.channels[index].kind = .seeg }
+        return copy
+    }
+}
