@@ -3,8 +3,9 @@
 # replaying a prepared recording in a loop, processing on, for SECONDS. Prints
 # lost samples, ring high-water marks, CPU per thread and MB/s written.
 #
-# usage: scripts/scale-run.sh [CHANNELS=4096] [SECONDS=180] [DIR=/var/tmp/ketamap-scale]
-# Needs free disk of CHANNELS × 60 kB × SECONDS (4096 ch: 246 MB/s).
+# usage: [RING_SECONDS=4] scripts/scale-run.sh [CHANNELS=4096] [SECONDS=180] [DIR=/var/tmp/ketamap-scale]
+# Needs free disk of CHANNELS × 65 kB × SECONDS (4096 ch: 267 MB/s), and
+# CHANNELS × 60 kB × RING_SECONDS of memory for the sample ring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 channels=${1:-4096}
@@ -17,9 +18,12 @@ bin=$(swift build -c release --show-bin-path)
 mkdir -p "$dir"
 recording="$dir/replay-$channels.dat"
 [[ -s $recording ]] || .venv/bin/python scripts/make-replay-recording.py "$recording" --channels "$channels" --seconds 2
+# The default configuration, with the ring length asked for.
+sed "s/^ring_seconds = .*/ring_seconds = ${RING_SECONDS:-4}/" config/ketamapd.toml > "$dir/scale.toml"
+cp config/channels.tsv config/electrodes.tsv "$dir/"
 session="scale-$channels-$(date -u +%H%M%S)"
 rm -f "$dir"/scale-*.nwb "$dir"/scale-*.events.jsonl
-"$bin/ketamapd" --session "$session" --output-dir "$dir" --control-socket "$dir/$session.sock" --duration "$seconds" \
+"$bin/ketamapd" --config "$dir/scale.toml" --session "$session" --output-dir "$dir" --control-socket "$dir/$session.sock" --duration "$seconds" \
     --source "replay:$recording?channels=$channels&rate=30000&uv_per_bit=0.195&loop" --log-level warning &
 pid=$!
 sleep $((seconds / 2))
