@@ -77,7 +77,9 @@ public final class Session: Sendable {
         let blockFrames = configuration.source.framesPerBlock
         let ringFrames = max(Int(configuration.source.ringSeconds * format.sampleRateHz), 8 * blockFrames)
         let processor = configuration.processing.enabled
-            ? try SignalProcessor(settings: configuration.processing, format: format, montage: opened.montage, maxBlockFrames: blockFrames)
+            ? try SignalProcessor(
+                settings: configuration.processing, format: format, montage: opened.montage, maxBlockFrames: blockFrames,
+                lfpRingSeconds: configuration.source.ringSeconds)  // features ride out a recorder stall as long as raw samples do
             : nil
         let ring = SampleRing(
             channelCount: format.channelCount, minimumFrames: ringFrames,
