@@ -43,7 +43,7 @@ kind = "sim"                # sim | comedi | replay
 # 108 channels x 30 kHz = 3.2 M samples/s, 6.5 MB/s of int16 on disk.
 sample_rate_hz = 30000
 block_frames = 300          # 10 ms per block
-ring_seconds = 4
+ring_seconds = 4            # seconds of samples buffered; use 8 from about 2000 channels (docs/performance.md)
 
 # [source.comedi]           # used when kind = "comedi"
 # device = "/dev/comedi0"
