@@ -21,16 +21,9 @@ public struct RealTimePacer: Sendable {
         self.rateHz = rateHz
     }
 
-    /// Now on `CLOCK_MONOTONIC`, in ns. The C function is `clock_gettime`.
-    static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-
     /// Sample 0 is now.
     public mutating func start() {
-        startNanoseconds = Self.monotonicNanoseconds()
+        startNanoseconds = MonotonicClock.nanoseconds()
     }
 
     /// Sleeps until `sampleCount` samples have been due since `start()` (returns

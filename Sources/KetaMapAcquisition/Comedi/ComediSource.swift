@@ -94,7 +94,7 @@ public final class ComediSource: Source, @unchecked Sendable {
     }
 
     /// `CLOCK_MONOTONIC` in nanoseconds (`clock_gettime`): the default clock for gap estimates.
-    public static func monotonicNanoseconds() -> UInt64 { comediMonotonicNanoseconds() }
+    public static func monotonicNanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 
     deinit {
         stop()

@@ -73,9 +73,7 @@ final class ScheduleBarrier: Sendable {
     func waitUntilRecorded(before index: UInt64, shouldStop: () -> Bool) {
         guard let next = pending.first(where: { $0 >= recordedThrough.load(ordering: .acquiring) }), next < index else { return }
         while recordedThrough.load(ordering: .acquiring) <= next, !shouldStop() {
-            sleepMicroseconds(500)
+            usleep(500)
         }
     }
 }
-
-private func sleepMicroseconds(_ microseconds: UInt32) { usleep(microseconds) }

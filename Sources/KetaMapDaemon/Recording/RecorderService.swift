@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapAcquisition
 import KetaMapCore
 import Logging
 import ServiceLifecycle

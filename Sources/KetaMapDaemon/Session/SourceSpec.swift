@@ -7,7 +7,7 @@ public enum SourceSpec: Sendable, Equatable {
     /// A KetaMap session file (`.nwb`) or a plain interleaved int16 file.
     case replay(ReplaySettings)
 
-    /// Parses the command-line form; nil (with `error`) when it is not one of the three.
+    /// Parses the command-line form; throws `SourceSpecError` (or the replay parser's `ConfigError`) when it is not one of the three.
     public static func parse(_ text: String) throws -> SourceSpec {
         switch text {
         case "sim", "simulated": return .simulated

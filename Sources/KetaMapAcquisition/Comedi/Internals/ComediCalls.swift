@@ -300,15 +300,6 @@ internal func comediPollReadable(fd: Int32, timeoutMilliseconds: Int, device: St
     }
 }
 
-// MARK: - Clock
-
-/// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds: the clock overrun gaps are estimated from.
-internal func comediMonotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
-
 // MARK: - Device nodes
 
 /// Names in `directory` that are Comedi device nodes (`comedi` + digits, not the
