@@ -77,7 +77,7 @@ spike_low_hz = 300
 spike_high_hz = 6000
 spike_threshold_k = 5      # threshold = k x median(|x|)/0.6745
 spike_polarity = "negative"
-spike_refractory_ms = 1
+spike_refractory_ms = 0.5   # peak search, look-back and dead time
 snippet_before_ms = 0.5
 snippet_after_ms = 1
 noise_window_seconds = 2

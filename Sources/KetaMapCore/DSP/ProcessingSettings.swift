@@ -61,9 +61,9 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
         enabled: Bool = true, reference: Reference = .bipolar, lineFrequencyHz: Double? = 50, lineHarmonics: Int = 3,
         notchQ: Double = 30, lfpRateHz: Double = 1000, bands: [Band] = ProcessingSettings.defaultBands,
         bandPowerRateHz: Double = 10, spikeLowHz: Double = 300, spikeHighHz: Double = 6000, spikeThresholdK: Double = 5,
-        spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 1,
+        spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 0.5,
         snippetBeforeMilliseconds: Double = 0.5, snippetAfterMilliseconds: Double = 1, noiseWindowSeconds: Double = 2,
-        spikeFilterOrder: Int = 2, bandFilterOrder: Int = 2, lfpAntiAliasOrder: Int = 6, channelFiguresRateHz: Double = 2
+        spikeFilterOrder: Int = 1, bandFilterOrder: Int = 2, lfpAntiAliasOrder: Int = 6, channelFiguresRateHz: Double = 2
     ) {
         self.enabled = enabled
         self.reference = reference

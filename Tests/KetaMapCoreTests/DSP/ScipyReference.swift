@@ -10,9 +10,13 @@ enum ScipyReference {
     /// Tests that need scipy run when `KETAMAP_PYTHON` is set; `pythonIsConfiguredInCI` fails CI without it.
     static var available: Bool { python != nil }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("python/dsp_scipy.py").path
+    /// A script in `Tests/python/`.
+    static func scriptPath(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/\(name)").path
+    }
+    static let script = scriptPath("dsp_scipy.py")
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -40,25 +44,31 @@ enum ScipyReference {
     }
 
     private static func run(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws -> Data {
-        guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-dsp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let inURL = dir.appendingPathComponent("in.f64")
         let outURL = dir.appendingPathComponent("out.f64")
         try input.withUnsafeBytes { Data($0) }.write(to: inURL)
+        try runScript(script, arguments + ["\(frames)", "\(channels)", inURL.path, outURL.path])
+        return try Data(contentsOf: outURL)
+    }
+
+    /// Runs a Python script with `$KETAMAP_PYTHON`; throws its standard error when it fails.
+    static func runScript(_ path: String, _ arguments: [String]) throws {
+        guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script] + arguments + ["\(frames)", "\(channels)", inURL.path, outURL.path]
+        process.arguments = [path] + arguments
         let errors = Pipe()
         process.standardError = errors
         try process.run()
+        // Read before waiting: a full pipe would block the script.
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(description: "dsp_scipy.py \(arguments) failed: \(text)")
+            throw Failure(description: "\(URL(fileURLWithPath: path).lastPathComponent) \(arguments) failed: \(text)")
         }
-        return try Data(contentsOf: outURL)
     }
 }
 
