@@ -98,7 +98,7 @@ public enum ConfigurationLoader {
         static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "loop"]
         static let montage = ["channels", "electrodes"]
         static let processing = [
-            "enabled", "reference", "line_frequency_hz", "line_harmonics", "notch_q", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
+            "enabled", "reference", "line_frequency_hz", "line_harmonics", "line_bandwidth_hz", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
             "spike_high_hz", "spike_threshold_k", "spike_polarity", "spike_refractory_ms", "snippet_before_ms", "snippet_after_ms",
             "noise_window_seconds", "band",
         ]
@@ -276,7 +276,7 @@ public enum ConfigurationLoader {
         guard let t = try root.table("processing", known: Keys.processing) else { return d }
         let positive = { (x: Double) in x > 0 }
         let nyquist = rate > 0 ? rate / 2 : Double.infinity
-        let line = try t.double("line_frequency_hz", unit: "Hz", example: "50", rule: "must be 0 (notch off) or a positive frequency") { $0 >= 0 }
+        let line = try t.double("line_frequency_hz", unit: "Hz", example: "50", rule: "must be 0 (line removal off) or a positive frequency") { $0 >= 0 }
         let lfpRate = try t.double("lfp_rate_hz", unit: "Hz", example: "1000", rule: "must be positive and at most the sample rate (\(TOMLTableReader.format(rate)) Hz)") {
             $0 > 0 && (rate <= 0 || $0 <= rate)
         } ?? d.lfpRateHz
@@ -319,7 +319,9 @@ public enum ConfigurationLoader {
             lineFrequencyHz: line.map { $0 == 0 ? nil : $0 } ?? d.lineFrequencyHz,
             lineHarmonics: try t.integer("line_harmonics", example: "3", rule: "must be between 1 and 20") { $0 >= 1 && $0 <= 20 }
                 ?? d.lineHarmonics,
-            notchQ: try t.double("notch_q", unit: "centre / bandwidth", example: "30", rule: "must be positive", positive) ?? d.notchQ,
+            lineBandwidthHz: try t.double("line_bandwidth_hz", unit: "Hz", example: "0.1", rule: "must be above 0 and at most 5") {
+                $0 > 0 && $0 <= 5
+            } ?? d.lineBandwidthHz,
             lfpRateHz: lfpRate, bands: bands, bandPowerRateHz: bandPowerRate, spikeLowHz: spikeLow, spikeHighHz: spikeHigh,
             spikeThresholdK: try t.double("spike_threshold_k", unit: "× noise", example: "5", rule: "must be positive", positive)
                 ?? d.spikeThresholdK,

@@ -68,9 +68,9 @@ electrodes = "electrodes.tsv"   # BIDS-iEEG electrodes.tsv (+ region), MNI coord
 [processing]
 enabled = true
 reference = "bipolar"      # monopolar | bipolar | car-shaft | car-all
-line_frequency_hz = 50     # 0 turns the notch off
-line_harmonics = 3
-notch_q = 30
+line_frequency_hz = 50     # 0 turns line-noise removal off
+line_harmonics = 8         # 50 ... 400 Hz, cancelled (not notched) at the LFP rate
+line_bandwidth_hz = 0.1    # width of the null at each harmonic
 lfp_rate_hz = 1000
 band_power_rate_hz = 10
 spike_low_hz = 300
