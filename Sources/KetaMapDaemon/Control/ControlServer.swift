@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import KetaMapControl
 
 /// The session's control socket (Unix domain, JSON lines): `status`, `dose`,
 /// `mark`, `stop`. On graceful shutdown it stops accepting and lets open
