@@ -30,7 +30,8 @@ public struct DiskBudget: Sendable, Equatable {
     /// The corresponding C function is `statvfs`.
     public static func freeBytes(in directory: String) -> Double? {
         var info = statvfs()
-        guard statvfs(directory, &info) == 0 else { return nil }
+        // ramfs (an initramfs root) reports no blocks at all: its space is unknown, not zero.
+        guard statvfs(directory, &info) == 0, info.f_blocks > 0 else { return nil }
         return Double(info.f_bavail) * Double(info.f_frsize)
     }
 
