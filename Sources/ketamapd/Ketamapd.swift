@@ -82,6 +82,9 @@ struct Ketamapd: AsyncParsableCommand {
         } catch let error as ConfigError {
             logger.critical("configuration refused", metadata: ["error": "\(error)"])
             throw ExitCode(78)
+        } catch let refusal as DiskSpaceRefusal {
+            logger.critical("start refused", metadata: ["error": "\(refusal)"])
+            throw ExitCode(73)  // EX_CANTCREAT: the unit does not restart into a full disk
         }
         do {
             try await session.run()
