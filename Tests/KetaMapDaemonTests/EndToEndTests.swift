@@ -52,6 +52,25 @@ struct EndToEndTests {
             try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
         }
 
+        /// Turns signal processing off: for tests of the control plane and faults, which need only raw samples.
+        static func withoutProcessing(_ text: String) -> String {
+            text.replacingOccurrences(of: "[processing]\nenabled = true", with: "[processing]\nenabled = false")
+        }
+
+        /// Waits until the daemon answers `status` with state `recording`.
+        func waitUntilRecording(timeoutSeconds: Double = 60) async throws {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                if FileManager.default.fileExists(atPath: socketPath),
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the session did not start recording within \(timeoutSeconds) s")
+        }
+
         func waitForSocket() {
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: socketPath) && Date() < deadline { usleep(50_000) }

@@ -145,7 +145,7 @@ public final class Session: Sendable {
             logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board)),
+            .init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board)),
             .init(service: recorder),
         ]
         if let processor {
