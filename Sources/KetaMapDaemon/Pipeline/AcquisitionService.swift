@@ -12,7 +12,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let ring: SampleRing
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
-    private let faults: FaultLatch
+    private let monitor: StageMonitor
     private let frameLimit: UInt64?
     private let waitsForRoom: Bool
     private let blockFrames: Int
@@ -21,14 +21,14 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let stop = StopFlag()
 
     init(
-        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, faults: FaultLatch, frameLimit: UInt64?,
+        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
         waitsForRoom: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
     ) {
         self.source = source
         self.ring = ring
         self.mailbox = mailbox
         self.board = board
-        self.faults = faults
+        self.monitor = monitor
         self.frameLimit = frameLimit
         self.waitsForRoom = waitsForRoom
         self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
@@ -38,17 +38,26 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "acquisition") { [self] in
-                do {
-                    try acquire()
-                } catch {
-                    faults.record("acquisition stopped: \(error)")
-                    logger.error("acquisition stopped", metadata: ["error": "\(error)"])
-                    throw error
-                }
+            try await monitor.run(.acquisition) { [self] in
+                if !waitsForRoom { raisePriority() }
+                try acquire()
             }
         } onGracefulShutdown: {
             self.stop.raise()
+        }
+    }
+
+    /// Real time only: as fast as possible, the thread would run flat out at a
+    /// priority nothing else on the machine could preempt.
+    private func raisePriority() {
+        let priority = RealTimeScheduling.acquisitionPriority
+        do {
+            try RealTimeScheduling.raiseCurrentThread(priority: priority)
+            logger.info("acquisition thread at real-time priority", metadata: ["policy": "SCHED_FIFO", "priority": "\(priority)"])
+        } catch {
+            logger.warning(
+                "real-time priority refused; acquisition runs at normal priority and recording goes on",
+                metadata: ["error": "\(error)", "fix": "the unit's LimitRTPRIO= allows it"])
         }
     }
 

@@ -1,4 +1,5 @@
 import KetaMapCore
+import KetaMapConfiguration
 
 /// `--source sim|comedi|replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]`.
 public enum SourceSpec: Sendable, Equatable {
@@ -29,6 +30,15 @@ public struct SourceSpecError: Error, CustomStringConvertible {
 }
 
 extension SourceSpec {
+    /// Which kind of source this is.
+    public var kind: SourceSettings.Kind {
+        switch self {
+        case .simulated: .simulated
+        case .comedi: .comedi
+        case .replay: .replay
+        }
+    }
+
     /// The source a configuration names in `[source]`.
     public init(_ settings: SourceSettings) throws {
         switch settings.kind {

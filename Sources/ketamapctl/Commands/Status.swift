@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl status`: every channel's health, the buffers, lost samples and the file.
@@ -16,7 +17,7 @@ extension KetamapCtl {
         func run() async throws {
             let socket = try target.socketPath()
             repeat {
-                let response = try await ControlClient.send(ControlRequest(command: .status), to: socket)
+                let response = try await ControlClient.send(ControlRequest(command: .status), to: socket, timeoutSeconds: target.timeout)
                 guard let status = response.status else { throw ControlRefusal(response) }
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                 print(output.json ? try JSONText.encode(status) : StatusText.render(status))
