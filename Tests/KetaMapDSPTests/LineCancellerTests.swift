@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import KetaMapCore
+import KetaMapCore
+@testable import KetaMapDSP
 
 /// Line-noise removal as a user measures it: the mains line and its harmonics
 /// drop by at least 30 dB (at a mains frequency off its nominal value, which

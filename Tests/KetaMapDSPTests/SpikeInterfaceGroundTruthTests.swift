@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import KetaMapCore
+import KetaMapCore
+@testable import KetaMapDSP
 
 /// The real-time detector against SpikeInterface's ground truth
 /// (`generate_ground_truth_recording` with the generator's realistic templates,

@@ -18,7 +18,8 @@ import Foundation
 /// at the fundamental and averaged over each second (which nulls anything
 /// 1, 2, 3 … Hz away, such as a neural rhythm next to the line); from one second
 /// to the next, that average turns by the offset between the line and the
-/// oscillator (summed over channels, weighted by their line power), and half of
+/// oscillator (summed over the channels whose line exceeds 5 µV, weighted by
+/// their line power; without such a line the frequency stays), and half of
 /// the offset is added to the oscillator's frequency, within ±0.2 Hz of the
 /// nominal one; while it moves by more than a tenth of the null's width, the
 /// estimates forget as if they had started half a second ago. The harmonics
@@ -51,6 +52,12 @@ final class LineCanceller {
     /// cos(h·θ), sin(h·θ) of the current row.
     private let basis: UnsafeMutablePointer<Double>
     private let floorStep: Double
+    /// A channel steers the frequency when its line is above `steeringMicrovolts`:
+    /// `|Σx·cos − i·Σx·sin|²` over a second above this.
+    private let steeringPower: Double
+    /// Smallest line amplitude that steers the frequency, in µV (a neural rhythm
+    /// of 100 µV 1.01 Hz from the line leaks 1 µV into the second's average).
+    static let steeringMicrovolts = 5.0
     /// Fundamental phase, in cycles, in [0, 1).
     private var phase = 0.0
     private var rowsSinceReset = 0
@@ -83,6 +90,8 @@ final class LineCanceller {
         vectors = stride / DoubleVector.scalarCount
         floorStep = Double.pi * bandwidthHz / sampleRateHz
         trackingRows = max(1, Int(sampleRateHz.rounded()))
+        // A line of amplitude A sums to A·N/2 over N rows.
+        steeringPower = pow(Self.steeringMicrovolts * Double(trackingRows) / 2, 2)
         let count = max(1, frequencies.count * vectors)
         cosineWeights = .allocate(capacity: count)
         sineWeights = .allocate(capacity: count)
@@ -169,9 +178,14 @@ final class LineCanceller {
             let d = demodulated + j * Self.demodulatedSums
             let a = d[0]
             let b = d[1]
-            // conj(a0 − i·b0) · (a − i·b)
-            re += (d[2] * a + d[3] * b).sum()
-            im += (d[3] * a - d[2] * b).sum()
+            // conj(a0 − i·b0) · (a − i·b), from channels that carry a line.
+            let turn = d[2] * a + d[3] * b
+            let cross = d[3] * a - d[2] * b
+            let power = a * a + b * b
+            for lane in 0..<DoubleVector.scalarCount where power[lane] > steeringPower {
+                re += turn[lane]
+                im += cross[lane]
+            }
             d[2] = a
             d[3] = b
             d[0] = DoubleVector()
@@ -180,6 +194,8 @@ final class LineCanceller {
         let seconds = Double(rowsSinceTracking) / rate
         rowsSinceTracking = 0
         secondsSinceReset += 1
+        // Without a line nothing steers: a rhythm just off a whole number of Hz
+        // from the line would alias onto a small offset.
         // A turn of more than a quarter cycle in a second is no mains line.
         guard secondsSinceReset >= 2, re > 0 else { return }
         let offsetHz = atan2(im, re) / (2 * Double.pi * seconds)
