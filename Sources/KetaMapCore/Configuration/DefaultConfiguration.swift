@@ -63,7 +63,8 @@ ring_seconds = 4            # seconds of samples buffered; use 8 from about 2000
 
 [montage]
 channels = "channels.tsv"       # BIDS-iEEG channels.tsv (+ hardware_channel)
-electrodes = "electrodes.tsv"   # BIDS-iEEG electrodes.tsv (+ region), MNI coordinates in mm
+electrodes = "electrodes.tsv"   # BIDS-iEEG electrodes.tsv (+ region), coordinates in mm on RAS axes
+space = "MNI152NLin2009cAsym"   # the coordinates' space as BIDS names it (ACPC, ScanRAS, Other, ...)
 
 [processing]
 enabled = true
