@@ -66,7 +66,8 @@ public struct DoseTimeCourse: Sendable {
             svg.text(name, x: x + 30, y: 60)
         }
         let (t0, t1) = (binSeconds.first ?? -1, max((binSeconds.last ?? 1), (binSeconds.first ?? -1) + 1))
-        let limit = min(10, max(3, decibels.flatMap { $0.flatMap { $0 } }.filter { !$0.isNaN }.map(abs).max() ?? 3))
+        // The y range: ±(largest change + 25 %), at least ±3 dB and at most ±10 dB.
+        let limit = min(10, max(3, 1.25 * (decibels.flatMap { $0.flatMap { $0 } }.filter { !$0.isNaN }.map(abs).max() ?? 3)))
         for (index, region) in report.regions.enumerated() {
             let area = Self.plotArea(index)
             func x(_ seconds: Double) -> Double { area.x + area.width * (seconds - t0) / (t1 - t0) }

@@ -11,12 +11,14 @@ struct HeatMapLayout {
     let panels: [String?]
     let structures: [String]
     let bandCount: Int
+    private let regions: Set<String>
 
     init(report: SessionReport) {
         let names = report.regions.map { RegionName($0.region) }
         panels = ["Left", "Right", nil].filter { side in names.contains { $0.hemisphere == side } }
         structures = names.map(\.structure).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         bandCount = report.bands.count
+        regions = Set(report.regions.map(\.region))
     }
 
     var panelWidth: Double { Self.cell.width * Double(bandCount) }
@@ -26,7 +28,7 @@ struct HeatMapLayout {
     /// The cell of `region` and band `band`, or nil when the region is not drawn.
     func cell(region: String, band: Int) -> (x: Double, y: Double, width: Double, height: Double)? {
         let name = RegionName(region)
-        guard let panel = panels.firstIndex(of: name.hemisphere), let row = structures.firstIndex(of: name.structure) else { return nil }
+        guard regions.contains(region), let panel = panels.firstIndex(of: name.hemisphere), let row = structures.firstIndex(of: name.structure) else { return nil }
         let x = Self.labelWidth + Double(panel) * (panelWidth + Self.panelGap) + Self.cell.width * Double(band)
         return (x, Self.top + Self.cell.height * Double(row), Self.cell.width - 2, Self.cell.height - 2)
     }
