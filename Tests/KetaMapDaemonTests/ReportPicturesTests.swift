@@ -2,7 +2,8 @@ import Foundation
 import KetaMapCore
 import Testing
 
-@testable import KetaMapDaemon
+@testable import KetaMapReport
+import KetaMapDSP
 
 /// The report's pictures rendered as a reader sees them (rsvg-convert, the
 /// librsvg renderer) and checked pixel by pixel.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import KetaMapDaemon
+import KetaMapControl
+import KetaMapReport
 
 extension KetamapCtl {
     /// `ketamapctl cohort SESSIONS…`: many sessions' dose maps combined into one

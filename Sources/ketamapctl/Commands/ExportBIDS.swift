@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import KetaMapDaemon
+import KetaMapControl
+import KetaMapReport
 
 extension KetamapCtl {
     /// `ketamapctl export-bids SESSION.nwb --root DIR`: adds a session to a BIDS-iEEG dataset.

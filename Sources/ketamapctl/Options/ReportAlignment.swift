@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import KetaMapDaemon
+import KetaMapControl
+import KetaMapReport
 
 /// What a dose map compares: a baseline before time 0 (a dose, or `--at`) and a
 /// window after it. Shared by `report` and `cohort`.
