@@ -30,7 +30,7 @@ output_dir = "/var/lib/ketamap/sessions"   # <session>.nwb and <session>.events.
 control_dir = "/run/ketamap"               # <session>.sock
 
 [subject]
-id = "sub-sim01"            # pseudonymous id only: never a name
+id = "sim01"                # pseudonymous id only: never a name; BIDS and DANDI add the "sub-"
 species = "Homo sapiens"
 sex = "F"                   # M, F, U (unknown) or O (other)
 age = "P34Y"                # ISO 8601 duration

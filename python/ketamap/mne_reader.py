@@ -93,7 +93,7 @@ def _set_filters(raw, session, kind, rows):
         if highs:
             raw.info["lowpass"] = min(highs)
         if kind == "lfp":
-            cutoff = processing.get("lfp_lowpass_hz") or raw.info["sfreq"] / 2.5
+            cutoff = 0.4 * raw.info["sfreq"]  # the decimator's anti-alias corner (KetaMapDSP Decimator)
             raw.info["lowpass"] = min(raw.info["lowpass"], float(cutoff))
 
 

@@ -185,7 +185,7 @@ public struct BIDSExport {
 
     /// Years from an ISO 8601 age (`P34Y`, `P34Y6M`, `P400D`), whole, capped at `89+`; `n/a` when unreadable.
     static func bidsAge(_ iso: String) -> String {
-        guard let years = ISOAge(iso)?.years else { return "n/a" }
+        guard let years = NWBDeidentification.ageInYears(iso) else { return iso.hasPrefix("P89Y/") ? "89+" : "n/a" }
         return years > 89 ? "89+" : String(Int(years.rounded(.down)))
     }
 
@@ -202,29 +202,5 @@ public struct BIDSExport {
 
     static func json(_ object: [String: Any]) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
-    }
-}
-
-/// An ISO 8601 duration age (`P34Y`, `P34Y6M`, `P20W`, `P400D`), as NWB and DANDI write ages.
-struct ISOAge {
-    var years: Double
-
-    init?(_ text: String) {
-        guard text.hasPrefix("P"), !text.contains("T") else { return nil }
-        var total = 0.0, number = ""
-        for character in text.dropFirst() {
-            if character.isNumber || character == "." { number.append(character); continue }
-            guard let value = Double(number) else { return nil }
-            switch character {
-            case "Y": total += value
-            case "M": total += value / 12
-            case "W": total += value * 7 / 365.25
-            case "D": total += value / 365.25
-            default: return nil
-            }
-            number = ""
-        }
-        guard number.isEmpty, total > 0 else { return nil }
-        years = total
     }
 }

@@ -8,8 +8,9 @@ import Foundation
 /// Shifted: `session_start_time`, `timestamps_reference_time`,
 /// `file_create_date`, the `wall_clock` columns of doses and marks, the clock
 /// table's `wall_clock_unix_seconds`, and a session id of the default
-/// `YYYYMMDDTHHMMSSZ` form (the start time). Ages are untouched: they count
-/// from birth, not from a date.
+/// `YYYYMMDDTHHMMSSZ` form (the start time). Ages count from birth, not from
+/// a date, so they stay, except that an age above 89 years becomes the open
+/// range `P89Y/` ("89 or older"), as BIDS and DANDI ask of human data.
 public enum NWBDeidentification {
     /// Why a file cannot be shifted.
     public struct Refusal: Error, CustomStringConvertible {
@@ -55,6 +56,19 @@ public enum NWBDeidentification {
             try d.writeAll(values.map { $0 - seconds })
             try d.close()
         }
+        if try root.exists("general/subject/age") {
+            let d = try root.openDataset("general/subject/age")
+            let age = try d.readStrings().first ?? ""
+            let reference = try d.location.stringAttribute("reference") ?? "birth"
+            try d.close()
+            if let years = ageInYears(age), years > 89 {
+                try root.delete("general/subject/age")
+                try root.writeString("general/subject/age", "P89Y/")
+                let replaced = try root.openDataset("general/subject/age")
+                try replaced.location.setAttribute("reference", reference)
+                try replaced.close()
+            }
+        }
         if try root.exists("general/session_id") {
             let d = try root.openDataset("general/session_id")
             let id = try d.readStrings().first ?? ""
@@ -65,6 +79,25 @@ public enum NWBDeidentification {
             }
         }
         try file.close()
+    }
+
+    /// Years of an ISO 8601 duration age (`P34Y`, `P34Y6M`, `P20W`, `P400D`); nil when it is not one.
+    public static func ageInYears(_ text: String) -> Double? {
+        guard text.hasPrefix("P"), !text.contains("T"), !text.contains("/") else { return nil }
+        var total = 0.0, number = ""
+        for character in text.dropFirst() {
+            if character.isNumber || character == "." { number.append(character); continue }
+            guard let value = Double(number) else { return nil }
+            switch character {
+            case "Y": total += value
+            case "M": total += value / 12
+            case "W": total += value * 7 / 365.25
+            case "D": total += value / 365.25
+            default: return nil
+            }
+            number = ""
+        }
+        return number.isEmpty && total > 0 ? total : nil
     }
 
     /// The default session id's form, `20261126T090000Z`.
