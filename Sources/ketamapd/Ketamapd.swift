@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetaMapAcquisition
 import KetaMapCore
 import KetaMapDaemon
 import Logging
@@ -26,7 +27,10 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds of the sample clock.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("sim | comedi | replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]; default: the config's.", valueName: "source"))
+    @Option(
+        help: ArgumentHelp(
+            "sim | comedi | replay:PATH[?stream=NAME][&loop] (Open Ephys, SpikeGLX, Intan, .nwb) | replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop] (headless int16); default: the config's.",
+            valueName: "source"))
     var source: String?
 
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
@@ -73,7 +77,14 @@ struct Ketamapd: AsyncParsableCommand {
             outputDirectory: outputDirectory ?? configuration.session.outputDirectory, source: sourceSpec, durationSeconds: duration,
             controlSocket: controlSocket ?? "\(configuration.session.controlDirectory)/\(sessionID).sock",
             realTime: pace == .realtime, softwareVersion: KetaMapVersion.current)
-        let session = try Session(options: options, logger: logger)
+        let session: Session
+        do {
+            session = try Session(options: options, logger: logger)
+        } catch let error as ReplayError {
+            // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
+            logger.critical("recording refused", metadata: ["error": "\(error)"])
+            throw ExitCode(78)
+        }
         do {
             try await session.run()
         } catch {

@@ -74,7 +74,8 @@ public final class Session: Sendable {
 
         let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
         let format = opened.source.format
-        let blockFrames = configuration.source.framesPerBlock
+        // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
+        let blockFrames = configuration.source.blockFrames ?? max(1, Int((format.sampleRateHz / 100).rounded()))
         let ringFrames = max(Int(configuration.source.ringSeconds * format.sampleRateHz), 8 * blockFrames)
         let processor = configuration.processing.enabled
             ? try SignalProcessor(
