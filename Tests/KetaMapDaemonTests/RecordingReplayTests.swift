@@ -63,4 +63,78 @@ struct RecordingReplayTests {
         #expect(compared["problems"] as? [String] == [], "\(compared)")
         #expect(((compared["checked"] as? [String: Any])?["frames"] as? Int ?? 0) > 1000)
     }
+
+    /// An NI-DAQ stream as SpikeGLX saves it (`run_g0_t0.nidq.bin` + `.meta`), `frames` frames of MN0, MA0, XA0 and a digital word;
+    /// the meta's `fileSizeBytes` says `declaredFrames`.
+    static func writeNIDAQ(in directory: String, frames: Int, declaredFrames: Int? = nil) throws -> String {
+        let base = directory + "/run_g0_t0.nidq"
+        let samples = (0..<(frames * 4)).map { Int16(truncatingIfNeeded: $0 &* 7919) }
+        try samples.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: base + ".bin")) }
+        let meta = [
+            "typeThis=nidq", "niSampRate=10000", "niAiRangeMax=5", "niMaxInt=32768", "niMNGain=200", "niMAGain=2", "nSavedChans=4",
+            "fileSizeBytes=\((declaredFrames ?? frames) * 8)", "snsMnMaXaDw=1,1,1,1", "~snsChanMap=(1,1,0,1,1)(MN0;0:0)(MA0;1:1)(XA0;2:2)(XD0;3:3)",
+        ]
+        try (meta.joined(separator: "\n") + "\n").write(toFile: base + ".meta", atomically: true, encoding: .utf8)
+        return base + ".bin"
+    }
+
+    /// A montage naming `names` (in that order), each in its own region.
+    static func montage(_ names: [String]) -> (channels: String, electrodes: String) {
+        let channels = "name\ttype\tunits\tlow_cutoff\thigh_cutoff\treference\tgroup\tstatus\thardware_channel\n"
+            + names.enumerated().map { "\($1)\tSEEG\tuV\tn/a\tn/a\tn/a\tDAQ\tgood\t\($0)\n" }.joined()
+        let electrodes = "name\tx\ty\tz\tsize\tgroup\tregion\n" + names.map { "\($0)\tn/a\tn/a\tn/a\tn/a\tDAQ\tregion of \($0)\n" }.joined()
+        return (channels, electrodes)
+    }
+
+    @Test("a montage matched by name gives the replayed channels their regions, in the montage's order")
+    func montageByName() throws {
+        let workspace = try Workspace(montage: Self.montage(["XA0", "MN0", "MA0"]))
+        let bin = try Self.writeNIDAQ(in: workspace.directory.path, frames: 5000)
+        let replay = try workspace.replay("replay:\(bin)", session: "named")
+        #expect(replay.status == 0, "\(replay.error)")
+        guard let python = try ProcessRunner.python() else { return }
+        let read = try ProcessRunner.run(python, [
+            "-c",
+            """
+            import sys, h5py, json
+            with h5py.File(sys.argv[1], "r") as f:
+                e = f["general/extracellular_ephys/electrodes"]
+                d = f["acquisition/ElectricalSeries/data"]
+                names = [n.decode() if isinstance(n, bytes) else n for n in e["channel_name"][:3]]
+                regions = [n.decode() if isinstance(n, bytes) else n for n in e["location"][:3]]
+                print(json.dumps({"names": names, "regions": regions, "first": [int(x) for x in d[1, :]]}))
+            """,
+            workspace.nwb("named"),
+        ])
+        #expect(read.status == 0, "\(read.error)")
+        let facts = try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any]
+        #expect(facts?["names"] as? [String] == ["XA0", "MN0", "MA0"])
+        #expect(facts?["regions"] as? [String] == ["region of XA0", "region of MN0", "region of MA0"])
+        // Frame 1 of the file holds samples 4…7 of the 7919-step ramp: XA0 is column 2, MN0 column 0, MA0 column 1.
+        #expect(facts?["first"] as? [Int] == [6, 4, 5].map { Int(Int16(truncatingIfNeeded: $0 &* 7919)) })
+    }
+
+    @Test("a recording that cannot be replayed exits 78 before any file is written, naming the file and what was expected")
+    func refusals() throws {
+        let truncated = try Workspace()
+        let bin = try Self.writeNIDAQ(in: truncated.directory.path, frames: 900, declaredFrames: 1000)
+        let cut = try truncated.replay("replay:\(bin)", session: "cut")
+        #expect(cut.status == 78, "\(cut.error)")
+        #expect(cut.error.contains(bin) && cut.error.contains("fileSizeBytes=8000"), "\(cut.error)")
+        #expect(!FileManager.default.fileExists(atPath: truncated.nwb("cut")))
+        #expect(!FileManager.default.fileExists(atPath: truncated.nwb("cut") + ".creating"))
+
+        let mismatched = try Workspace(montage: Self.montage(["MN0", "MA0", "LA3"]))
+        let other = try Self.writeNIDAQ(in: mismatched.directory.path, frames: 1000)
+        let refused = try mismatched.replay("replay:\(other)", session: "mismatch")
+        #expect(refused.status == 78, "\(refused.error)")
+        #expect(refused.error.contains("the montage's LA3 is not in the recording") && refused.error.contains("the recording's XA0 is not in the montage"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: mismatched.nwb("mismatch")))
+
+        let unknown = try Workspace()
+        try "not a recording".write(toFile: unknown.directory.path + "/notes.txt", atomically: true, encoding: .utf8)
+        let notRecording = try unknown.replay("replay:\(unknown.directory.path)/notes.txt", session: "unknown")
+        #expect(notRecording.status == 78)
+        #expect(notRecording.error.contains("is not a recording KetaMap recognises") && notRecording.error.contains("structure.oebin"), "\(notRecording.error)")
+    }
 }
