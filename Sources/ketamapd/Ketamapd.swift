@@ -36,6 +36,9 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
     var controlSocket: String?
 
+    @Flag(name: .customLong("apply-schedule"), help: "With a replay source: record the config's [[schedule.dose]] entries (refused otherwise).")
+    var applySchedule = false
+
     @Flag(help: "Pace the source to the wall clock (default), or run as fast as possible losing nothing.")
     var pace: Pace = .realtime
 
@@ -76,10 +79,13 @@ struct Ketamapd: AsyncParsableCommand {
             configuration: configuration, sessionID: sessionID,
             outputDirectory: outputDirectory ?? configuration.session.outputDirectory, source: sourceSpec, durationSeconds: duration,
             controlSocket: controlSocket ?? "\(configuration.session.controlDirectory)/\(sessionID).sock",
-            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current)
+            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current, applyScheduleToReplay: applySchedule)
         let session: Session
         do {
             session = try Session(options: options, logger: logger)
+        } catch let error as ConfigError {
+            logger.critical("configuration refused", metadata: ["error": "\(error)"])
+            throw ExitCode(78)
         } catch let error as ReplayError {
             // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
             logger.critical("recording refused", metadata: ["error": "\(error)"])

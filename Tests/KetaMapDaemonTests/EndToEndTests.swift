@@ -153,6 +153,41 @@ struct EndToEndTests {
         #expect(compare.status == 0, "samples differ: \(compare.output) \(compare.error)")
     }
 
+    @Test("a schedule is recorded into a replay only with --apply-schedule, and refused with the Comedi source (exit 78, file and line)")
+    func scheduleOnlyForSimulations() throws {
+        let workspace = try Workspace(doseAt: 1)
+        let record = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "original", ["--duration", "2", "--as-fast-as-possible"]))
+        #expect(record.status == 0, "\(record.error)")
+        let source = "replay:\(workspace.nwb("original"))"
+
+        let refused = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "plain", ["--source", source, "--as-fast-as-possible"]))
+        #expect(refused.status == 78)
+        #expect(refused.error.contains("ketamapd.toml:") && refused.error.contains("schedule.dose[1]") && refused.error.contains("--apply-schedule"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("plain")))
+
+        let comedi = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "card", ["--source", "comedi", "--duration", "1"]))
+        #expect(comedi.status == 78)
+        #expect(comedi.error.contains("schedule.dose[1]") && comedi.error.contains("ketamapctl dose"))
+
+        let asked = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            workspace.daemonArguments(session: "asked", ["--source", source, "--apply-schedule", "--as-fast-as-possible"]))
+        #expect(asked.status == 0, "\(asked.error)")
+        let noSchedule = try Workspace(doseAt: nil)
+        let replay = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), noSchedule.daemonArguments(session: "replayed", ["--source", source, "--as-fast-as-possible"]))
+        #expect(replay.status == 0, "\(replay.error)")
+        guard let original = try workspace.facts("original"), let withSchedule = try workspace.facts("asked"),
+            let plain = try noSchedule.facts("replayed")
+        else { return }
+        #expect((original["doses"] as? [Any])?.count == 1)
+        #expect((withSchedule["doses"] as? [Any])?.count == 1)
+        #expect((plain["doses"] as? [Any])?.count == 0, "a replay records no dose it was not given")
+    }
+
     @Test("a bad config is refused naming the file, line and key, with exit status 78")
     func badConfig() throws {
         let workspace = try Workspace(doseAt: nil) { $0.replacingOccurrences(of: "[subject]\n", with: "[subject]\nshoe_size = 42\n") }

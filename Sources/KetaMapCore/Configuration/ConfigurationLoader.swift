@@ -45,6 +45,8 @@ public enum ConfigurationLoader {
         let simulator = try readSimulator(root, bands: processing.bands)
         let schedule = try readSchedule(root, source: source)
 
+        try Configuration.checkSchedule(schedule, file: configPath, source: source.kind, applyToReplay: true)
+
         var channelsText = ""
         var electrodesText = ""
         let montage: Montage
@@ -148,7 +150,8 @@ public enum ConfigurationLoader {
         let id = try t.requiredString("id", expected: "a pseudonymous subject id, never a name", example: "sub-007")
         guard id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
             throw t.error(
-                .invalidValue, "id", "`\(id)` is not a pseudonymous code (letters, digits, `-` and `_` only)",
+                // The value is not repeated: it may be a name, and this message goes to the journal.
+                .invalidValue, "id", "is not a pseudonymous code (letters, digits, `-` and `_` only)",
                 fix: "use the study's code for the subject, e.g. \"sub-007\"; never a name")
         }
         let sex = try t.requiredChoice("sex", SubjectSettings.Sex.self, expected: "the subject's sex")
@@ -434,7 +437,7 @@ public enum ConfigurationLoader {
             if doses.contains(where: { $0.atSeconds == at }) {
                 throw d.error(.duplicate, "at_seconds", "another dose is already scheduled at \(TOMLTableReader.format(at)) s", fix: "two doses never share a start time; move one")
             }
-            doses.append(ScheduledDose(atSeconds: at, request: request))
+            doses.append(ScheduledDose(atSeconds: at, request: request, line: d.line(of: "at_seconds")))
         }
         return doses
     }

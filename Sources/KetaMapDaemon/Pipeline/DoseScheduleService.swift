@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Records the config's `[[schedule.dose]]` entries (sim and replay sources)
+/// Records the config's `[[schedule.dose]]` entries (simulator, or a replay given `--apply-schedule`)
 /// when the sample clock reaches them, through the same `DoseDesk` as
 /// `ketamapctl dose`.
 final class DoseScheduleService: Service {

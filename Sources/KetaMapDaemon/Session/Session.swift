@@ -38,10 +38,12 @@ public final class Session: Sendable {
         /// `true` paces sources to the wall clock; `false` runs as fast as possible (nothing lost).
         public var realTime: Bool
         public var softwareVersion: String
+        /// Record the config's `[[schedule.dose]]` into a replay (`--apply-schedule`).
+        public var applyScheduleToReplay: Bool
 
         public init(
             configuration: Configuration, sessionID: String, outputDirectory: String, source: SourceSpec, durationSeconds: Double?,
-            controlSocket: String, realTime: Bool, softwareVersion: String
+            controlSocket: String, realTime: Bool, softwareVersion: String, applyScheduleToReplay: Bool = false
         ) {
             self.configuration = configuration
             self.sessionID = sessionID
@@ -51,6 +53,7 @@ public final class Session: Sendable {
             self.controlSocket = controlSocket
             self.realTime = realTime
             self.softwareVersion = softwareVersion
+            self.applyScheduleToReplay = applyScheduleToReplay
         }
     }
 
@@ -63,7 +66,9 @@ public final class Session: Sendable {
     private let logger: Logger
 
     /// Opens the source, the session file and the event log; starts nothing yet.
+    /// A schedule the source cannot take is a `ConfigError`, before anything is opened.
     public init(options: Options, logger: Logger) throws {
+        try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
         self.logger = logger
@@ -109,7 +114,7 @@ public final class Session: Sendable {
         faults = FaultLatch()
         let mailbox = RecorderMailbox()
         let desk = DoseDesk(sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board)
-        let scheduled = options.source == .comedi ? [] : configuration.schedule
+        let scheduled = configuration.schedule
         let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
         let notifier = SystemdNotifier(logger: logger)
         let board = self.board
