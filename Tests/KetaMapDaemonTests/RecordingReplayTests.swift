@@ -13,10 +13,15 @@ struct RecordingReplayTests {
         let directory: TemporaryDirectory
         var configPath: String { "\(directory.path)/replay.toml" }
 
-        init(processing: Bool = false, montage: (channels: String, electrodes: String)? = nil) throws {
+        /// `doseAt`: keep the default config's scheduled ketamine dose, at that second.
+        init(processing: Bool = false, montage: (channels: String, electrodes: String)? = nil, doseAt: Double? = nil) throws {
             directory = try TemporaryDirectory()
             var text = DefaultConfiguration.configText
-            text = String(text[..<text.range(of: "[[schedule.dose]]")!.lowerBound])
+            if let doseAt {
+                text = text.replacingOccurrences(of: "at_seconds = 20", with: "at_seconds = \(doseAt)")
+            } else {
+                text = String(text[..<text.range(of: "[[schedule.dose]]")!.lowerBound])
+            }
             text = text.replacingOccurrences(of: "kind = \"sim\"", with: "kind = \"replay\"")
             text = text.replacingOccurrences(of: "\n[montage]\n", with: "\n[source.replay]\npath = \"unused\"\n\n[unused_montage]\n")
             if let montage {
@@ -32,11 +37,11 @@ struct RecordingReplayTests {
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
-        func replay(_ source: String, session: String) throws -> ProcessRunner.Result {
+        func replay(_ source: String, session: String, _ extra: [String] = []) throws -> ProcessRunner.Result {
             try ProcessRunner.run(
                 ProcessRunner.binary("ketamapd"),
                 ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", "\(directory.path)/\(session).sock",
-                 "--source", source, "--as-fast-as-possible"], timeout: 120)
+                 "--source", source, "--as-fast-as-possible"] + extra, timeout: 120)
         }
 
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
@@ -66,9 +71,14 @@ struct RecordingReplayTests {
 
     /// An NI-DAQ stream as SpikeGLX saves it (`run_g0_t0.nidq.bin` + `.meta`), `frames` frames of MN0, MA0, XA0 and a digital word;
     /// the meta's `fileSizeBytes` says `declaredFrames`.
-    static func writeNIDAQ(in directory: String, frames: Int, declaredFrames: Int? = nil) throws -> String {
+    static func writeNIDAQ(in directory: String, frames: Int, declaredFrames: Int? = nil, noise: Bool = false) throws -> String {
         let base = directory + "/run_g0_t0.nidq"
-        let samples = (0..<(frames * 4)).map { Int16(truncatingIfNeeded: $0 &* 7919) }
+        var state: UInt32 = 12345
+        let samples = (0..<(frames * 4)).map { index -> Int16 in
+            guard noise else { return Int16(truncatingIfNeeded: index &* 7919) }
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Int16(truncatingIfNeeded: Int32(state >> 20) - 2048)  // ±2048 counts of white noise
+        }
         try samples.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: base + ".bin")) }
         let meta = [
             "typeThis=nidq", "niSampRate=10000", "niAiRangeMax=5", "niMaxInt=32768", "niMNGain=200", "niMAGain=2", "nSavedChans=4",
@@ -136,5 +146,23 @@ struct RecordingReplayTests {
         let notRecording = try unknown.replay("replay:\(unknown.directory.path)/notes.txt", session: "unknown")
         #expect(notRecording.status == 78)
         #expect(notRecording.error.contains("is not a recording KetaMap recognises") && notRecording.error.contains("structure.oebin"), "\(notRecording.error)")
+    }
+
+    @Test("the analyst guide's way: replay with the original dose from the schedule (--apply-schedule), then the report")
+    func replayAndReport() throws {
+        let workspace = try Workspace(processing: true, doseAt: 6)
+        let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "spike_high_hz = 6000", with: "spike_high_hz = 3000")  // below the NI-DAQ's 5 kHz Nyquist
+        try text.write(toFile: workspace.configPath, atomically: true, encoding: .utf8)
+        let bin = try Self.writeNIDAQ(in: workspace.directory.path, frames: 120_000, noise: true)
+        let refused = try workspace.replay("replay:\(bin)", session: "unasked")
+        #expect(refused.status == 78, "a schedule is not recorded into a replay unless asked: \(refused.error)")
+        let replay = try workspace.replay("replay:\(bin)", session: "guide", ["--apply-schedule"])
+        #expect(replay.status == 0, "\(replay.error)")
+        #expect(replay.output.contains("dose      ketamine 0.500 mg/kg iv-infusion"), "\(replay.output)")
+        let report = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapctl"), ["report", workspace.nwb("guide"), "--baseline", "3s", "--window", "1s..5s", "--csv"], timeout: 60)
+        #expect(report.status == 0, "\(report.error)")
+        #expect(report.output.contains("unknown"), "one region, the recording's channels without a montage: \(report.output)")
     }
 }
