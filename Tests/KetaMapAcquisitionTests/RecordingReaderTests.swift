@@ -237,7 +237,7 @@ struct RecordingReaderTests {
             _ = failure(directory + "/noise.rhd")  // any outcome but a trap
         }
         var huge = header
-        huge.replaceSubrange(28..<32, with: [0xFE, 0xFF, 0xFF, 0x7F])  // first note's length: 2 GiB
+        huge.replaceSubrange(48..<52, with: [0xFE, 0xFF, 0xFF, 0x7F])  // the first note's length (after 48 bytes of fixed fields): 2 GiB
         writeFile(directory + "/huge.rhd", huge)
         #expect(failure(directory + "/huge.rhd")?.code == .badHeader)
 
