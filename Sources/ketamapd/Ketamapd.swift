@@ -90,6 +90,9 @@ struct Ketamapd: AsyncParsableCommand {
             // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
             logger.critical("recording refused", metadata: ["error": "\(error)"])
             throw ExitCode(78)
+        } catch let refusal as DiskSpaceRefusal {
+            logger.critical("start refused", metadata: ["error": "\(refusal)"])
+            throw ExitCode(73)  // EX_CANTCREAT: the unit does not restart into a full disk
         }
         do {
             try await session.run()

@@ -51,6 +51,25 @@ struct EndToEndTests {
             try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
         }
 
+        /// Turns signal processing off: for tests of the control plane and faults, which need only raw samples.
+        static func withoutProcessing(_ text: String) -> String {
+            text.replacingOccurrences(of: "[processing]\nenabled = true", with: "[processing]\nenabled = false")
+        }
+
+        /// Waits until the daemon answers `status` with state `recording`.
+        func waitUntilRecording(timeoutSeconds: Double = 60) async throws {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                if FileManager.default.fileExists(atPath: socketPath),
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the session did not start recording within \(timeoutSeconds) s")
+        }
+
         func waitForSocket() {
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: socketPath) && Date() < deadline { usleep(50_000) }
@@ -186,6 +205,41 @@ struct EndToEndTests {
         #expect((original["doses"] as? [Any])?.count == 1)
         #expect((withSchedule["doses"] as? [Any])?.count == 1)
         #expect((plain["doses"] as? [Any])?.count == 0, "a replay records no dose it was not given")
+    }
+
+    @Test("real-time priority and memory locking: granted, or refused with one log line each while recording goes on")
+    func realTimeAskedNotRequired() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let daemon = ProcessRunner.binary("ketamapd")
+        // As root (CAP_SYS_NICE) SCHED_FIFO is granted. Memory is locked only under an
+        // unlimited RLIMIT_MEMLOCK, which this machine's hard limit cannot give a test.
+        let granted = try ProcessRunner.run(daemon, workspace.daemonArguments(session: "granted", ["--duration", "1"]))
+        #expect(granted.status == 0, "\(granted.error)")
+        #expect(granted.error.contains("acquisition thread at real-time priority"))
+        #expect(!granted.error.contains("real-time priority refused"))
+
+        // No CAP_SYS_NICE and RLIMIT_RTPRIO 0: SCHED_FIFO is refused; a finite RLIMIT_MEMLOCK: no lock.
+        let refused = try ProcessRunner.run(
+            "/usr/bin/prlimit",
+            ["--rtprio=0", "--memlock=65536", "--", "/usr/bin/setpriv", "--bounding-set=-sys_nice", daemon]
+                + workspace.daemonArguments(session: "refused", ["--duration", "1"]))
+        #expect(refused.status == 0, "\(refused.error)")
+        let lines = refused.error.split(separator: "\n")
+        #expect(lines.filter { $0.contains("real-time priority refused") }.count == 1)
+        #expect(lines.filter { $0.contains("memory not locked") }.count == 1)
+        guard let facts = try workspace.facts("refused") else { return }
+        #expect(facts["frames"] as? Int == 4000, "recording went on")
+    }
+
+    @Test("a start that cannot fit on the disk is refused with the figures (exit 73), creating no file")
+    func diskTooSmall() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let result = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "huge", ["--duration", "1e9"]))
+        #expect(result.status == 73)
+        #expect(result.error.contains("not enough free disk in \(workspace.directory.path)"))
+        #expect(result.error.contains("free,") && result.error.contains("needed for") && result.error.contains("/s"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("huge")))
     }
 
     @Test("a bad config is refused naming the file, line and key, with exit status 78")

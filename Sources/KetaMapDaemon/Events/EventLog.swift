@@ -23,17 +23,26 @@ public final class EventLog: Sendable {
 
     /// Writes one line and fsyncs it; then tells dose subscribers.
     public func append(_ record: EventRecord) throws {
+        try append([record])
+    }
+
+    /// Writes the records' lines in order with one fsync; then tells dose subscribers.
+    public func append(_ records: [EventRecord]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = try encoder.encode(record)
-        line.append(UInt8(ascii: "\n"))
+        var lines = Data()
+        for record in records {
+            lines.append(try encoder.encode(record))
+            lines.append(UInt8(ascii: "\n"))
+        }
         try file.withLock { descriptor in
             guard let descriptor else { throw Errno.badFileDescriptor }
-            try descriptor.writeAll(line)
+            try descriptor.writeAll(lines)
             try descriptor.sync()
         }
-        if let dose = record.dose {
-            for subscriber in doseSubscribers.withLock({ $0 }) { subscriber(dose) }
+        let subscribers = doseSubscribers.withLock { $0 }
+        for dose in records.compactMap(\.dose) {
+            for subscriber in subscribers { subscriber(dose) }
         }
     }
 

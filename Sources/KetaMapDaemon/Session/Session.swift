@@ -63,6 +63,7 @@ public final class Session: Sendable {
     private let eventLog: EventLog
     private let faults: FaultLatch
     private let stopper = SessionStopper()
+    private let lockMemory: Bool
     private let logger: Logger
 
     /// Opens the source, the session file and the event log; starts nothing yet.
@@ -90,6 +91,11 @@ public final class Session: Sendable {
         let ring = SampleRing(
             channelCount: format.channelCount, minimumFrames: ringFrames,
             consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
+
+        try DiskBudget(
+            format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings,
+            plannedSeconds: options.durationSeconds
+        ).check(directory: options.outputDirectory)
 
         let startTime = Date()
         let writer = try NWBSessionWriter(
@@ -137,7 +143,7 @@ public final class Session: Sendable {
             logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board)),
+            .init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board)),
             .init(service: recorder),
         ]
         if let processor {
@@ -148,11 +154,13 @@ public final class Session: Sendable {
         services.append(.init(service: control))
         services.append(.init(service: ShutdownAnnouncer(board: board, notifier: notifier)))
         self.services = services
+        lockMemory = options.realTime
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
     }
 
     /// Runs until the session ends; throws (after closing the file) when it faulted.
     public func run() async throws {
+        if lockMemory { reportMemoryLock(RealTimeScheduling.lockMemory()) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,
@@ -162,6 +170,22 @@ public final class Session: Sendable {
         stopper.attach(group)
         try await group.run()
         if let fault = faults.reason { throw SessionFault(reason: fault) }
+    }
+}
+
+extension Session {
+    /// One line either way; an unlocked session records all the same.
+    private func reportMemoryLock(_ outcome: RealTimeScheduling.MemoryLock) {
+        switch outcome {
+        case .locked:
+            logger.info("memory locked (mlockall)")
+        case .limited(let bytes):
+            logger.warning(
+                "memory not locked: RLIMIT_MEMLOCK is finite; recording goes on",
+                metadata: ["limit_bytes": "\(bytes)", "fix": "the unit's LimitMEMLOCK=infinity allows it"])
+        case .refused(let error):
+            logger.warning("memory not locked: mlockall refused; recording goes on", metadata: ["error": "\(error)"])
+        }
     }
 }
 
