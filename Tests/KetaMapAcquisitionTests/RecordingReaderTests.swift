@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapAcquisition
+import KetaMapConfiguration
 import KetaMapCore
 import Testing
 

@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapd` and `ketamapctl` run as processes, as clinicians and systemd run
 /// them, on the simulator; the files they leave are read with h5py.

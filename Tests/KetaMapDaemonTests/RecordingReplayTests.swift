@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapConfiguration
 import KetaMapCore
 import Testing
 

@@ -1,3 +1,4 @@
+import KetaMapConfiguration
 import KetaMapCore
 
 /// A headless interleaved little-endian int16 file (`[frame][channel]`, no

@@ -1,3 +1,4 @@
+import KetaMapConfiguration
 import KetaMapCore
 
 extension Recording {

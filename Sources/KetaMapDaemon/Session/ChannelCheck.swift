@@ -1,6 +1,9 @@
 import KetaMapAcquisition
 import KetaMapCore
 import Logging
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapctl check`: runs the configured source and the signal processor
 /// for a few seconds, writes no file, and returns each channel's figures

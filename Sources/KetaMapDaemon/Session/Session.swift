@@ -6,6 +6,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import SystemPackage
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// One recording session, assembled from its configuration and run until
 /// SIGTERM/SIGINT, `--duration`, `ketamapctl … stop` or a fault.

@@ -2,6 +2,8 @@ import ArgumentParser
 import KetaMapCore
 import KetaMapDaemon
 import Logging
+import KetaMapConfiguration
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl check`: tests the channels for a few seconds without recording.
