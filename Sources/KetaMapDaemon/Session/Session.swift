@@ -88,30 +88,35 @@ public final class Session: Sendable {
         let files = self.files
         let notifier = SystemdNotifier(logger: logger)
         faults = FaultLatch()
-        let pipeline = try Pipeline(
-            plan: PipelinePlan(
-                sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
-                // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
-                blockFrames: configuration.source.blockFrames ?? max(1, Int((opened.source.format.sampleRateHz / 100).rounded())),
-                ringSeconds: configuration.source.ringSeconds,
-                processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
-                realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
-                scheduleSeconds: configuration.schedule.map(\.atSeconds)),
-            source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
-            makeSink: { layout in
-                try DiskBudget(
-                    format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
-                    plannedSeconds: options.durationSeconds
-                ).check(directory: options.outputDirectory)
-                return try NWBSessionWriter(
-                    creating: files.nwbPath,
-                    description: SessionDescription(
-                        sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
-                        montage: layout.montage, format: layout.format, processedChannels: layout.processedChannels,
-                        processing: configuration.processing, sourceProvenance: opened.source.provenance,
-                        configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage))
-            },
-            onFirstBlockStored: { notifier.ready(status: "recording to \(files.nwbPath)") })
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(
+                plan: PipelinePlan(
+                    sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
+                    // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
+                    blockFrames: configuration.source.blockFrames ?? max(1, Int((opened.source.format.sampleRateHz / 100).rounded())),
+                    ringSeconds: configuration.source.ringSeconds,
+                    processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
+                    realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds)),
+                source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
+                makeSink: { layout in
+                    try DiskBudget(
+                        format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
+                        plannedSeconds: options.durationSeconds
+                    ).check(directory: options.outputDirectory)
+                    return try NWBSessionWriter(
+                        creating: files.nwbPath,
+                        description: SessionDescription(
+                            sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
+                            montage: layout.montage, format: layout.format, processedChannels: layout.processedChannels,
+                            processing: configuration.processing, sourceProvenance: opened.source.provenance,
+                            configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage))
+                },
+                onFirstBlockStored: { notifier.ready(status: "recording to \(files.nwbPath)") })
+        } catch let error as SignalProcessor.SetupError {
+            throw ConfigError(refusedAtStart: error, configPath: configuration.provenance.configPath)
+        }
         let format = pipeline.format
         board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
