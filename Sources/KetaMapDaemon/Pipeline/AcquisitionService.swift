@@ -37,19 +37,15 @@ final class AcquisitionService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "acquisition") { [self] in
-                if !waitsForRoom { raisePriority() }
-                do {
-                    try acquire()
-                } catch {
-                    faults.record("acquisition stopped: \(error)")
-                    logger.error("acquisition stopped", metadata: ["error": "\(error)"])
-                    throw error
-                }
+        try await DedicatedThread.run(name: "acquisition", stoppingWith: stop) { [self] in
+            if !waitsForRoom { raisePriority() }
+            do {
+                try acquire()
+            } catch {
+                faults.record("acquisition stopped: \(error)", stage: .source)
+                logger.error("acquisition stopped", metadata: ["error": "\(error)"])
+                throw error
             }
-        } onGracefulShutdown: {
-            self.stop.raise()
         }
     }
 

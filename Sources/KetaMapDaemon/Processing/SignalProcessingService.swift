@@ -28,11 +28,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "processing") { [self] in process() }
-        } onGracefulShutdown: {
-            self.finishing.raise()
-        }
+        try await DedicatedThread.run(name: "processing", stoppingWith: finishing) { [self] in process() }
     }
 
     private func process() {

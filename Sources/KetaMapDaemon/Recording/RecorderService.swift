@@ -49,20 +49,16 @@ final class RecorderService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "recorder") { [self] in
-                do {
-                    try record()
-                } catch {
-                    faults.record("recording stopped: \(error)")
-                    logger.error("recording stopped", metadata: ["error": "\(error)"])
-                    mailbox.close(reason: "recording stopped")
-                    try? sink.close(fault: faults.reason)
-                    throw error
-                }
+        try await DedicatedThread.run(name: "recorder", stoppingWith: finishing) { [self] in
+            do {
+                try record()
+            } catch {
+                faults.record("recording stopped: \(error)", stage: .storage)
+                logger.error("recording stopped", metadata: ["error": "\(error)"])
+                mailbox.close(reason: "recording stopped")
+                try? sink.close(fault: faults.reason)
+                throw error
             }
-        } onGracefulShutdown: {
-            self.finishing.raise()
         }
     }
 
