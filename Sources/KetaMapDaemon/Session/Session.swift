@@ -6,6 +6,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import SystemPackage
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// One recording session, assembled from its configuration and run until
 /// SIGTERM/SIGINT, `--duration`, `ketamapctl … stop` or a fault.
@@ -21,8 +24,10 @@ import SystemPackage
 ///    dose/mark ──► DoseDesk ──► EventLog (fsync) ──► RecorderMailbox ──► file + flush ──► ack
 /// ```
 ///
-/// Services start in dependency order (event log, recorder, processing,
-/// acquisition, schedule, control, shutdown announcer) and stop in reverse:
+/// The hot path is a `Pipeline` (source, ring, processing, recorder, status
+/// board) writing to an `NWBSessionWriter`; the session puts the event log
+/// before it and the dose schedule, the control socket and the shutdown
+/// announcer after it. Services start in that order and stop in reverse:
 /// systemd hears `STOPPING=1`, the control socket closes, acquisition stops at a sample index, processing and the recorder
 /// drain, the file closes, and the event log syncs last.
 public final class Session: Sendable {
@@ -87,90 +92,63 @@ public final class Session: Sendable {
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
 
         let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
-        let format = opened.source.format
-        let blockFrames = configuration.source.framesPerBlock
-        let ringFrames = max(Int(configuration.source.ringSeconds * format.sampleRateHz), 8 * blockFrames)
-        let processor = configuration.processing.enabled
-            ? try SignalProcessor(
-                settings: configuration.processing, format: format, montage: opened.montage, maxBlockFrames: blockFrames,
-                lfpRingSeconds: configuration.source.ringSeconds)  // features ride out a recorder stall as long as raw samples do
-            : nil
-        let ring = SampleRing(
-            channelCount: format.channelCount, minimumFrames: ringFrames,
-            consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
-
-        try DiskBudget(
-            format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings,
-            plannedSeconds: options.durationSeconds
-        ).check(directory: options.outputDirectory)
-
         let startTime = Date()
-        let writer = try NWBSessionWriter(
-            creating: files.nwbPath,
-            description: SessionDescription(
-                sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
-                montage: opened.montage, format: format, processedChannels: processor?.channels ?? [], processing: configuration.processing,
-                sourceProvenance: opened.source.provenance, configuration: configuration.provenance, softwareVersion: options.softwareVersion,
-                storage: configuration.storage))
+        let files = self.files
+        let notifier = SystemdNotifier(logger: logger)
+        faults = FaultLatch()
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(
+                plan: PipelinePlan(
+                    sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
+                    blockFrames: configuration.source.framesPerBlock, ringSeconds: configuration.source.ringSeconds,
+                    processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
+                    realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds)),
+                source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
+                makeSink: { layout in
+                    try DiskBudget(
+                        format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
+                        plannedSeconds: options.durationSeconds
+                    ).check(directory: options.outputDirectory)
+                    return try NWBSessionWriter(
+                        creating: files.nwbPath,
+                        description: SessionDescription(
+                            sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
+                            montage: layout.montage, format: layout.format, processedChannels: layout.processedChannels,
+                            processing: configuration.processing, sourceProvenance: opened.source.provenance,
+                            configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage))
+                },
+                onFirstBlockStored: { notifier.ready(status: "recording to \(files.nwbPath)") })
+        } catch let error as SignalProcessor.SetupError {
+            throw ConfigError(refusedAtStart: error, configPath: configuration.provenance.configPath)
+        }
+        let format = pipeline.format
+        board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
-        if let simulator = opened.source as? SimulatedSource {
-            eventLog.subscribe { simulator.administer($0) }
-        }
+        if let listener = opened.doseListener { eventLog.subscribe(listener) }
 
-        board = StatusBoard(
-            initial: SessionStatus(
-                sessionID: options.sessionID, state: .starting, filePath: files.nwbPath, source: opened.description,
-                sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
-                channels: opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
-            ring: ring)
-        faults = FaultLatch()
-        let mailbox = RecorderMailbox()
-        let desk = DoseDesk(sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board)
-        let scheduled = configuration.schedule
-        let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
-        let notifier = SystemdNotifier(logger: logger)
-        let board = self.board
-        let path = files.nwbPath
-
-        let recorder = RecorderService(
-            sink: writer, cursor: ring.cursors[0], ring: ring, features: processor.map(ProcessorFeatures.init), mailbox: mailbox, board: board,
-            faults: faults, flushSeconds: configuration.storage.flushSeconds, blockFrames: blockFrames, logger: logger,
-            onFirstBlockStored: {
-                board.update { $0.state = .recording }
-                notifier.ready(status: "recording to \(path)")
-            })
-        let acquisition = AcquisitionService(
-            source: opened.source, ring: ring, mailbox: mailbox, board: board, faults: faults,
-            frameLimit: options.durationSeconds.map { format.frames(inSeconds: $0) }, waitsForRoom: !options.realTime,
-            blockFrames: blockFrames, schedule: barrier, logger: logger)
+        let desk = DoseDesk(
+            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board)
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
             logger: logger)
-
-        // Dependency order; shutdown runs in reverse. Any stage's failure records
-        // the fault with its stage and shuts the whole group down the same way.
-        var stages: [(service: any Service, stage: SessionFault.Stage, name: String)] = [
-            (EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board), .storage, "event log"),
-            (recorder, .storage, "recorder"),
-        ]
-        if let processor {
-            stages.append((SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, logger: logger), .internal, "processing"))
-        }
-        stages.append((acquisition, .source, "acquisition"))
-        stages.append((DoseScheduleService(schedule: scheduled, rateHz: format.sampleRateHz, ring: ring, desk: desk, barrier: barrier, logger: logger), .internal, "dose schedule"))
-        stages.append((control, .control, "control socket"))
-        stages.append((ShutdownAnnouncer(board: board, notifier: notifier), .internal, "shutdown announcer"))
-        let faults = self.faults
-        let services = stages.map { stage in
-            ServiceGroupConfiguration.ServiceConfiguration(
-                service: StageService(service: stage.service, stage: stage.stage, name: stage.name, faults: faults),
-                // a stage returning (acquisition after --duration or a replay's end) ends the session the same way
-                successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup)
-        }
-        self.services = services
+        services = pipeline.services(
+            before: [
+                StageService(
+                    EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board), stage: .storage,
+                    name: "event log")
+            ],
+            after: [
+                StageService(
+                    DoseScheduleService(
+                        schedule: configuration.schedule, rateHz: format.sampleRateHz, ring: pipeline.ring, desk: desk,
+                        barrier: pipeline.barrier, logger: logger), stage: .internal, name: "dose schedule"),
+                StageService(control, stage: .control, name: "control socket"),
+                StageService(ShutdownAnnouncer(board: board, notifier: notifier), stage: .internal, name: "shutdown announcer"),
+            ])
         lockMemory = options.realTime
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
     }
@@ -180,7 +158,7 @@ public final class Session: Sendable {
         if lockMemory { reportMemoryLock(RealTimeScheduling.lockMemory()) }
         var configuration = ServiceGroupConfiguration(
             services: services,
-            gracefulShutdownSignals: [],  // `StopSignals` turns SIGTERM, SIGINT and SIGHUP into `stopper.stop()`, from the first line of ketamapd on
+            gracefulShutdownSignals: [],  // `StopSignals` turns SIGTERM, SIGINT and SIGHUP into `stopper.stop()`, from the first statement of ketamapd on
             cancellationSignals: [],
             logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(Self.maximumStopSeconds)
@@ -189,7 +167,7 @@ public final class Session: Sendable {
         do {
             try await group.run()
         } catch {
-            faults.record("the session failed: \(error)", stage: .internal)  // only if no stage said why
+            faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
         }
         if let fault = faults.fault { throw fault }
     }

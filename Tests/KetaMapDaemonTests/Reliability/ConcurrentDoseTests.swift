@@ -1,9 +1,11 @@
 import Foundation
+import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapControl
 
 /// Many clinicians' clients dosing at once, against a running `ketamapd`.
 @Suite("Doses under concurrency", .serialized)
