@@ -175,6 +175,29 @@ struct NWBSessionWriterTests {
         #expect((0..<7_300).allSatisfy { one[$0] == SessionFixture.rawSample(frame: $0, channel: 87) })
     }
 
+    @Test("raw chunks share the channels evenly, so the raw dataset takes its int16 bytes and no padding", arguments: [88, 108, 64, 7])
+    func rawChunksAreNotPadded(channels: Int) throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("size.nwb").path
+        var d = SessionFixture.description(storage: StorageSettings(chunkSeconds: 0.1))
+        d.montage = Montage.numbered(count: channels)
+        d.format = SampleFormat(
+            channelCount: channels, sampleRateHz: d.format.sampleRateHz,
+            calibration: Calibration(voltsPerCount: 1e-7, channelGains: [Double](repeating: 1, count: channels)))
+        d.processedChannels = []
+        let writer = try NWBSessionWriter(creating: path, description: d)
+        let frames = 4 * Int((0.1 * d.format.sampleRateHz).rounded())  // whole rows of chunks
+        let samples = [Int16](repeating: 3, count: frames * channels)
+        try samples.withUnsafeBufferPointer { try writer.appendRaw($0) }
+        try writer.close(fault: nil)
+        let file = try HDF5File.open(path, mode: .readOnly)
+        let raw = try file.root.openDataset("acquisition/ElectricalSeries/data")
+        #expect(raw.storageBytes == UInt64(frames * channels * MemoryLayout<Int16>.size))
+        try raw.close()
+        try file.close()
+    }
+
     @Test("a session stopped by a fault records why, and its empty tables are gone")
     func faultIsRecorded() throws {
         let folder = try SessionFixture.temporaryDirectory()

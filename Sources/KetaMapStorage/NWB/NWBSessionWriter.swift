@@ -99,10 +99,13 @@ public final class NWBSessionWriter {
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
 
-        // Raw samples: [frame, channel] int16, chunks of chunkSeconds × up to 64 channels.
-        let chunkChannels = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        // Raw samples: [frame, channel] int16, chunks of chunkSeconds × at most 64 channels,
+        // the channels shared evenly among the chunk columns: 108 channels are 2 × 54, not
+        // 2 × 64 with 20 channels of padding stored in every row of chunks.
+        let widest = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        chunkColumns = (channelCount + widest - 1) / widest
+        let chunkChannels = (channelCount + chunkColumns - 1) / chunkColumns
         self.chunkChannels = chunkChannels
-        chunkColumns = (channelCount + chunkChannels - 1) / chunkChannels
         directChunkWrites = d.storage.deflateLevel == nil
         let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
         let acquisition = try root.openGroup("acquisition")
