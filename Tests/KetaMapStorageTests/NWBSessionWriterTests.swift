@@ -15,7 +15,11 @@ struct WrittenSession: Codable {
     var locations: [String]
     var groups: [String]
     var gains_uv: [Double]
+    /// µm, as NWB and SpikeInterface read them.
     var rel_y: [Double]
+    /// NWB x, y, z in µm (+x posterior, +y inferior, +z right) and the montage's space.
+    var nwb_xyz: [[Double]]
+    var coordinate_space: String
     var rate_hz: Double
     var frames: Int
     var subject_id: String
@@ -93,7 +97,8 @@ func writeSyntheticSession(at path: String, description d: SessionDescription, f
     let m = d.montage
     return WrittenSession(
         channel_names: m.channels.map(\.name), locations: m.channels.map(\.region), groups: m.channels.map(\.group),
-        gains_uv: d.format.calibration.microvoltsPerCount, rel_y: m.channels.map(\.alongShaftMillimeters), rate_hz: d.format.sampleRateHz,
+        gains_uv: d.format.calibration.microvoltsPerCount, rel_y: m.channels.map { $0.alongShaftMillimeters * 1000 },
+        nwb_xyz: m.channels.map { [-$0.y! * 1000, -$0.z! * 1000, $0.x! * 1000] }, coordinate_space: m.coordinateSpace, rate_hz: d.format.sampleRateHz,
         frames: frames, subject_id: d.subject.id, band_names: d.processing.bands.map(\.name), band_limits: d.processing.bands.map { [$0.lowHz, $0.highHz] },
         band_power_rows: bandRows, band_power_rate_hz: d.processing.bandPowerRateHz, lfp_rows: lfpRows,
         processed_names: d.processedChannels.map(\.name), doses: doses, crossings: crossings, marks: ["eyes closed"],

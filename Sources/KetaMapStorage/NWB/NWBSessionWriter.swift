@@ -497,18 +497,26 @@ public final class NWBSessionWriter {
                 continue
             }
             let values = try column.readStrings()
-            let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
-            let description = try column.location.stringAttribute("description") ?? ""
             try column.close()
-            try group.location.delete(name)
-            let replacement = try group.location.writeStrings(name, values, growable: true)
-            try replacement.location.setAttribute("namespace", "hdmf-common")
-            try replacement.location.setAttribute("neurodata_type", "VectorData")
-            try replacement.location.setAttribute("object_id", objectID)
-            try replacement.location.setAttribute("description", description)
-            try replacement.close()
+            try replaceTextColumn(group.location, name, with: values)
         }
         try group.close()
+    }
+
+    /// Replaces a table's text column by `values` as variable-length UTF-8,
+    /// keeping its `object_id` and `description`.
+    static func replaceTextColumn(_ table: HDF5Location, _ name: String, with values: [String]) throws(HDF5Error) {
+        let column = try table.openDataset(name)
+        let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
+        let description = try column.location.stringAttribute("description") ?? ""
+        try column.close()
+        try table.delete(name)
+        let replacement = try table.writeStrings(name, values, growable: true)
+        try replacement.location.setAttribute("namespace", "hdmf-common")
+        try replacement.location.setAttribute("neurodata_type", "VectorData")
+        try replacement.location.setAttribute("object_id", objectID)
+        try replacement.location.setAttribute("description", description)
+        try replacement.close()
     }
 
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
