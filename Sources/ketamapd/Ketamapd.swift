@@ -28,7 +28,10 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds of the sample clock.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("sim | comedi | replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]; default: the config's.", valueName: "source"))
+    @Option(
+        help: ArgumentHelp(
+            "sim | comedi | replay:PATH[?stream=NAME][&loop] (Open Ephys, SpikeGLX, Intan, .nwb) | replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop] (headless int16); default: the config's.",
+            valueName: "source"))
     var source: String?
 
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
@@ -95,6 +98,10 @@ struct Ketamapd: AsyncParsableCommand {
         } catch let error as ConfigError {
             logger.critical("configuration refused", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.configuration.rawValue)
+        } catch let error as ReplayError {
+            // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
+            logger.critical("recording refused", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.configuration.rawValue)
         } catch let refusal as DiskSpaceRefusal {
             logger.critical("start refused", metadata: ["error": "\(refusal)"])
             throw ExitCode(ExitStatus.diskTooFull.rawValue)  // the unit does not restart into a full disk
@@ -102,8 +109,8 @@ struct Ketamapd: AsyncParsableCommand {
             logger.critical("start refused: \(held)")
             throw ExitCode(ExitStatus.sessionRunning.rawValue)
         } catch {
-            // The card, the replay file or the output folder failed before recording began.
-            let status: ExitStatus = error is ComediError || error is ReplayError ? .sourceFault : .storageFault
+            // The card or the output folder failed before recording began.
+            let status: ExitStatus = error is ComediError ? .sourceFault : .storageFault
             logger.critical("the session could not start", metadata: ["error": "\(error)", "exit": "\(status.rawValue)"])
             throw ExitCode(status.rawValue)
         }
