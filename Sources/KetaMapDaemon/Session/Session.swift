@@ -91,10 +91,10 @@ public final class Session: Sendable {
             channelCount: format.channelCount, minimumFrames: ringFrames,
             consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
 
-        try DiskBudget(
+        let budget = DiskBudget(
             format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings,
-            plannedSeconds: options.durationSeconds
-        ).check(directory: options.outputDirectory)
+            plannedSeconds: options.durationSeconds)
+        try budget.check(directory: options.outputDirectory)
 
         let startTime = Date()
         let writer = try NWBSessionWriter(
@@ -114,7 +114,8 @@ public final class Session: Sendable {
             initial: SessionStatus(
                 sessionID: options.sessionID, state: .starting, filePath: files.nwbPath, source: opened.description,
                 sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
-                channels: opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
+                channels: [ChannelStatus](montage: opened.montage, bandCount: processor?.settings.bands.count ?? 0),
+                bands: processor?.settings.bands.map(\.name) ?? [], bytesPerSecond: budget.bytesPerSecond),
             ring: ring)
         faults = FaultLatch()
         let mailbox = RecorderMailbox()
