@@ -1,4 +1,5 @@
 import ArgumentParser
+import KetaMapCore
 
 /// `ketamapctl`: the control tool for technicians, clinicians and analysts.
 @main

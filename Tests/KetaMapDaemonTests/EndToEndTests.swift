@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapd` and `ketamapctl` run as processes, as clinicians and systemd run
 /// them, on the simulator; the files they leave are read with h5py.
@@ -49,6 +51,25 @@ struct EndToEndTests {
 
         func ctl(_ arguments: [String]) throws -> ProcessRunner.Result {
             try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
+        }
+
+        /// Turns signal processing off: for tests of the control plane and faults, which need only raw samples.
+        static func withoutProcessing(_ text: String) -> String {
+            text.replacingOccurrences(of: "[processing]\nenabled = true", with: "[processing]\nenabled = false")
+        }
+
+        /// Waits until the daemon answers `status` with state `recording`.
+        func waitUntilRecording(timeoutSeconds: Double = 60) async throws {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                if FileManager.default.fileExists(atPath: socketPath),
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the session did not start recording within \(timeoutSeconds) s")
         }
 
         func waitForSocket() {

@@ -7,6 +7,9 @@ import ServiceLifecycle
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// A source that delivers `goodBlocks` blocks of a ramp, then fails the way a
 /// vanished card does (a fake behind the `Source` protocol).

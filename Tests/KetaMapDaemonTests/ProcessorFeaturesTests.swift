@@ -3,6 +3,7 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapDSP
 
 /// Collects what the recorder would write (a fake behind `SessionSink`).
 private final class CollectingSink: SessionSink {

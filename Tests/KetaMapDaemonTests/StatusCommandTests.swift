@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapControl
 import KetaMapCore
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 @Suite("ketamapctl status and check", .serialized)
 struct StatusCommandTests {
     /// The end-to-end workspace with no line noise and no artifacts (nothing to flag),
-    /// or with the default simulator (LA3 carries about 50 % line noise).
+    /// or with the default simulator (RIN8, marked bad in channels.tsv, picks up six times the mains).
     static func workspace(clean: Bool) throws -> EndToEndTests.Workspace {
         try EndToEndTests.Workspace(doseAt: nil) { text in
             guard clean else { return text }
@@ -78,8 +79,8 @@ struct StatusCommandTests {
         }
         let flagged = try noisy.ctl(["status"])
         #expect(flagged.status == 1, "\(flagged.output)")
-        let line = flagged.output.split(separator: "\n").first { $0.hasPrefix("  LA3 ") }
-        #expect(line?.contains("NOISY") == true, "LA3 is flagged with its line-noise share: \(flagged.output)")
+        let line = flagged.output.split(separator: "\n").first { $0.hasPrefix("  RIN8 ") }
+        #expect(line?.contains("NOISY") == true, "RIN8 (marked bad: high impedance, much mains pickup) is flagged: \(flagged.output)")
         let flaggedJSON = try noisy.ctl(["status", "--json"])
         #expect(flaggedJSON.status == 1)
         try Self.expectValid(flaggedJSON.output, schema: "status.schema.json")
@@ -110,7 +111,7 @@ struct StatusCommandTests {
         let flaggedAt = try #require(lines.firstIndex { $0.hasPrefix("flagged ") })
         let shaftsAt = try #require(lines.firstIndex { $0.hasPrefix("shaft ") })
         #expect(flaggedAt < shaftsAt)
-        #expect(lines[flaggedAt...shaftsAt].contains { $0.contains("LA3 NOISY") }, "every flagged channel before the shafts")
+        #expect(lines[flaggedAt...shaftsAt].contains { $0.contains("RIN8 NOISY") }, "every flagged channel before the shafts")
         let shafts = ["LOF", "LDL", "LIN", "LAC", "LA", "LH", "ROF", "RDL", "RIN", "RAC", "RA", "RH", "mRA"]
         for shaft in shafts { #expect(lines.contains { $0.hasPrefix(shaft + " ") }, "a line for shaft \(shaft)") }
         #expect(!lines.contains { $0.hasPrefix("LA3 ") }, "no per-channel table without --full")
@@ -127,7 +128,7 @@ struct StatusCommandTests {
         let noisy = try Self.workspace(clean: false)
         let flagged = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", noisy.configPath, "--seconds", "3"], timeout: 120)
         #expect(flagged.status == 1, "\(flagged.output)\(flagged.error)")
-        #expect(flagged.output.contains("check these channels:") && flagged.output.contains("LA3"))
+        #expect(flagged.output.contains("check these channels:") && flagged.output.contains("RIN8"))
 
         let card = try EndToEndTests.Workspace(doseAt: nil) {
             $0.replacingOccurrences(of: "kind = \"sim\"", with: "kind = \"comedi\"")

@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapStorage
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// What `writeSyntheticSession` wrote, for comparisons (also dumped as JSON for `check_session.py`).
 struct WrittenSession: Codable {

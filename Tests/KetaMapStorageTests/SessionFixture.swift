@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapStorage
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// A realistic implant and a synthetic session the storage tests write and check.
 enum SessionFixture {

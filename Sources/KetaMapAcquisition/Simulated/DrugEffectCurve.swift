@@ -76,4 +76,5 @@ fileprivate extension Double {
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif

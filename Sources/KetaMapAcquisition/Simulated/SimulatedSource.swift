@@ -3,6 +3,8 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapDSP
+import KetaMapConfiguration
 #endif
 
 /// The built-in signal generator: a seeded, deterministic depth-electrode
@@ -343,7 +345,9 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         let scratch = scratch
         for i in 0..<(frames * channelCount) {
             // Clamp, then round half away from zero by truncation (`rounded()` may call libm on baseline x86-64).
-            let v = min(max(scratch[i] * k, -32768), 32767)
+            // A NaN (an effect summed past Float's range after thousands of doses) becomes 0, never a trap.
+            let scaled = scratch[i] * k
+            let v = scaled.isNaN ? 0 : min(max(scaled, -32768), 32767)
             out[i] = Int16(v < 0 ? v - 0.5 : v + 0.5)
         }
     }

@@ -44,6 +44,10 @@ public struct DoseRequest: Sendable, Equatable, Codable {
         self.atSample = atSample
     }
 
+    /// Longest infusion accepted, in seconds (one week): longer is a typing error, and
+    /// every duration stays far inside the range of an integer count of samples.
+    public static let longestInfusionSeconds = 7 * 86_400.0
+
     /// Checks the request before anything is recorded; returns the first problem found.
     public func validate() -> DoseRejection? {
         if drug.allSatisfy(\.isWhitespace) {
@@ -55,6 +59,9 @@ public struct DoseRequest: Sendable, Equatable, Codable {
         if let over = overSeconds {
             if !over.isFinite || over <= 0 {
                 return DoseRejection(field: "over", reason: "must be a positive duration, got \(over) s")
+            }
+            if over > Self.longestInfusionSeconds {
+                return DoseRejection(field: "over", reason: "must be at most \(Int(Self.longestInfusionSeconds)) s (one week), got \(over) s")
             }
             if route != .ivInfusion {
                 return DoseRejection(field: "over", reason: "only an iv-infusion lasts a while; route is \(route.rawValue)")
@@ -89,20 +96,32 @@ public struct DoseEvent: Sendable, Equatable, Codable {
     public var stopSeconds: Double
     /// Wall-clock time of the request, ISO 8601 UTC, for people.
     public var wallClock: String
+    /// The session's number for this event (doses and marks share one sequence); nil when read from an older file.
+    public var eventID: UInt64?
+    /// Who asked for it (the control socket's peer); nil for the config's schedule.
+    public var peer: PeerCredentials?
 
-    public init(request: DoseRequest, sampleIndex: UInt64, startSeconds: Double, stopSeconds: Double, wallClock: String) {
+    public init(
+        request: DoseRequest, sampleIndex: UInt64, startSeconds: Double, stopSeconds: Double, wallClock: String, eventID: UInt64? = nil,
+        peer: PeerCredentials? = nil
+    ) {
         self.request = request
         self.sampleIndex = sampleIndex
         self.startSeconds = startSeconds
         self.stopSeconds = stopSeconds
         self.wallClock = wallClock
+        self.eventID = eventID
+        self.peer = peer
     }
 
     /// Stamps a request at `sampleIndex` for a source running at `rateHz`.
-    public init(stamping request: DoseRequest, atSample sampleIndex: UInt64, rateHz: Double, wallClock: String) {
+    public init(
+        stamping request: DoseRequest, atSample sampleIndex: UInt64, rateHz: Double, wallClock: String, eventID: UInt64? = nil,
+        peer: PeerCredentials? = nil
+    ) {
         let start = Double(sampleIndex) / rateHz
         let stop = start + (request.overSeconds ?? 1 / rateHz)
-        self.init(request: request, sampleIndex: sampleIndex, startSeconds: start, stopSeconds: stop, wallClock: wallClock)
+        self.init(request: request, sampleIndex: sampleIndex, startSeconds: start, stopSeconds: stop, wallClock: wallClock, eventID: eventID, peer: peer)
     }
 }
 
@@ -112,11 +131,17 @@ public struct Mark: Sendable, Equatable, Codable {
     public var sampleIndex: UInt64
     public var seconds: Double
     public var wallClock: String
+    /// The session's number for this event (shared with doses); nil when read from an older file.
+    public var eventID: UInt64?
+    /// Who made the mark (the control socket's peer).
+    public var peer: PeerCredentials?
 
-    public init(text: String, sampleIndex: UInt64, seconds: Double, wallClock: String) {
+    public init(text: String, sampleIndex: UInt64, seconds: Double, wallClock: String, eventID: UInt64? = nil, peer: PeerCredentials? = nil) {
         self.text = text
         self.sampleIndex = sampleIndex
         self.seconds = seconds
         self.wallClock = wallClock
+        self.eventID = eventID
+        self.peer = peer
     }
 }

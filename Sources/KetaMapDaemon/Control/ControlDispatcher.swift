@@ -1,15 +1,18 @@
 import Foundation
 import KetaMapCore
+import KetaMapControl
 
-/// Turns one decoded request into its response: the only place that knows
-/// what each control command does.
+/// Turns one decoded request, and who sent it, into its response: the only
+/// place that knows what each control command does and who may do it.
 struct ControlDispatcher: Sendable {
     let desk: DoseDesk
     let board: StatusBoard
+    /// The user the daemon runs as: with root, the only one allowed to `stop`.
+    var serviceUID: UInt32 = UInt32(geteuid())
     /// Starts a graceful stop of the whole session.
     let requestStop: @Sendable () -> Void
 
-    func respond(to request: ControlRequest) async -> ControlResponse {
+    func respond(to request: ControlRequest, from peer: PeerCredentials) async -> ControlResponse {
         switch request.command {
         case .status:
             return ControlResponse(ok: true, status: board.snapshot())
@@ -17,38 +20,51 @@ struct ControlDispatcher: Sendable {
             guard var dose = request.dose else { return .refused(field: "dose", "is missing from the request") }
             dose.atSample = nil  // only the schedule may choose a sample; clinicians get the newest one
             do {
-                return ControlResponse(ok: true, dose: try await desk.record(dose))
-            } catch let rejection as DoseRejection {
-                return ControlResponse(ok: false, error: rejection)
+                return ControlResponse(ok: true, dose: try await desk.record(dose, from: peer))
             } catch {
-                return .refused(field: "session", "the dose could not be stored (\(error)); nothing was acknowledged")
+                return Self.refusal(error, what: "dose")
             }
         case .mark:
             do {
-                return ControlResponse(ok: true, mark: try await desk.mark(request.text ?? ""))
-            } catch let rejection as DoseRejection {
-                return ControlResponse(ok: false, error: rejection)
+                return ControlResponse(ok: true, mark: try await desk.mark(request.text ?? "", from: peer))
             } catch {
-                return .refused(field: "session", "the mark could not be stored (\(error))")
+                return Self.refusal(error, what: "mark")
             }
         case .stop:
+            guard peer.isRoot || peer.uid == serviceUID else {
+                return .refused(field: "stop", "is only for the service's user (uid \(serviceUID)) and root; you are uid \(peer.uid)")
+            }
+            desk.noteStop(from: peer)
             requestStop()
             return ControlResponse(ok: true, status: board.snapshot())
         }
     }
 
     /// Decodes a request line and encodes the response line; a malformed line gets a refusal.
-    func respond(toLine line: [UInt8]) async -> [UInt8] {
+    func respond(toLine line: [UInt8], from peer: PeerCredentials) async -> [UInt8] {
         let response: ControlResponse
-        do {
-            response = await respond(to: try JSONDecoder().decode(ControlRequest.self, from: Data(line)))
-        } catch {
-            response = .refused(field: "request", "is not a valid control request (\(error))")
+        switch ControlRequest.parse(line) {
+        case .success(let request): response = await respond(to: request, from: peer)
+        case .failure(let refusal): response = ControlResponse(ok: false, error: refusal)
         }
+        return Self.encode(response)
+    }
+
+    /// One response line, ending in `\n`.
+    static func encode(_ response: ControlResponse) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var bytes = (try? encoder.encode(response)).map(Array.init) ?? Array(#"{"ok":false}"#.utf8)
         bytes.append(UInt8(ascii: "\n"))
         return bytes
+    }
+
+    /// A request that was not recorded: a field's problem, or the disk's.
+    private static func refusal(_ error: any Error, what: String) -> ControlResponse {
+        switch error {
+        case let rejection as DoseRejection: ControlResponse(ok: false, error: rejection)
+        case let refusal as EventTicket.Refusal: .refused(field: "session", "the \(what) was not recorded: \(refusal.reason); nothing counts, try again")
+        default: .refused(field: "session", "the \(what) was not recorded (\(error)); nothing counts, try again")
+        }
     }
 }

@@ -2,6 +2,7 @@ import Glibc
 import KetaMapCore
 import Logging
 import ServiceLifecycle
+import KetaMapDSP
 
 /// The processing thread: reads blocks through its ring cursor, runs the
 /// signal processor on them in place, and posts the channel figures it

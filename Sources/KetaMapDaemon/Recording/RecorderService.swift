@@ -120,9 +120,10 @@ final class RecorderService: Service, @unchecked Sendable {
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 
-    /// Writes doses, marks and gaps waiting in the mailbox, flushes, then acknowledges them.
+    /// Writes doses, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
+    /// A dose or mark whose request was already refused (timed out) is skipped.
     private func deliverMail() throws {
-        let deliveries = mailbox.take()
+        let deliveries = mailbox.take().filter { $0.ticket?.claim() ?? true }
         guard !deliveries.isEmpty else { return }
         var result: Result<Void, any Error> = .success(())
         do {
@@ -139,7 +140,7 @@ final class RecorderService: Service, @unchecked Sendable {
         } catch {
             result = .failure(error)
         }
-        for delivery in deliveries { delivery.completion?(result) }
+        for delivery in deliveries { delivery.ticket?.complete(result) }
         try result.get()
     }
 

@@ -1,24 +1,16 @@
 import KetaMapAcquisition
 import KetaMapCore
 import Logging
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapctl check`: runs the configured source and the signal processor
 /// for a few seconds, writes no file, and returns each channel's figures
 /// (RMS, line noise, flat, saturated, spike rate, band power, flags) over the
 /// last period, and what was lost.
 public enum ChannelCheck {
-    /// What `ketamapctl check` prints (and `--json` encodes).
-    public struct Report: Sendable, Codable {
-        public var channels: [ChannelStatus]
-        /// Names of the bands in each channel's `bandPowerDecibels`.
-        public var bands: [String]
-        public var seconds: Double
-        /// Frames the source lost during the check (device overruns).
-        public var lostFrames: UInt64
-        public var verdict: StatusVerdict { ChannelHealth.verdict(lostFrames: lostFrames, channels: channels) }
-    }
-
-    public static func run(configuration: Configuration, seconds: Double, logger: Logger) throws -> Report {
+    public static func run(configuration: Configuration, seconds: Double, logger: Logger) throws -> ChannelCheckReport {
         let opened = try SourceFactory.make(SourceSpec(configuration.source), configuration: configuration, realTime: true, logger: logger)
         let source = opened.source
         let format = source.format
@@ -55,6 +47,6 @@ public enum ChannelCheck {
             while processor.crossings.pop({ _, _ in }) {}
         }
         ChannelHealth.flag(&channels)
-        return Report(channels: channels, bands: settings.bands.map(\.name), seconds: seconds, lostFrames: lost)
+        return ChannelCheckReport(channels: channels, bands: settings.bands.map(\.name), seconds: seconds, lostFrames: lost)
     }
 }

@@ -6,6 +6,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import SystemPackage
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// One recording session, assembled from its configuration and run until
 /// SIGTERM/SIGINT, `--duration`, `ketamapctl … stop` or a fault.
@@ -143,7 +146,7 @@ public final class Session: Sendable {
             logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board)),
+            .init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board)),
             .init(service: recorder),
         ]
         if let processor {

@@ -2,6 +2,7 @@ import KetaMapAcquisition
 import KetaMapCore
 import KetaMapStorage
 import Logging
+import KetaMapConfiguration
 
 /// Turns a `SourceSpec` and the configuration into an opened source and the
 /// montage that describes its frame columns.

@@ -1,5 +1,7 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
+import KetaMapControl
 
 extension ChannelStatus {
     /// Takes this channel's figures from a `channelFigures` row of the signal processor.

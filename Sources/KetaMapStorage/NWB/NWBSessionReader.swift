@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
 
 /// Reads a KetaMap session file, also while `ketamapd` is still writing it
 /// (HDF5 SWMR read). Used to replay a session through the pipeline and by

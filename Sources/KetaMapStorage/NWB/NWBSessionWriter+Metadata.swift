@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
 
 /// The parts of the NWB structure written once, before SWMR starts.
 extension NWBSessionWriter {

@@ -1,5 +1,7 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// Everything `NWBSessionWriter` writes before the first sample: the
 /// session's identity, subject, montage, sample format, processing and

@@ -3,6 +3,8 @@ import Foundation
 import KetaMapCore
 import KetaMapDaemon
 import Logging
+import KetaMapConfiguration
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl check`: tests the channels for a few seconds without recording.
@@ -37,7 +39,7 @@ extension KetamapCtl {
                 FileHandle.standardError.write(Data("ketamapctl: \(error)\n".utf8))
                 throw ExitCode(78)
             }
-            let report: ChannelCheck.Report
+            let report: ChannelCheckReport
             do {
                 report = try ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
             } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KetaMapCore
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl dose`: records a drug administration; durable before it is acknowledged.
@@ -38,7 +39,7 @@ extension KetamapCtl {
         }
 
         func run() async throws {
-            let response = try await ControlClient.send(ControlRequest(command: .dose, dose: makeRequest()), to: try target.socketPath())
+            let response = try await ControlClient.send(ControlRequest(command: .dose, dose: makeRequest()), to: try target.socketPath(), timeoutSeconds: target.timeout)
             guard let dose = response.dose else { throw ControlRefusal(response) }
             print("dose recorded: \(dose.request.drug) \(dose.request.amount) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at sample \(dose.sampleIndex) (\(StatusText.formatDuration(dose.startSeconds)) into the session)")
         }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import KetaMapDaemon
+import KetaMapControl
+import KetaMapReport
 
 extension KetamapCtl {
     /// `ketamapctl report SESSION.nwb`: the dose-aligned change of band power and

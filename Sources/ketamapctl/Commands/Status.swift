@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KetaMapCore
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl status`: the session's state, the flagged channels, every
@@ -35,7 +36,7 @@ extension KetamapCtl {
             while true {
                 let status: SessionStatus
                 do {
-                    let response = try await ControlClient.send(ControlRequest(command: .status), to: socket)
+                    let response = try await ControlClient.send(ControlRequest(command: .status), to: socket, timeoutSeconds: target.timeout)
                     guard let answer = response.status else { throw ControlRefusal(response) }
                     status = answer
                 } catch {

@@ -1,0 +1,70 @@
+import Foundation
+import KetaMapCore
+import Synchronization
+import SystemPackage
+
+/// `<session>.events.jsonl`: an append-only file of `EventRecord` lines, each
+/// fsync'd before `append` returns. Doses reach the simulator through
+/// `subscribe`, so samples still flow one way.
+///
+/// Any thread; appends are serialised.
+public final class EventLog: Sendable {
+    public let path: FilePath
+    private let file: Mutex<FileDescriptor?>
+    private let doseSubscribers = Mutex<[@Sendable (DoseEvent) -> Void]>([])
+
+    /// Creates the log; refuses to open an existing one (a session never overwrites).
+    public init(creating path: FilePath) throws {
+        self.path = path
+        let descriptor = try FileDescriptor.open(
+            path, .writeOnly, options: [.create, .exclusiveCreate, .append], permissions: [.ownerReadWrite, .groupRead])
+        file = Mutex(descriptor)
+    }
+
+    /// Writes one line and fsyncs it; then tells dose subscribers.
+    public func append(_ record: EventRecord) throws {
+        try append([record])
+    }
+
+    /// Writes the records' lines in order with one fsync; then tells dose subscribers.
+    public func append(_ records: [EventRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var lines = Data()
+        for record in records {
+            lines.append(try encoder.encode(record))
+            lines.append(UInt8(ascii: "\n"))
+        }
+        try file.withLock { descriptor in
+            guard let descriptor else { throw Errno.badFileDescriptor }
+            try descriptor.writeAll(lines)
+            try descriptor.sync()
+        }
+        let subscribers = doseSubscribers.withLock { $0 }
+        for dose in records.compactMap(\.dose) {
+            for subscriber in subscribers { subscriber(dose) }
+        }
+    }
+
+    /// Calls `handler` (on the appending thread) with every dose appended from now on.
+    public func subscribe(_ handler: @escaping @Sendable (DoseEvent) -> Void) {
+        doseSubscribers.withLock { $0.append(handler) }
+    }
+
+    /// Syncs and closes the file; later appends throw.
+    public func close() throws {
+        try file.withLock { descriptor in
+            guard let open = descriptor else { return }
+            descriptor = nil
+            try open.sync()
+            try open.close()
+        }
+    }
+
+    /// Every record in an events file, in order (for tests and recovery).
+    public static func read(_ path: FilePath) throws -> [EventRecord] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path.string))
+        let decoder = JSONDecoder()
+        return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(EventRecord.self, from: Data($0)) }
+    }
+}

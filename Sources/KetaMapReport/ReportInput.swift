@@ -1,0 +1,47 @@
+import KetaMapCore
+import KetaMapDSP
+
+/// What the dose-aligned report reads from a session file.
+public struct ReportInput: Sendable {
+    /// A processed channel: its name, region, and whether spikes are detected on it.
+    public struct Channel: Sendable, Equatable {
+        public var name: String
+        public var region: String
+        public var detectsSpikes: Bool
+
+        public init(name: String, region: String, detectsSpikes: Bool) {
+            self.name = name
+            self.region = region
+            self.detectsSpikes = detectsSpikes
+        }
+    }
+
+    public var bands: [ProcessingSettings.Band]
+    public var bandPowerRateHz: Double
+    /// Time of band-power row 0, in seconds since session start.
+    public var bandPowerStartSeconds: Double
+    public var channels: [Channel]
+    /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
+    public var power: [Float]
+    public var doses: [DoseEvent]
+    /// Threshold crossings: time in seconds and processed channel index.
+    public var crossings: [(seconds: Double, channel: Int)]
+    public var durationSeconds: Double
+
+    public init(
+        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double
+    ) {
+        self.bands = bands
+        self.bandPowerRateHz = bandPowerRateHz
+        self.bandPowerStartSeconds = bandPowerStartSeconds
+        self.channels = channels
+        self.power = power
+        self.doses = doses
+        self.crossings = crossings
+        self.durationSeconds = durationSeconds
+    }
+
+    /// Band-power rows in the file.
+    public var rowCount: Int { channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count) }
+}
