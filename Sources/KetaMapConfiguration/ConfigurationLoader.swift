@@ -319,7 +319,7 @@ public enum ConfigurationLoader {
         let bandPowerRate = try t.double(
             "band_power_rate_hz", unit: "Hz", example: "10", rule: "must be positive and at most the LFP rate") { $0 > 0 && $0 <= lfpRate }
             ?? d.bandPowerRateHz
-        return ProcessingSettings(
+        let settings = ProcessingSettings(
             enabled: try t.boolean("enabled") ?? d.enabled,
             reference: try t.choice("reference", ProcessingSettings.Reference.self) ?? d.reference,
             lineFrequencyHz: line.map { $0 == 0 ? nil : $0 } ?? d.lineFrequencyHz,
@@ -341,6 +341,11 @@ public enum ConfigurationLoader {
             } ?? d.snippetAfterMilliseconds,
             noiseWindowSeconds: try t.double("noise_window_seconds", unit: "s", example: "2", rule: "must be positive", positive)
                 ?? d.noiseWindowSeconds)
+        // The same rules SignalProcessor applies at the source's real rate.
+        if rate > 0, let conflict = settings.rateConflict(atSampleRateHz: rate) {
+            throw t.error(.outOfRange, conflict.key, conflict.message, fix: conflict.fix)
+        }
+        return settings
     }
 
     static func readStorage(_ root: TOMLTableReader) throws(ConfigError) -> StorageSettings {

@@ -67,6 +67,8 @@ public final class SignalProcessor: @unchecked Sendable {
     public struct SetupError: Error, CustomStringConvertible, Equatable {
         /// What is wrong and what to change.
         public var description: String
+        /// The `[processing]` setting at fault, when the source's rate is what it conflicts with.
+        public var conflict: ProcessingSettings.RateConflict? = nil
     }
 
     /// Designs every filter and allocates every buffer.
@@ -88,21 +90,10 @@ public final class SignalProcessor: @unchecked Sendable {
         }
         guard maxBlockFrames > 0 else { throw SetupError(description: "maxBlockFrames must be positive") }
         let fs = format.sampleRateHz
+        if let conflict = settings.rateConflict(atSampleRateHz: fs) { throw SetupError(description: conflict.description, conflict: conflict) }
         let factor = Int((fs / settings.lfpRateHz).rounded())
-        guard factor >= 1, abs(Double(factor) * settings.lfpRateHz - fs) < 1e-6 * fs else {
-            throw SetupError(
-                description: "processing.lfp_rate_hz = \(settings.lfpRateHz) must divide the sample rate \(fs) Hz exactly (e.g. \(fs / (fs / settings.lfpRateHz).rounded()) Hz)")
-        }
         let lfpRate = fs / Double(factor)
         let perEstimate = Int((lfpRate / settings.bandPowerRateHz).rounded())
-        guard perEstimate >= 1, abs(Double(perEstimate) * settings.bandPowerRateHz - lfpRate) < 1e-6 * lfpRate else {
-            throw SetupError(
-                description: "processing.band_power_rate_hz = \(settings.bandPowerRateHz) must divide the LFP rate \(lfpRate) Hz exactly")
-        }
-        for band in settings.bands where band.highHz >= 0.45 * lfpRate || band.lowHz <= 0 || band.lowHz >= band.highHz {
-            throw SetupError(
-                description: "band \(band.name) (\(band.lowHz)–\(band.highHz) Hz) must satisfy 0 < low < high < 0.45 × LFP rate (\(0.45 * lfpRate) Hz)")
-        }
         self.settings = settings
         self.format = format
         self.maxBlockFrames = maxBlockFrames

@@ -65,6 +65,9 @@ struct ConfigurationLoaderTests {
         ("sample_rate_hz = -5", "source.sample_rate_hz", "sample_rate_hz = 30000"),
         ("[processing]\nspike_low_hz = 7000", "processing.spike_high_hz", nil),
         ("[processing]\nlfp_rate_hz = 200", "processing.lfp_rate_hz", nil),
+        // The rules SignalProcessor applies at the real rate, checked here at the configured one.
+        ("[processing]\nlfp_rate_hz = 7000", "processing.lfp_rate_hz", nil),
+        ("[processing]\nband_power_rate_hz = 7", "processing.band_power_rate_hz", nil),
         ("[storage]\ndeflate_level = 12", "storage.deflate_level", nil),
         ("[simulator]\nonset_seconds = 400", "simulator.onset_seconds", nil),
         ("[source.comedi]\nrate_tolerance_percent = 150", "source.comedi.rate_tolerance_percent", nil),

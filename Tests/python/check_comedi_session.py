@@ -69,6 +69,9 @@ def main():
     check(not gaps, f"steady: no gaps ({gaps})")
     check_waveforms(v, rate, "steady")
 
+    log = open(f"{out}/steady.log").read()
+    check("acquisition thread at real-time priority" in log, "steady: the acquisition thread runs at SCHED_FIFO")
+    check("memory locked" in log and "memory not locked" not in log, "steady: memory locked under an unlimited RLIMIT_MEMLOCK")
     status_rc = open(f"{out}/overrun-status.rc").read().strip()
     check(status_rc == "2", f"overrun: `ketamapctl status` exits 2 (samples lost), got {status_rc}")
     with open(f"{out}/overrun-status.json") as f:

@@ -12,25 +12,27 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let ring: SampleRing
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
-    private let faults: FaultLatch
+    private let monitor: StageMonitor
     private let frameLimit: UInt64?
     private let waitsForRoom: Bool
+    private let realTimePriority: Bool
     private let blockFrames: Int
     private let schedule: ScheduleBarrier
     private let logger: Logger
     private let stop = StopFlag()
 
     init(
-        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, faults: FaultLatch, frameLimit: UInt64?,
-        waitsForRoom: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
+        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
+        waitsForRoom: Bool, realTimePriority: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
     ) {
         self.source = source
         self.ring = ring
         self.mailbox = mailbox
         self.board = board
-        self.faults = faults
+        self.monitor = monitor
         self.frameLimit = frameLimit
         self.waitsForRoom = waitsForRoom
+        self.realTimePriority = realTimePriority
         self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
         self.schedule = schedule
         self.logger = logger
@@ -38,22 +40,17 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "acquisition") { [self] in
-                if !waitsForRoom { raisePriority() }
-                do {
-                    try acquire()
-                } catch {
-                    faults.record("acquisition stopped: \(error)")
-                    logger.error("acquisition stopped", metadata: ["error": "\(error)"])
-                    throw error
-                }
+            try await monitor.run(.acquisition) { [self] in
+                if realTimePriority { raisePriority() }
+                try acquire()
             }
         } onGracefulShutdown: {
             self.stop.raise()
         }
     }
 
-    /// Real time only: as fast as possible, the thread would run flat out at a
+    /// Real time with a card only (`PipelinePlan.realTimePriority`): as fast as
+    /// possible, or computing a simulation, the thread would run flat out at a
     /// priority nothing else on the machine could preempt.
     private func raisePriority() {
         let priority = RealTimeScheduling.acquisitionPriority

@@ -12,13 +12,16 @@ enum SourceFactory {
         let montage: Montage
         /// For status and logs: `sim`, `comedi /dev/comedi0`, `replay PATH`.
         let description: String
+        /// Hears each recorded dose, for a source whose signal answers it (the simulator).
+        var doseListener: (@Sendable (DoseEvent) -> Void)? = nil
     }
 
     static func make(_ spec: SourceSpec, configuration: Configuration, realTime: Bool, logger: Logger) throws -> Opened {
         let pacing: SourcePacing = realTime ? .realTime : .asFastAsPossible
         switch spec {
         case .simulated:
-            return Opened(source: SimulatedSource(configuration: configuration, pacing: pacing), montage: configuration.montage, description: "sim")
+            let simulator = SimulatedSource(configuration: configuration, pacing: pacing)
+            return Opened(source: simulator, montage: configuration.montage, description: "sim", doseListener: { simulator.administer($0) })
         case .comedi:
             let source = try ComediSource(
                 settings: configuration.source.comedi, montage: configuration.montage, sampleRateHz: configuration.source.sampleRateHz)

@@ -41,7 +41,7 @@ extension KetamapCtl {
             }
             let report: ChannelCheckReport
             do {
-                report = try ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
+                report = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
             } catch {
                 FileHandle.standardError.write(Data("ketamapctl: the source could not be read: \(error)\n".utf8))
                 throw ExitCode(StatusVerdict.notReachable.rawValue)
