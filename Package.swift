@@ -56,7 +56,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift),
-        .target(name: "KetaMapReport", dependencies: ["KetaMapCore", "KetaMapStorage", "KetaMapControl"], swiftSettings: strictSwift),
+        .target(
+            name: "KetaMapReport", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapStorage", "KetaMapControl"],
+            swiftSettings: strictSwift),
         .target(
             name: "KetaMapDaemon",
             dependencies: [
@@ -95,12 +97,12 @@ let package = Package(
             name: "KetaMapControlTests",
             dependencies: ["KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapReport"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapDaemonTests",
             dependencies: [
                 "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
-                "KetaMapControl", "KetaMapDaemon",
+                "KetaMapControl", "KetaMapReport", "KetaMapDaemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

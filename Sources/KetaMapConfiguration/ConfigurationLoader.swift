@@ -61,9 +61,18 @@ public enum ConfigurationLoader {
             let electrodesPath = ConfigurationFile.resolve(electrodesName, nextTo: configPath)
             channelsText = try readFile(channelsPath)
             electrodesText = try readFile(electrodesPath)
-            montage = try MontageLoader.load(
+            var loaded = try MontageLoader.load(
                 channelsText: channelsText, channelsFile: channelsPath, electrodesText: electrodesText, electrodesFile: electrodesPath,
                 sampleRateHz: source.sampleRateHz > 0 ? source.sampleRateHz : nil)
+            if let space = try table.string("space", example: "MNI152NLin2009cAsym") {
+                guard !space.isEmpty, space.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw table.error(
+                        .invalidValue, "space", "`\(space)` is not a BIDS coordinate space name",
+                        fix: "write the space as BIDS names it, letters and digits only: MNI152NLin2009cAsym, ACPC, ScanRAS or Other")
+                }
+                loaded.coordinateSpace = space
+            }
+            montage = loaded
             if let count = source.replay?.channelCount, count != montage.channels.count {
                 throw ConfigError(
                     .montage, file: configPath, line: root.line(of: "montage"), key: "montage",
@@ -101,7 +110,7 @@ public enum ConfigurationLoader {
             "device", "subdevice", "range_index", "range_volts", "reference", "buffer_seconds", "rate_tolerance_percent", "read_timeout_ms",
         ]
         static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "loop"]
-        static let montage = ["channels", "electrodes"]
+        static let montage = ["channels", "electrodes", "space"]
         static let processing = [
             "enabled", "reference", "line_frequency_hz", "line_harmonics", "notch_q", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
             "spike_high_hz", "spike_threshold_k", "spike_polarity", "spike_refractory_ms", "snippet_before_ms", "snippet_after_ms",

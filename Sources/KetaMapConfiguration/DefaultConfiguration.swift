@@ -30,7 +30,7 @@ output_dir = "/var/lib/ketamap/sessions"   # <session>.nwb and <session>.events.
 control_dir = "/run/ketamap"               # <session>.sock
 
 [subject]
-id = "sub-sim01"            # pseudonymous id only: never a name
+id = "sim01"                # pseudonymous id only: never a name; BIDS and DANDI add the "sub-"
 species = "Homo sapiens"
 sex = "F"                   # M, F, U (unknown) or O (other)
 age = "P34Y"                # ISO 8601 duration
@@ -63,7 +63,8 @@ ring_seconds = 4            # seconds of samples buffered; use 8 from about 2000
 
 [montage]
 channels = "channels.tsv"       # BIDS-iEEG channels.tsv (+ hardware_channel)
-electrodes = "electrodes.tsv"   # BIDS-iEEG electrodes.tsv (+ region), MNI coordinates in mm
+electrodes = "electrodes.tsv"   # BIDS-iEEG electrodes.tsv (+ region), coordinates in mm on RAS axes
+space = "MNI152NLin2009cAsym"   # the coordinates' space as BIDS names it (ACPC, ScanRAS, Other, ...)
 
 [processing]
 enabled = true

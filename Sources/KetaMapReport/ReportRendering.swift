@@ -6,75 +6,73 @@ extension SessionReport {
     /// row per region with the change of each band (dB) and of the spike rate.
     public func text() -> String {
         var lines = [
-            "Dose: \(dose.request.drug) \(StatusText.format(dose.request.amount, 3)) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))",
-            "Baseline \(StatusText.formatDuration(baseline.lowerBound))–\(StatusText.formatDuration(baseline.upperBound)), window \(StatusText.formatDuration(window.lowerBound))–\(StatusText.formatDuration(window.upperBound)); band power change in dB, spike rate change in %",
+            (dose == nil ? "Time 0: " : "Dose: ") + alignmentDescription,
+            "Baseline \(StatusText.formatDuration(baseline.lowerBound))–\(StatusText.formatDuration(baseline.upperBound)), window \(StatusText.formatDuration(window.lowerBound))–\(StatusText.formatDuration(window.upperBound)); band power change in dB, spike rate change in %; [95 % interval], * where it excludes 0",
         ]
         lines += notes.map { "note: \($0)" }
         lines.append("")
-        lines.append(table(decimals: 2).render())
+        lines.append(table().render())
+        lines.append("")
+        lines.append("Intervals: \(uncertainty).")
         return lines.joined(separator: "\n")
     }
 
-    /// One row per region: region, channels, each band's change in dB, spike rates.
-    public func table(decimals: Int = 3) -> Table {
-        let header = ["region", "channels"] + bands.map { "\($0) dB" } + ["spikes/s before", "spikes/s after", "spike change %"]
+    /// One row per region: region, channels, each band's change in dB with its
+    /// 95 % interval (`*` when it excludes 0), the effective rows, spike rates.
+    public func table(decimals: Int = 2) -> Table {
+        let header = ["region", "channels"] + bands.map { "\($0) dB [95 %]" } + ["eff. rows base/win", "spikes/s before", "spikes/s after", "spike change % [95 %]"]
         let rows = regions.map { region in
             [region.region, "\(region.channelCount)"]
-                + region.bandChangeDecibels.map { $0.isNaN ? "" : Self.signed($0, decimals) }
+                + region.bandChangeDecibels.indices.map { Self.cell(region.bandChangeDecibels[$0], region.bandIntervals[$0], decimals) }
                 + [
+                    Self.effectiveRows(region.effectiveSamples),
                     region.spikeRateBaseline.map { StatusText.format($0, 2) } ?? "",
                     region.spikeRateWindow.map { StatusText.format($0, 2) } ?? "",
-                    region.spikeRateChangePercent.map { Self.signed($0, 1) } ?? "",
+                    region.spikeRateChangePercent.map { Self.cell($0, region.spikeRateChangeInterval ?? .unknown, 1) } ?? "",
                 ]
         }
         return Table(header: header, rows: rows)
     }
 
-    /// A heat map, regions × bands, blue for a decrease and red for an increase
-    /// (saturating at ±3 dB), as a standalone SVG document.
-    public func svg() -> String {
-        let cell = (width: 84.0, height: 26.0)
-        let left = 230.0, top = 70.0
-        let width = left + cell.width * Double(bands.count) + 20
-        let height = top + cell.height * Double(regions.count) + 50
-        var parts = [
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" font-family="sans-serif" font-size="12">"#,
-            #"<rect width="100%" height="100%" fill="white"/>"#,
-            #"<text x="10" y="20" font-size="14" font-weight="bold">\#(Self.escape("Band power change after \(dose.request.drug) \(dose.request.amount) \(dose.request.unit.rawValue) (dB)"))</text>"#,
-            #"<text x="10" y="40">\#(Self.escape("baseline \(Int(baseline.lowerBound))–\(Int(baseline.upperBound)) s, window \(Int(window.lowerBound))–\(Int(window.upperBound)) s"))</text>"#,
-        ]
-        for (column, band) in bands.enumerated() {
-            let x = left + cell.width * (Double(column) + 0.5)
-            parts.append(#"<text x="\#(x)" y="\#(top - 8)" text-anchor="middle">\#(Self.escape(band))</text>"#)
-        }
-        for (row, region) in regions.enumerated() {
-            let y = top + cell.height * Double(row)
-            parts.append(#"<text x="\#(left - 8)" y="\#(y + cell.height * 0.65)" text-anchor="end">\#(Self.escape(region.region))</text>"#)
-            for (column, change) in region.bandChangeDecibels.enumerated() {
-                let x = left + cell.width * Double(column)
-                parts.append(#"<rect x="\#(x)" y="\#(y)" width="\#(cell.width - 2)" height="\#(cell.height - 2)" fill="\#(Self.colour(change))"/>"#)
-                if !change.isNaN {
-                    parts.append(#"<text x="\#(x + cell.width / 2)" y="\#(y + cell.height * 0.65)" text-anchor="middle">\#(Self.signed(change, 2))</text>"#)
-                }
+    /// The map as tidy rows, one per region and measure (each band, and the
+    /// spike rate): change, 95 % interval, significance, effective rows.
+    public func csvTable() -> Table {
+        let header = ["region", "channels", "measure", "unit", "change", "low", "high", "significant", "effective_rows_baseline", "effective_rows_window", "before", "after"]
+        func number(_ value: Double?, _ decimals: Int = 4) -> String { value.map { $0.isNaN ? "" : StatusText.format($0, decimals) } ?? "" }
+        var rows: [[String]] = []
+        for region in regions {
+            for (band, name) in bands.enumerated() {
+                let interval = region.bandIntervals[band]
+                rows.append([
+                    region.region, "\(region.channelCount)", name, "dB", number(region.bandChangeDecibels[band]), number(interval.low), number(interval.high),
+                    interval.excludesZero ? "true" : "false", number(region.effectiveSamples[band].baseline, 1), number(region.effectiveSamples[band].window, 1), "", "",
+                ])
+            }
+            if let before = region.spikeRateBaseline, let after = region.spikeRateWindow {
+                let interval = region.spikeRateChangeInterval ?? .unknown
+                rows.append([
+                    region.region, "\(region.channelCount)", "spike_rate", "%", number(region.spikeRateChangePercent, 2), number(interval.low, 2), number(interval.high, 2),
+                    interval.excludesZero ? "true" : "false", "", "", number(before), number(after),
+                ])
             }
         }
-        parts.append("</svg>")
-        return parts.joined(separator: "\n")
+        return Table(header: header, rows: rows)
+    }
+
+    /// `+2.01 [+1.62 +2.40]*`: a change, its interval, `*` when the interval excludes 0.
+    static func cell(_ value: Double, _ interval: ChangeInterval, _ decimals: Int) -> String {
+        guard !value.isNaN else { return "" }
+        let range = interval.low.isNaN ? "" : " [\(signed(interval.low, decimals)) \(signed(interval.high, decimals))]"
+        return signed(value, decimals) + range + (interval.excludesZero ? "*" : "")
+    }
+
+    /// The smallest effective baseline and window rows over the bands, e.g. `118/305`.
+    static func effectiveRows(_ samples: [EffectiveSamples]) -> String {
+        guard !samples.isEmpty else { return "" }
+        return "\(Int(samples.map(\.baseline).min()!.rounded()))/\(Int(samples.map(\.window).min()!.rounded()))"
     }
 
     static func signed(_ value: Double, _ decimals: Int) -> String {
         (value > 0 ? "+" : "") + StatusText.format(value, decimals)
-    }
-
-    /// Diverging colour: white at 0, red up, blue down, full at ±3 dB; grey for no value.
-    static func colour(_ decibels: Double) -> String {
-        guard !decibels.isNaN else { return "#dddddd" }
-        let t = min(1, abs(decibels) / 3)
-        let fade = Int((255 * (1 - t)).rounded())
-        return decibels >= 0 ? String(format: "#ff%02x%02x", fade, fade) : String(format: "#%02x%02xff", fade, fade)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

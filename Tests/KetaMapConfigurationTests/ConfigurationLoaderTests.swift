@@ -84,6 +84,17 @@ struct ConfigurationLoaderTests {
         #expect(error.line != nil)
     }
 
+    @Test("the montage states its coordinates' space; a name BIDS cannot hold is refused; unstated is Other")
+    func coordinateSpace() throws {
+        #expect(try ConfigFixture.load(ConfigFixture.toml).montage.coordinateSpace == "Other")
+        let stated = ConfigFixture.toml.replacingFirst("electrodes = \"electrodes.tsv\"", with: "electrodes = \"electrodes.tsv\"\nspace = \"ACPC\"")
+        #expect(try ConfigFixture.load(stated).montage.coordinateSpace == "ACPC")
+        #expect(try ConfigurationLoader.loadDefault().montage.coordinateSpace == "MNI152NLin2009cAsym")
+        let bad = ConfigFixture.toml.replacingFirst("electrodes = \"electrodes.tsv\"", with: "electrodes = \"electrodes.tsv\"\nspace = \"MNI 152\"")
+        let error = try #require(ConfigFixture.error(bad))
+        #expect(error.code == .invalidValue && error.key == "montage.space", "\(error)")
+    }
+
     @Test("a band whose low edge is not below its high edge is refused")
     func bandOrder() throws {
         let toml = ConfigFixture.toml + "[[processing.band]]\nname = \"gamma\"\nlow_hz = 80\nhigh_hz = 30\n"

@@ -45,7 +45,7 @@ struct DefaultConfigurationTests {
         let config = try ConfigurationLoader.loadDefault()
         #expect(config.source.kind == .simulated)
         #expect(config.source.sampleRateHz == 30000)
-        #expect(config.subject.id == "sub-sim01")
+        #expect(config.subject.id == "sim01")
         #expect(config.subject.age == "P34Y")
         #expect(config.schedule.count == 1)
         let dose = try #require(config.schedule.first)

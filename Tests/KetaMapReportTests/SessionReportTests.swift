@@ -4,6 +4,7 @@ import Testing
 
 @testable import KetaMapReport
 import KetaMapDSP
+import KetaMapControl
 
 @Suite("Dose-aligned report")
 struct SessionReportTests {
@@ -52,6 +53,42 @@ struct SessionReportTests {
         #expect(prefrontal.spikeRateBaseline == nil)
     }
 
+    @Test("without noise every interval is the point itself: changes are significant, no change is not")
+    func noiselessIntervals() throws {
+        let report = try SessionReport(input: input(), baselineSeconds: 30, window: 10...50)
+        let prefrontal = try #require(report.regions.first { $0.region == "prefrontal" })
+        let gamma = prefrontal.bandIntervals[1]
+        #expect(abs(gamma.low - 10 * log10(2)) < 1e-9 && abs(gamma.high - 10 * log10(2)) < 1e-9 && gamma.excludesZero)
+        #expect(prefrontal.bandIntervals[0].low == 0 && prefrontal.bandIntervals[0].high == 0 && !prefrontal.bandIntervals[0].excludesZero)
+        #expect(prefrontal.blockSeconds >= 1)
+        let amygdala = try #require(report.regions.first { $0.region == "amygdala" })
+        #expect(amygdala.bandIntervals[1].excludesZero && amygdala.bandIntervals[1].high < 0)
+        let spikes = try #require(amygdala.spikeRateChangeInterval)
+        #expect(spikes.excludesZero && spikes.low > 200 && spikes.high < 400)
+    }
+
+    @Test("significant cells are marked in the text, the CSV and the JSON")
+    func significanceMarks() throws {
+        let report = try SessionReport(input: input(), baselineSeconds: 30, window: 10...50)
+        let text = report.text()
+        #expect(text.contains("+3.01 [+3.01 +3.01]*"))
+        #expect(text.contains("0.00 [0.00 0.00] ") && !text.contains("0.00 [0.00 0.00]*"))
+        let csv = report.csvTable().render(csv: true).split(separator: "\n").map(String.init)
+        #expect(csv.first == "region,channels,measure,unit,change,low,high,significant,effective_rows_baseline,effective_rows_window,before,after")
+        #expect(csv.contains { $0.hasPrefix("prefrontal,2,gamma,dB,3.0103,3.0103,3.0103,true,") })
+        #expect(csv.contains { $0.hasPrefix("prefrontal,2,alpha,dB,0.0000,0.0000,0.0000,false,") })
+        #expect(csv.contains { $0.hasPrefix("amygdala,1,spike_rate,%,300.00,") && $0.hasSuffix(",2.0000,8.0000") })
+        let json = try JSONText.encode(report)
+        #expect(json.contains("\"excludesZero\" : true") && json.contains("\"effectiveSamples\""))
+    }
+
+    @Test("progress is told once per region")
+    func progress() throws {
+        var calls: [(Int, Int)] = []
+        _ = try SessionReport(input: input(), baselineSeconds: 30, window: 10...50) { calls.append(($0, $1)) }
+        #expect(calls.map(\.0) == [1, 2] && calls.allSatisfy { $0.1 == 2 })
+    }
+
     @Test("a window past the end of the recording is moved and said so")
     func clippedWindow() throws {
         let report = try SessionReport(input: input(), baselineSeconds: 600, window: 300...1800)
@@ -71,7 +108,7 @@ struct SessionReportTests {
         let svg = try SessionReport(input: input(), baselineSeconds: 30, window: 10...50).svg()
         #expect(svg.hasPrefix("<svg"))
         #expect(svg.contains("#ff")) // prefrontal gamma, up
-        #expect(svg.contains(">+3.01<") && svg.contains(">-3.01<"))
-        #expect(SessionReport.colour(-3) == "#0000ff" && SessionReport.colour(0) == "#ffffff")
+        #expect(svg.contains(">+3.01*<") && svg.contains(">-3.01*<"))
+        #expect(ColourScale.colour(-3) == "#0000ff" && ColourScale.colour(0) == "#ffffff")
     }
 }

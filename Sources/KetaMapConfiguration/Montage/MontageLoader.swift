@@ -149,7 +149,7 @@ public enum MontageLoader {
                 MontageChannel(
                     name: name, kind: kind, group: group, region: contact.region, x: contact.x, y: contact.y, z: contact.z,
                     alongShaftMillimeters: contact.alongShaftMillimeters, sizeSquareMillimeters: contact.size, hardwareChannel: hardware,
-                    units: units, isGood: isGood))
+                    units: units, isGood: isGood, lowCutoffHz: low, highCutoffHz: high))
         }
         return Montage(channels: result, groups: groups(of: result, contacts: contacts))
     }

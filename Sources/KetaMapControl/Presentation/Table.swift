@@ -26,11 +26,21 @@ public struct Table: Sendable {
     }
 }
 
-/// Pretty, key-sorted JSON text, the form every `--json` output takes.
+/// Pretty, key-sorted JSON text, the form every `--json` output takes. A
+/// value that is not a number (a change without power) is the string `"NaN"`
+/// (and infinities `"Infinity"`, `"-Infinity"`), which Python's `float()` reads.
 public enum JSONText {
     public static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Reads what `encode` wrote.
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(type, from: Data(text.utf8))
     }
 }

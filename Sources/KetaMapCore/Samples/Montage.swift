@@ -5,10 +5,17 @@ public struct Montage: Sendable, Equatable, Codable {
     public var channels: [MontageChannel]
     /// Shafts (and microwire bundles), one NWB electrode group each.
     public var groups: [ElectrodeGroup]
+    /// The space of the contacts' coordinates, as BIDS names it (`MNI152NLin2009cAsym`,
+    /// `ACPC`, `ScanRAS`, …; `Other` when not stated): millimetres on RAS axes.
+    public var coordinateSpace: String
 
-    public init(channels: [MontageChannel], groups: [ElectrodeGroup]) {
+    /// What a montage that does not state its space is in (BIDS's word for it).
+    public static let unstatedSpace = "Other"
+
+    public init(channels: [MontageChannel], groups: [ElectrodeGroup], coordinateSpace: String = Montage.unstatedSpace) {
         self.channels = channels
         self.groups = groups
+        self.coordinateSpace = coordinateSpace
     }
 }
 
@@ -41,11 +48,14 @@ public struct MontageChannel: Sendable, Equatable, Codable {
     public var units: String
     /// BIDS `status`: `false` for channels marked bad (still recorded).
     public var isGood: Bool
+    /// The amplifier's hardware filter corners (BIDS `low_cutoff`, `high_cutoff`), in Hz, when known.
+    public var lowCutoffHz: Double?
+    public var highCutoffHz: Double?
 
     public init(
         name: String, kind: Kind, group: String, region: String, x: Double? = nil, y: Double? = nil, z: Double? = nil,
         alongShaftMillimeters: Double = 0, sizeSquareMillimeters: Double? = nil, hardwareChannel: Int,
-        units: String = "µV", isGood: Bool = true
+        units: String = "µV", isGood: Bool = true, lowCutoffHz: Double? = nil, highCutoffHz: Double? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -59,6 +69,8 @@ public struct MontageChannel: Sendable, Equatable, Codable {
         self.hardwareChannel = hardwareChannel
         self.units = units
         self.isGood = isGood
+        self.lowCutoffHz = lowCutoffHz
+        self.highCutoffHz = highCutoffHz
     }
 }
 

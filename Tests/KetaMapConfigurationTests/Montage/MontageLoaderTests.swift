@@ -22,7 +22,7 @@ struct MontageLoaderTests {
         let la2 = montage.channels[1]
         #expect(la2 == MontageChannel(
             name: "LA2", kind: .seeg, group: "LA", region: "left amygdala", x: -25.5, y: -4, z: -20, alongShaftMillimeters: 3.5,
-            sizeSquareMillimeters: 5, hardwareChannel: 1, units: "µV", isGood: false))
+            sizeSquareMillimeters: 5, hardwareChannel: 1, units: "µV", isGood: false, lowCutoffHz: 0.1, highCutoffHz: 7500))
         #expect(montage.groups[0].description.contains("left hemisphere"))
         #expect(montage.groups[1].description.hasPrefix("microwire bundle mLA"))
     }
