@@ -18,7 +18,13 @@ public enum StatusText {
     /// screen never scrolls.
     public static func watchScreen(_ status: SessionStatus, columns: Int, rows: Int) -> [String] {
         var lines = sessionLines(status).map { fit($0, columns) }
-        lines += packedFlags(status.channels, columns: columns)
+        var flags = packedFlags(status.channels, columns: columns)
+        let flagRoom = rows - 1 - lines.count
+        if flags.count > flagRoom, flagRoom >= 2 {
+            let hidden = flags[(flagRoom - 1)...].joined().split(separator: " ").filter { $0.contains("NOISY") || $0.contains("FLAT") || $0.contains("SATURATED") }.count
+            flags = Array(flags.prefix(flagRoom - 1)) + ["  … \(hidden) more flagged: `ketamapctl status` lists them all"]
+        }
+        lines += flags
         let shafts = shaftLines(status.channels).map { fit($0, columns) }
         let room = rows - 1 - lines.count - 1
         if room >= shafts.count {
