@@ -109,7 +109,7 @@ public enum ConfigurationLoader {
         static let comedi = [
             "device", "subdevice", "range_index", "range_volts", "reference", "buffer_seconds", "rate_tolerance_percent", "read_timeout_ms",
         ]
-        static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "loop"]
+        static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "stream", "loop"]
         static let montage = ["channels", "electrodes", "space"]
         static let processing = [
             "enabled", "reference", "line_frequency_hz", "line_harmonics", "notch_q", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
@@ -272,18 +272,20 @@ public enum ConfigurationLoader {
         let channels = try t.integer("channels", example: "64", rule: "must be between 1 and 4096") { $0 >= 1 && $0 <= 4096 }
         let rate = try t.double("sample_rate_hz", unit: "Hz", example: "30000", rule: "must be a positive rate", positive)
         let microvolts = try t.double("uv_per_bit", unit: "µV per bit", example: "0.195", rule: "must be positive", positive)
+        let stream = try t.string("stream", example: "imec0.ap")
         let loop = try t.boolean("loop") ?? false
-        if !path.hasSuffix(".nwb") {
+        if channels != nil || rate != nil || microvolts != nil {
+            // Any of the three says the file is headless int16, which needs all three.
             let given: [(key: String, present: Bool, example: String)] = [
                 ("channels", channels != nil, "64"), ("sample_rate_hz", rate != nil, "30000"), ("uv_per_bit", microvolts != nil, "0.195"),
             ]
             for entry in given where !entry.present {
                 throw t.error(
-                    .missingKey, entry.key, "a raw int16 file says nothing about itself, so [source.replay] needs `\(entry.key)`",
-                    fix: "add `\(entry.key) = \(entry.example)` (a KetaMap .nwb session file needs none)")
+                    .missingKey, entry.key, "a headless int16 file says nothing about itself, so [source.replay] needs `\(entry.key)`",
+                    fix: "add `\(entry.key) = \(entry.example)` (a session file or an Open Ephys, SpikeGLX or Intan recording needs none)")
             }
         }
-        return ReplaySettings(path: path, channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, loop: loop)
+        return ReplaySettings(path: path, channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, stream: stream, loop: loop)
     }
 
     static func readProcessing(_ root: TOMLTableReader, file: String, sampleRateHz rate: Double) throws(ConfigError) -> ProcessingSettings {

@@ -55,8 +55,10 @@ ring_seconds = 4            # seconds of samples buffered; use 8 from about 2000
 # read_timeout_ms = 2000
 
 # [source.replay]           # used when kind = "replay"
-# path = "recording.dat"    # interleaved int16 (Open Ephys .dat, SpikeGLX .bin, Intan .dat) or a KetaMap .nwb
-# channels = 108
+# path = "recording1"       # an Open Ephys, SpikeGLX or Intan recording (file or folder) or a KetaMap .nwb:
+#                           # names, rate and gains come from its metadata
+# stream = "imec0.ap"       # which stream, when the recording has several
+# channels = 108            # only for a headless interleaved int16 file, with the next two
 # sample_rate_hz = 30000
 # uv_per_bit = 0.195
 # loop = false

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetaMapAcquisition
 import KetaMapCore
 import KetaMapDaemon
 import Logging
@@ -28,7 +29,10 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds of the sample clock.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("sim | comedi | replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]; default: the config's.", valueName: "source"))
+    @Option(
+        help: ArgumentHelp(
+            "sim | comedi | replay:PATH[?stream=NAME][&loop] (Open Ephys, SpikeGLX, Intan, .nwb) | replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop] (headless int16); default: the config's.",
+            valueName: "source"))
     var source: String?
 
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
@@ -83,6 +87,10 @@ struct Ketamapd: AsyncParsableCommand {
             session = try Session(options: options, logger: logger)
         } catch let error as ConfigError {
             logger.critical("configuration refused", metadata: ["error": "\(error)"])
+            throw ExitCode(78)
+        } catch let error as ReplayError {
+            // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
+            logger.critical("recording refused", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         } catch let refusal as DiskSpaceRefusal {
             logger.critical("start refused", metadata: ["error": "\(refusal)"])

@@ -93,7 +93,9 @@ public final class Session: Sendable {
             pipeline = try Pipeline(
                 plan: PipelinePlan(
                     sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
-                    blockFrames: configuration.source.framesPerBlock, ringSeconds: configuration.source.ringSeconds,
+                    // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
+                    blockFrames: configuration.source.blockFrames ?? max(1, Int((opened.source.format.sampleRateHz / 100).rounded())),
+                    ringSeconds: configuration.source.ringSeconds,
                     processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
                     realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
                     scheduleSeconds: configuration.schedule.map(\.atSeconds)),
