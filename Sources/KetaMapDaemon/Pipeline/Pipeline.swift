@@ -70,7 +70,11 @@ final class Pipeline: Sendable {
             initial: SessionStatus(
                 sessionID: plan.sessionID, state: .starting, filePath: plan.filePath, source: plan.sourceDescription,
                 sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
-                channels: montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
+                channels: [ChannelStatus](montage: montage, bandCount: processor?.settings.bands.count ?? 0),
+                bands: processor?.settings.bands.map(\.name) ?? [],
+                bytesPerSecond: DiskBudget(
+                    format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings, plannedSeconds: nil
+                ).bytesPerSecond),
             ring: ring)
         self.board = board
         barrier = ScheduleBarrier(samples: plan.realTime ? [] : plan.scheduleSeconds.map { UInt64(($0 * format.sampleRateHz).rounded()) })
@@ -85,7 +89,7 @@ final class Pipeline: Sendable {
         let acquisition = AcquisitionService(
             source: source, ring: ring, mailbox: mailbox, board: board, monitor: monitor,
             frameLimit: plan.durationSeconds.map { format.frames(inSeconds: $0) }, waitsForRoom: !plan.realTime,
-            blockFrames: blockFrames, schedule: barrier, logger: logger)
+            realTimePriority: plan.realTime && plan.realTimePriority, blockFrames: blockFrames, schedule: barrier, logger: logger)
         var stages: [any Service] = [recorder]
         if let processor {
             stages.append(SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, monitor: monitor, logger: logger))
@@ -141,4 +145,8 @@ struct PipelinePlan: Sendable {
     var flushSeconds: Double
     /// Sample-clock seconds of scheduled doses (acquisition waits for each when not real time).
     var scheduleSeconds: [Double] = []
+    /// Ask for SCHED_FIFO on the acquisition thread: for a card, whose kernel
+    /// buffer must be drained in time. A simulator or replay computes its
+    /// samples on that thread and would starve processing at that priority.
+    var realTimePriority = false
 }

@@ -64,6 +64,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         while processor.channelFigures.pop({ _, row in
             board.tryUpdate { status in
                 status.channels.update(fromFiguresRow: row)
+                status.channels.updateBandPower(from: processor)
                 status.droppedFeatureRows = droppedRows
             }
         }) {}

@@ -106,7 +106,7 @@ public final class Session: Sendable {
                     ringSeconds: configuration.source.ringSeconds,
                     processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
                     realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
-                    scheduleSeconds: configuration.schedule.map(\.atSeconds)),
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds), realTimePriority: options.source == .comedi),
                 source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
                 makeSink: { layout in
                     try DiskBudget(
