@@ -149,6 +149,10 @@ public final class SignalProcessor: @unchecked Sendable {
         lfpRows.deallocate()
     }
 
+    /// The running band-power estimate of processed channel `channel` in band
+    /// `band` (index into `settings.bands`), in µV². Processing thread only.
+    public func currentBandPower(channel: Int, band: Int) -> Double { power.current(channel: channel, band: band) }
+
     /// Forgets all filter memory and estimates: the next block starts at `sample`
     /// (after a gap). Processing thread only.
     public func reset(atSample sample: UInt64) {

@@ -5,8 +5,9 @@ set -e
 ketamapd=$1
 ketamapctl=$2
 "$ketamapctl" devices > /out/devices.txt
-# A steady session: 4 s of the sample clock.
-"$ketamapd" --config /data/comedi.toml --session steady --duration 4
+# A steady session: 4 s of the sample clock, allowed to lock its memory (as the
+# unit's LimitMEMLOCK=infinity does); its log says what it was granted.
+(ulimit -l unlimited && exec "$ketamapd" --config /data/comedi.toml --session steady --duration 4) 2> /out/steady.log
 # An overrun: a 0.1 s kernel buffer, and the whole daemon paused for 1 s mid-way.
 "$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 8 &
 pid=$!
@@ -16,5 +17,15 @@ sleep 1
 kill -STOP "$pid"
 sleep 1
 kill -CONT "$pid"
+# status exits 2 once the overrun's gap is recorded (samples lost).
+tries=0
+while :; do
+    rc=0
+    "$ketamapctl" status --socket /tmp/overrun.sock --json > /out/overrun-status.json || rc=$?
+    [ "$rc" = 2 ] || [ "$tries" -ge 20 ] && break
+    tries=$((tries + 1))
+    sleep 0.2
+done
+echo "$rc" > /out/overrun-status.rc
 wait "$pid"
 echo "guest-session: done"
