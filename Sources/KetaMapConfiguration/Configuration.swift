@@ -109,7 +109,12 @@ public struct SourceSettings: Sendable, Equatable, Codable {
         self.replay = replay
     }
 
+    /// Highest sample rate a source may be configured with, in Hz (a DAQ card's aggregate maximum is
+    /// a few MS/s; per channel far less): a larger number is a typing error, refused before it sizes a ring.
+    public static let highestSampleRateHz = 1_000_000.0
+
     /// Frames per block: `blockFrames`, or 10 ms at the sample rate.
+
     public var framesPerBlock: Int { blockFrames ?? max(1, Int((sampleRateHz / 100).rounded())) }
 }
 

@@ -110,7 +110,7 @@ struct EndToEndTests {
         usleep(1_000_000)
         let status = try workspace.ctl(["status"])
         #expect(status.status == 0, "\(status.error)")
-        #expect(status.output.contains("session live  recording"))
+        #expect(status.output.lowercased().contains("session live  recording"))
         let dose = try workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
         #expect(dose.status == 0, "\(dose.error)")
         #expect(dose.output.hasPrefix("dose recorded: ketamine"))

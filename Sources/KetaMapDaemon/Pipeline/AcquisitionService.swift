@@ -39,13 +39,9 @@ final class AcquisitionService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await monitor.run(.acquisition) { [self] in
-                if realTimePriority { raisePriority() }
-                try acquire()
-            }
-        } onGracefulShutdown: {
-            self.stop.raise()
+        try await monitor.run(.acquisition, stoppingWith: stop) { [self] in
+            if realTimePriority { raisePriority() }
+            try acquire()
         }
     }
 

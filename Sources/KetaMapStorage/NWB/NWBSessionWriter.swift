@@ -94,6 +94,7 @@ public final class NWBSessionWriter {
         let creatingPath = path + ".creating"
         try? FileManager.default.removeItem(atPath: creatingPath)
         let file = try HDF5File.create(creatingPath)
+        chmod(creatingPath, 0o640)  // the session's group may read it, nobody else; set explicitly, whatever the umask
         let root = file.root
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
