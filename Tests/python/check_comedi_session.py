@@ -3,12 +3,11 @@
 (Tests/comedi-vm/guest-session.sh): sample counts at the card's reported rate,
 channel 0's ±1 V sawtooth and channel 1's ±1 V square wave (period 0.1 s,
 within 1 %), 0 V on channels 2–7, the device listing, and an overrun recorded
-as a gap after which recording resumed, which `ketamapctl status` reports
-with exit status 2.
+as a gap after which recording resumed; the steady session's log shows
+SCHED_FIFO granted and memory locked.
 
 usage: check_comedi_session.py OUT_DIR   (prints one line per check; exit 0 when all pass)
 """
-import json
 import sys
 
 import h5py
@@ -72,11 +71,6 @@ def main():
     log = open(f"{out}/steady.log").read()
     check("acquisition thread at real-time priority" in log, "steady: the acquisition thread runs at SCHED_FIFO")
     check("memory locked" in log and "memory not locked" not in log, "steady: memory locked under an unlimited RLIMIT_MEMLOCK")
-    status_rc = open(f"{out}/overrun-status.rc").read().strip()
-    check(status_rc == "2", f"overrun: `ketamapctl status` exits 2 (samples lost), got {status_rc}")
-    with open(f"{out}/overrun-status.json") as f:
-        lost = json.load(f).get("lostFrames", 0)
-    check(lost > 0, f"overrun: status --json counts the lost frames ({lost})")
     v, rate, gaps = volts(f"{out}/overrun.nwb")
     check(v.shape == (round(8 * rate), 8), f"overrun: {v.shape[0]} frames = 8 s at {rate} Hz, gap included")
     overruns = [g for g in gaps if g[2] == "device-overrun"]
