@@ -218,7 +218,6 @@ public enum ConfigurationLoader {
                 .missingKey, "replay", "`kind = \"replay\"` needs a `[source.replay]` table",
                 fix: "add `[source.replay]` with `path`, and for a raw int16 file `channels`, `sample_rate_hz` and `uv_per_bit`")
         }
-        let positive = { (x: Double) in x > 0 }
         let rateRule = "must be a positive rate of at most \(TOMLTableReader.format(SourceSettings.highestSampleRateHz)) Hz"
         let plausibleRate = { (x: Double) in x > 0 && x <= SourceSettings.highestSampleRateHz }
         var rate = try t.double("sample_rate_hz", unit: "Hz", example: "30000", rule: rateRule, plausibleRate)
