@@ -21,6 +21,11 @@ enum POSIXCalls {
         guard chmod(path, mode) == 0 else { throw Errno(rawValue: errno) }
     }
 
+    /// Removes the name `path`. The C function is `unlink`.
+    static func unlink(_ path: String) throws(Errno) {
+        guard Glibc.unlink(path) == 0 else { throw Errno(rawValue: errno) }
+    }
+
     /// Gives the file at `path` to group `group`, keeping its owner. The C function is `chown`.
     static func setGroup(_ path: String, _ group: gid_t) throws(Errno) {
         guard chown(path, uid_t.max, group) == 0 else { throw Errno(rawValue: errno) }
@@ -125,6 +130,15 @@ extension FileDescriptor {
             let error = Errno(rawValue: errno)
             guard retryOnInterrupt, error == .interrupted else { throw error }
         }
+    }
+
+    /// Allocates the file's first `bytes` on the storage device, so that later
+    /// writes within them cannot fail for want of space.
+    ///
+    /// The corresponding C function is `posix_fallocate`.
+    public func allocate(bytes: Int) throws(Errno) {
+        let result = posix_fallocate(rawValue, 0, off_t(bytes))
+        guard result == 0 else { throw Errno(rawValue: result) }
     }
 
     /// Takes an exclusive advisory lock on the open file, or throws
