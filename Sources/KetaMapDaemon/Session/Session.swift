@@ -67,6 +67,7 @@ public final class Session: Sendable {
     private let services: [ServiceGroupConfiguration.ServiceConfiguration]
     private let eventLog: EventLog
     private let faults: FaultLatch
+    private let reserve: DiskReserve
     private let stopper: SessionStopper
     /// Held for the life of the session: one owner per session id.
     private let lock: SessionLock
@@ -103,7 +104,10 @@ public final class Session: Sendable {
         let startTime = Date()
         let files = self.files
         let notifier = SystemdNotifier(logger: logger)
-        faults = FaultLatch()
+        // Deleted on the first fault, so a full disk still lets the file close with the fault and the log end.
+        let reserve = try DiskReserve(files: files)
+        self.reserve = reserve
+        faults = FaultLatch(onFirst: reserve.release)
         let monitor = StageMonitor(faults: faults, logger: logger)
         let pipeline: Pipeline
         do {
@@ -183,6 +187,7 @@ public final class Session: Sendable {
         } catch {
             faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
         }
+        reserve.release()
         if let fault = faults.fault { throw fault }
     }
 }

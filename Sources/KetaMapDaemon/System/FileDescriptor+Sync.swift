@@ -16,3 +16,14 @@ extension FileDescriptor {
         }
     }
 }
+
+extension FileDescriptor {
+    /// Allocates the file's first `bytes` on the storage device, so that later
+    /// writes within them cannot fail for want of space.
+    ///
+    /// The corresponding C function is `posix_fallocate`.
+    public func allocate(bytes: Int) throws(Errno) {
+        let result = posix_fallocate(rawValue, 0, off_t(bytes))
+        guard result == 0 else { throw Errno(rawValue: result) }
+    }
+}
