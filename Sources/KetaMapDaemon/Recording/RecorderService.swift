@@ -70,7 +70,9 @@ final class RecorderService: Service, @unchecked Sendable {
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
         var storedAny = false
+        let heartbeat = monitor.heartbeat(.recording)
         while true {
+            heartbeat.beat()
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
             try deliverMail()
             let read = cursor.read(into: buffer, maxFrames: blockFrames)
