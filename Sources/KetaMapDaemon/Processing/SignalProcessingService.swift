@@ -1,4 +1,3 @@
-import Glibc
 import KetaMapCore
 import Logging
 import ServiceLifecycle
@@ -56,7 +55,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
             } else if done {
                 return
             } else {
-                usleep(500)
+                MonotonicClock.sleep(microseconds: 500)
             }
         }
     }

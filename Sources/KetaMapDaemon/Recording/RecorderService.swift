@@ -105,7 +105,7 @@ final class RecorderService: Service, @unchecked Sendable {
             }
             if read.frameCount == 0 && read.lost.isEmpty && featureRows == 0 {
                 if done && cursor.backlogFrames == 0 { break }
-                usleep(1000)
+                MonotonicClock.sleep(microseconds: 1000)
             }
         }
         mailbox.close(reason: "the session is closing")

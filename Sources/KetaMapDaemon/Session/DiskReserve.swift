@@ -42,7 +42,7 @@ public final class DiskReserve: Sendable {
     /// Gives the space back (any thread, any number of times; only the first deletes).
     public func release() {
         guard held.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        unlink(path)
+        try? POSIXCalls.unlink(path)
     }
 
     deinit { release() }
