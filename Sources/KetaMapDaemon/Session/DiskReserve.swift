@@ -36,7 +36,7 @@ public final class DiskReserve: Sendable {
     /// were killed (a watchdog restart, a crash): the session lock is held, so
     /// no other process owns them. Returns the paths deleted.
     static func removeLeftovers(before files: SessionFiles) -> [String] {
-        files.earlierStems.map { "\(files.directory)/.\($0).reserve" }.filter { unlink($0) == 0 }
+        files.earlierStems.map { "\(files.directory)/.\($0).reserve" }.filter { (try? POSIXCalls.unlink($0)) != nil }
     }
 
     /// Gives the space back (any thread, any number of times; only the first deletes).
