@@ -12,7 +12,8 @@ public final class RecorderMailbox: Sendable {
     public enum Entry: Sendable {
         case dose(DoseEvent)
         case mark(Mark)
-        case gap(AcquisitionGap)
+        /// Samples lost from stream `stream` (its index in the pipeline).
+        case gap(AcquisitionGap, stream: Int)
     }
 
     /// An entry and the ticket to answer once it is on disk (none for gaps).

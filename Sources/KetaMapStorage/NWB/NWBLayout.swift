@@ -9,6 +9,7 @@ enum NWBLayout {
     static let electrodes = "/general/extracellular_ephys/electrodes"
     static let device = "/general/devices/DAQ"
     static let ecephys = "/processing/ecephys"
+    static let lfpContainer = "/processing/ecephys/LFP"
     static let lfp = "/processing/ecephys/LFP/LFP"
     static let bandPower = "/processing/ecephys/BandPower"
     static let thresholdCrossings = "/events/threshold_crossings"
@@ -25,7 +26,7 @@ enum NWBLayout {
 
     /// Bytes of each fixed-length text column (UTF-8, cut at a character boundary).
     enum TextBytes {
-        static let drug = 64, unit = 16, route = 16, `operator` = 64, note = 512, wallClock = 40, cause = 32, mark = 512
+        static let drug = 64, unit = 16, route = 16, `operator` = 64, note = 512, wallClock = 40, cause = 32, mark = 512, stream = 16
     }
 }
 

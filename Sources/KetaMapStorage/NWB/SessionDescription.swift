@@ -43,6 +43,9 @@ public struct SessionDescription: Sendable {
     /// The widest raw HDF5 chunk, in channels (nil: 64); the channels are shared
     /// evenly among as few chunk columns as that allows, so none is padded out.
     public var rawChunkChannels: Int?
+    /// The streams, each its own `ElectricalSeries` over its rows of the
+    /// montage; default: one unnamed stream of every channel at `format`.
+    public var streams: [StreamDescription]
 
     /// Creates a description; `snippetSampleCount` defaults to
     /// round((before + after) ms × rate / 1000).
@@ -51,7 +54,7 @@ public struct SessionDescription: Sendable {
         subject: SubjectSettings, montage: Montage, format: SampleFormat, processedChannels: [ProcessedChannel],
         processing: ProcessingSettings, snippetSampleCount: Int? = nil, lfpStartSeconds: Double = 0, bandPowerStartSeconds: Double = 0,
         sourceProvenance: [String: String], configuration: ConfigurationProvenance, softwareVersion: String,
-        storage: StorageSettings = StorageSettings(), rawChunkChannels: Int? = nil
+        storage: StorageSettings = StorageSettings(), rawChunkChannels: Int? = nil, streams: [StreamDescription]? = nil
     ) {
         self.identifier = identifier
         self.sessionID = sessionID
@@ -71,6 +74,7 @@ public struct SessionDescription: Sendable {
         self.softwareVersion = softwareVersion
         self.storage = storage
         self.rawChunkChannels = rawChunkChannels
+        self.streams = streams ?? [StreamDescription(name: nil, format: format, firstRow: 0, processedChannels: 0..<processedChannels.count)]
     }
 
     /// Whether every processed channel is a raw contact as recorded (monopolar,
