@@ -1,4 +1,3 @@
-import Foundation
 import KetaMapAcquisition
 import KetaMapConfiguration
 import KetaMapCore
@@ -88,8 +87,13 @@ final class AcquisitionService: Service, @unchecked Sendable {
         mailbox.post(.gap(AcquisitionGap(firstSample: stoppedAt, sampleCount: missing, cause: .streamStopped, isExact: false), stream: role.index))
     }
 
+    /// A stream that is done waits for the session's stop (beating: waiting on purpose is not a stall).
     private func waitForStop() {
-        while !stop.isRaised { usleep(10_000) }
+        let heartbeat = monitor.heartbeat(.acquisition)
+        while !stop.isRaised {
+            heartbeat.beat()
+            MonotonicClock.sleep(microseconds: 10_000)
+        }
     }
 
     /// Real time with a card only (`PipelinePlan.realTimePriority`): as fast as
@@ -115,15 +119,22 @@ final class AcquisitionService: Service, @unchecked Sendable {
         try source.start()
         defer { source.stop() }
         logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
+        let heartbeat = monitor.heartbeat(.acquisition)
+        // Waiting for ring room or a scheduled dose is progress: the stage that holds it up is the one that stalls.
+        let stopOrBeat = { [stop] in
+            heartbeat.beat()
+            return stop.isRaised
+        }
         while !stop.isRaised {
+            heartbeat.beat()
             var frames = blockFrames
             if let limit = frameLimit {
                 guard ring.writeIndex < limit else { break }
                 frames = Int(min(UInt64(frames), limit - ring.writeIndex))
             }
             if waitsForRoom {
-                guard ring.waitForRoom(frameCount: frames, shouldStop: { stop.isRaised }) else { break }
-                schedule.waitUntilRecorded(before: ring.writeIndex, shouldStop: { stop.isRaised })
+                guard ring.waitForRoom(frameCount: frames, shouldStop: stopOrBeat) else { break }
+                schedule.waitUntilRecorded(before: ring.writeIndex, shouldStop: stopOrBeat)
             }
             switch try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<frames * channels])) {
             case .frames(let first, let count):

@@ -86,7 +86,9 @@ final class RecorderService: Service, @unchecked Sendable {
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
         var storedAny = false
+        let heartbeat = monitor.heartbeat(.recording)
         while true {
+            heartbeat.beat()
             let done = finishing.isRaised  // read before the rings, so nothing published before it is missed
             try deliverMail()
             var moved = 0
@@ -130,7 +132,7 @@ final class RecorderService: Service, @unchecked Sendable {
             }
             if moved == 0 {
                 if done && streams.allSatisfy({ $0.cursor.backlogFrames == 0 }) { break }
-                usleep(1000)
+                MonotonicClock.sleep(microseconds: 1000)
             }
         }
         mailbox.close(reason: "the session is closing")

@@ -71,6 +71,7 @@ public final class Session: Sendable {
     private let services: [ServiceGroupConfiguration.ServiceConfiguration]
     private let eventLog: EventLog
     private let faults: FaultLatch
+    private let reserve: DiskReserve
     private let stopper: SessionStopper
     /// Held for the life of the session: one owner per session id.
     private let lock: SessionLock
@@ -81,7 +82,15 @@ public final class Session: Sendable {
     /// A schedule the source cannot take is a `ConfigError`, before anything is opened;
     /// a session id another process is recording is `SessionLock.Held`, before any file or socket is touched.
     /// `stopper` may be asked to stop before the session runs (a signal during set-up): it then ends at once.
-    public init(options: Options, logger: Logger, stopper: SessionStopper = SessionStopper()) throws {
+    public convenience init(options: Options, logger: Logger, stopper: SessionStopper = SessionStopper()) throws {
+        try self.init(options: options, logger: logger, stopper: stopper, openSource: SourceFactory.make)
+    }
+
+    /// - Parameter openSource: `SourceFactory.make`; tests give a fake behind the `Source` protocol (a source that blocks).
+    init(
+        options: Options, logger: Logger, stopper: SessionStopper,
+        openSource: (SourceSpec, Configuration, _ realTime: Bool, Logger) throws -> SourceFactory.Opened
+    ) throws {
         self.stopper = stopper
         try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
@@ -95,12 +104,16 @@ public final class Session: Sendable {
             paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
 
-        let opened = try SourceFactory.makeStreams(options.source, simulateAll: options.simulateStreams, configuration: configuration, realTime: options.realTime, logger: logger)
+        let opened = try SourceFactory.makeStreams(options.source, simulateAll: options.simulateStreams, configuration: configuration, realTime: options.realTime, logger: logger, open: openSource)
         let streams = configuration.hasDeclaredStreams ? configuration.streams : []
         let startTime = Date()
         let files = self.files
         let notifier = SystemdNotifier(logger: logger)
-        faults = FaultLatch()
+        // Deleted on the first fault, so a full disk still lets the file close with the fault and the log end.
+        let reserve = try DiskReserve(files: files)
+        self.reserve = reserve
+        faults = FaultLatch(onFirst: reserve.release)
+        let monitor = StageMonitor(faults: faults, logger: logger)
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(
@@ -118,7 +131,7 @@ public final class Session: Sendable {
                         name: stream?.name, source: one.source, montage: one.montage,
                         blockFrames: Self.blockFrames(stream?.source ?? configuration.source, one.source), onFault: stream?.onFault ?? .stop)
                 },
-                monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
+                monitor: monitor, logger: logger,
                 makeSink: { layout in
                     try DiskBudget(
                         streams: layout.streams.map { ($0.format, $0.processedChannels.count) }, processing: layout.processing,
@@ -148,9 +161,12 @@ public final class Session: Sendable {
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
-            logger: logger)
+            heartbeat: monitor.heartbeat(.control), logger: logger)
         services = pipeline.services(
             before: [
+                StageService(
+                    HealthReporter(monitor: monitor, board: board, notifier: notifier, watchdogSeconds: notifier.watchdogSeconds, logger: logger),
+                    stage: .internal, name: "health reporter"),
                 StageService(
                     EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board), stage: .storage,
                     name: "event log")
@@ -188,6 +204,7 @@ public final class Session: Sendable {
         } catch {
             faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
         }
+        reserve.release()
         if let fault = faults.fault { throw fault }
     }
 }

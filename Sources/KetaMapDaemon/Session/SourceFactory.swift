@@ -21,9 +21,10 @@ enum SourceFactory {
     /// simulated when `simulateAll` (`--source sim`: a hybrid config run
     /// without its cards). A replay on the command line cannot stand for several streams.
     static func makeStreams(
-        _ spec: SourceSpec, simulateAll: Bool = false, configuration: Configuration, realTime: Bool, logger: Logger
+        _ spec: SourceSpec, simulateAll: Bool = false, configuration: Configuration, realTime: Bool, logger: Logger,
+        open: (SourceSpec, Configuration, _ realTime: Bool, Logger) throws -> Opened = SourceFactory.make
     ) throws -> [Opened] {
-        guard configuration.hasDeclaredStreams else { return [try make(spec, configuration: configuration, realTime: realTime, logger: logger)] }
+        guard configuration.hasDeclaredStreams else { return [try open(spec, configuration, realTime, logger)] }
         if case .replay = spec {
             throw SourceSpecError(
                 text: "replay", reason: "the config records \(configuration.streams.count) streams; give each its replay in its [[stream]] table")
@@ -36,7 +37,7 @@ enum SourceFactory {
             single.montage = stream.montage
             single.simulator.seed = configuration.simulator.seed &+ UInt64(index)  // independent noise per stream, still seeded
             let streamSpec = simulateAll ? .simulated : try SourceSpec(stream.source)
-            var one = try make(streamSpec, configuration: single, realTime: realTime, logger: logger)
+            var one = try open(streamSpec, single, realTime, logger)
             one.description = "\(stream.name): \(one.description)"
             if let listener = one.doseListener {
                 // Doses are stamped on the first stream's sample clock; each simulator hears them on its own.
