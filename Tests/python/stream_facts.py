@@ -24,7 +24,8 @@ def column(table, name):
     if table is None or name not in table:
         return []
     values = table[name][()]
-    return [v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v) for v in values]
+    values = [v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v) for v in values]
+    return [None if isinstance(v, float) and v != v else v for v in values]  # NaN is not JSON
 
 
 def main():

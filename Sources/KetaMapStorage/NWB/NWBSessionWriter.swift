@@ -124,8 +124,8 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "operator", description: "Who gave it.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
                 NWBColumn(name: "note", description: "Free text.", kind: .text(maxBytes: NWBLayout.TextBytes.note)),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the request, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                NWBColumn(name: "sample_index", description: "Sample index the dose starts at.", kind: .int64),
-            ], chunkRows: 16, root: root)
+                NWBColumn(name: "sample_index", description: "Sample index the dose starts at\(d.streams.count > 1 ? " (of the first stream, \(d.streams[0].name ?? ""))" : "").", kind: .int64),
+            ] + Self.streamDoseColumns(d), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
             description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
@@ -218,8 +218,31 @@ public final class NWBSessionWriter {
         try dosing.appendRow([
             .double(dose.startSeconds), .double(dose.stopSeconds), .text(r.drug), .double(r.amount), .text(r.unit.rawValue),
             .text(r.route.rawValue), .text(r.operator), .text(r.note), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
-        ])
+        ] + streamDoseCells(dose))
         lastDoseStart = dose.sampleIndex
+    }
+
+    /// A session of several streams: the dose's session-clock time and its sample index in every other stream.
+    static func streamDoseColumns(_ d: SessionDescription) -> [NWBColumn] {
+        guard d.streams.count > 1 else { return [] }
+        return [
+            NWBColumn(
+                name: "session_time", description: "Session-clock time of the dose (CLOCK_MONOTONIC since the session started), in seconds: start_time placed on the session clock by the first stream's clock table.",
+                kind: .float64)
+        ] + d.streams.dropFirst().map {
+            NWBColumn(
+                name: "sample_index_\($0.name ?? "")", description: "Sample index of the dose in stream \($0.name ?? "") (its ElectricalSeries_\($0.name ?? "") row), from session_time through that stream's clock table.",
+                kind: .int64)
+        }
+    }
+
+    /// The first stream's sample clock → the session clock → each other stream's, through the newest clock-table offsets.
+    private func streamDoseCells(_ dose: DoseEvent) -> [NWBCell] {
+        guard streams.count > 1 else { return [] }
+        let sessionTime = dose.startSeconds + streams[0].latestOffsetSeconds
+        return [.double(sessionTime)] + streams.dropFirst().map { stream in
+            .int(Int64(max(0, ((sessionTime - stream.latestOffsetSeconds) * stream.format.sampleRateHz).rounded())))
+        }
     }
 
     /// Adds a free-text mark to `/events/marks`.

@@ -22,6 +22,8 @@ public final class NWBStreamWriter {
     /// The stream's `sample_clock_<name>` (nil for the one stream: the session's `sample_clock` is its).
     let clock: NWBTable?
     private var firstClockRow: (sessionSeconds: Double, offsetSeconds: Double)?
+    /// The newest clock row's offset (session time − sample index / rate), in seconds; 0 before the first.
+    public private(set) var latestOffsetSeconds = 0.0
 
     private let channelCount: Int
     private let rateHz: Double
@@ -335,6 +337,7 @@ public final class NWBStreamWriter {
     public func addClockSample(sampleIndex: UInt64, sessionSeconds: Double, wallClock: Date, monotonicSeconds: Double) throws {
         guard let clock else { return }
         let offset = sessionSeconds - Double(sampleIndex) / rateHz
+        latestOffsetSeconds = offset
         var drift = Double.nan
         if let first = firstClockRow, sessionSeconds > first.sessionSeconds {
             drift = (offset - first.offsetSeconds) / (sessionSeconds - first.sessionSeconds) * 1e6

@@ -44,8 +44,12 @@ public struct SessionDescription: Sendable {
     /// evenly among as few chunk columns as that allows, so none is padded out.
     public var rawChunkChannels: Int?
     /// The streams, each its own `ElectricalSeries` over its rows of the
-    /// montage; default: one unnamed stream of every channel at `format`.
-    public var streams: [StreamDescription]
+    /// montage; unless set, one unnamed stream of every channel at `format`.
+    public var streams: [StreamDescription] {
+        get { declaredStreams ?? [StreamDescription(name: nil, format: format, firstRow: 0, processedChannels: 0..<processedChannels.count)] }
+        set { declaredStreams = newValue }
+    }
+    private var declaredStreams: [StreamDescription]?
 
     /// Creates a description; `snippetSampleCount` defaults to
     /// round((before + after) ms × rate / 1000).
@@ -74,7 +78,7 @@ public struct SessionDescription: Sendable {
         self.softwareVersion = softwareVersion
         self.storage = storage
         self.rawChunkChannels = rawChunkChannels
-        self.streams = streams ?? [StreamDescription(name: nil, format: format, firstRow: 0, processedChannels: 0..<processedChannels.count)]
+        declaredStreams = streams
     }
 
     /// Whether every processed channel is a raw contact as recorded (monopolar,
