@@ -102,7 +102,7 @@ final class RecorderService: Service, @unchecked Sendable {
                     let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
                     try sink.addGap(gap, stream: index)
                     board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
-                    logger.error("recorder fell a ring behind", metadata: ["stream": "\(index)", "first": "\(gap.firstSample)", "count": "\(gap.sampleCount)"])
+                    logger.error("recorder fell a ring behind", metadata: Logger.Metadata.gap(gap, at: .recording).merging(["stream": "\(index)"]) { $1 })
                     moved += 1
                 }
                 if read.frameCount > 0 {

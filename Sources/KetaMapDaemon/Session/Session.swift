@@ -95,7 +95,6 @@ public final class Session: Sendable {
         try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
-        self.logger = logger
         let configuration = options.configuration
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -103,6 +102,18 @@ public final class Session: Sendable {
             sessionID: options.sessionID,
             paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
+        logger[metadataKey: "part"] = "\(files.part)"
+        self.logger = logger
+        if files.part > 1 {
+            // A restart (watchdog, crash): earlier parts stay as they are; only their space reserves go.
+            let freed = DiskReserve.removeLeftovers(before: files)
+            logger.notice(
+                "continuing the session in part \(files.part); earlier parts are left as they are",
+                metadata: [
+                    "file": "\(files.nwbPath)", "earlier": "\(files.earlierStems.map { "\($0).nwb" }.joined(separator: " "))",
+                    "reserves_freed": "\(freed.count)",
+                ])
+        }
 
         let opened = try SourceFactory.makeStreams(options.source, simulateAll: options.simulateStreams, configuration: configuration, realTime: options.realTime, logger: logger, open: openSource)
         let streams = configuration.hasDeclaredStreams ? configuration.streams : []
