@@ -118,9 +118,14 @@ final class RecorderService: Service, @unchecked Sendable {
                 moved += try stream.features?.drain(into: sink) ?? 0
             }
             let now = MonotonicClock.seconds()
-            if now >= nextClockRow, let sessionSeconds = clock.seconds(atMonotonic: now) {
+            // The first rows wait until every stream has delivered (a few seconds at most: a stream
+            // that never does is left out), so that the streams' rows are taken together.
+            if now >= nextClockRow, let sessionSeconds = clock.seconds(atMonotonic: now),
+                sessionSeconds > Self.clockTableSeconds || streams.allSatisfy({ $0.ring.writeIndex > 0 })
+            {
                 let wallClock = Date()
-                for (index, stream) in streams.enumerated() {
+                // A stream that has delivered nothing yet has no sample to place (its start is still to come).
+                for (index, stream) in streams.enumerated() where stream.ring.writeIndex > 0 {
                     try sink.addClockSample(
                         stream: index, sampleIndex: stream.ring.writeIndex, sessionSeconds: sessionSeconds, wallClock: wallClock, monotonicSeconds: now)
                 }
