@@ -14,6 +14,8 @@ private final class CollectingSink: SessionSink {
     func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws { bandPowerRows.append(Array(row)) }
     func appendThresholdCrossing(sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>) throws {}
     func addDose(_ dose: DoseEvent) throws {}
+    func addVoid(_ void: DoseVoid) throws {}
+    func addWeight(_ weight: WeightChange) throws {}
     func addMark(_ mark: Mark) throws {}
     func addGap(_ gap: AcquisitionGap) throws {}
     func addClockSample(sampleIndex: UInt64, wallClock: Date, monotonicSeconds: Double) throws {}

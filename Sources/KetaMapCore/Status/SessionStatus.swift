@@ -25,7 +25,12 @@ public struct SessionStatus: Sendable, Equatable, Codable {
     public var buffers: [BufferStatus]
     /// Feature rows (LFP, band power, crossings) refused because the recorder fell behind.
     public var droppedFeatureRows: Int
+    /// Every dose recorded, voided ones included (`dosing.voidedEventIDs` names those).
     public var doses: [DoseEvent]
+    /// Running totals per drug (voided doses left out), the weight and the last dose.
+    public var dosing: DosingSummary
+    /// Seconds from the newest standing dose's start to the newest sample; nil before any dose.
+    public var secondsSinceLastDose: Double?
     public var marks: Int
     public var channels: [ChannelStatus]
     /// Why the session faulted, when it did.
@@ -35,7 +40,7 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         sessionID: String, state: State, filePath: String, fileBytes: UInt64 = 0, source: String, sampleRateHz: Double,
         channelCount: Int, newestSample: UInt64 = 0, recordedSeconds: Double = 0, framesWritten: UInt64 = 0,
         lostFrames: UInt64 = 0, gapCount: Int = 0, buffers: [BufferStatus] = [], droppedFeatureRows: Int = 0,
-        doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], fault: String? = nil
+        doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], fault: String? = nil, dosing: DosingSummary = DosingSummary()
     ) {
         self.sessionID = sessionID
         self.state = state
@@ -52,6 +57,7 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         self.buffers = buffers
         self.droppedFeatureRows = droppedFeatureRows
         self.doses = doses
+        self.dosing = dosing
         self.marks = marks
         self.channels = channels
         self.fault = fault

@@ -16,24 +16,32 @@ struct ControlDispatcher: Sendable {
         case .dose:
             guard var dose = request.dose else { return .refused(field: "dose", "is missing from the request") }
             dose.atSample = nil  // only the schedule may choose a sample; clinicians get the newest one
-            do {
-                return ControlResponse(ok: true, dose: try await desk.record(dose))
-            } catch let rejection as DoseRejection {
-                return ControlResponse(ok: false, error: rejection)
-            } catch {
-                return .refused(field: "session", "the dose could not be stored (\(error)); nothing was acknowledged")
-            }
+            return await recording("dose") { ControlResponse(try await desk.record(dose)) }
+        case .void:
+            guard let eventID = request.eventID else { return .refused(field: "event", "is missing; name the dose's event id (its acknowledgement gives it)") }
+            return await recording("void") { ControlResponse(try await desk.void(eventID: eventID, reason: request.reason ?? "")) }
+        case .weight:
+            guard let kilograms = request.weightKilograms else { return .refused(field: "weight", "is missing; give the body weight in kg") }
+            return await recording("weight") { ControlResponse(try await desk.setWeight(kilograms: kilograms)) }
         case .mark:
-            do {
-                return ControlResponse(ok: true, mark: try await desk.mark(request.text ?? ""))
-            } catch let rejection as DoseRejection {
-                return ControlResponse(ok: false, error: rejection)
-            } catch {
-                return .refused(field: "session", "the mark could not be stored (\(error))")
+            return await recording("mark") {
+                let mark = try await desk.mark(request.text ?? "")
+                return ControlResponse(ok: true, mark: mark, eventID: mark.eventID)
             }
         case .stop:
             requestStop()
             return ControlResponse(ok: true, status: board.snapshot())
+        }
+    }
+
+    /// Runs one recording request: a refusal names its field; a failure to store is a refusal too.
+    private func recording(_ what: String, _ body: () async throws -> ControlResponse) async -> ControlResponse {
+        do {
+            return try await body()
+        } catch let rejection as DoseRejection {
+            return ControlResponse(ok: false, error: rejection)
+        } catch {
+            return .refused(field: "session", "the \(what) could not be stored (\(error)); nothing was acknowledged")
         }
     }
 

@@ -4,14 +4,14 @@ import Synchronization
 import SystemPackage
 
 /// `<session>.events.jsonl`: an append-only file of `EventRecord` lines, each
-/// fsync'd before `append` returns. Doses reach the simulator through
-/// `subscribe`, so samples still flow one way.
+/// fsync'd before `append` returns. Doses and voids reach the simulator
+/// through `subscribe`, so samples still flow one way.
 ///
 /// Any thread; appends are serialised.
 public final class EventLog: Sendable {
     public let path: FilePath
     private let file: Mutex<FileDescriptor?>
-    private let doseSubscribers = Mutex<[@Sendable (DoseEvent) -> Void]>([])
+    private let subscribers = Mutex<[@Sendable (EventRecord) -> Void]>([])
 
     /// Creates the log; refuses to open an existing one (a session never overwrites).
     public init(creating path: FilePath) throws {
@@ -21,7 +21,7 @@ public final class EventLog: Sendable {
         file = Mutex(descriptor)
     }
 
-    /// Writes one line and fsyncs it; then tells dose subscribers.
+    /// Writes one line and fsyncs it; then tells subscribers.
     public func append(_ record: EventRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -32,14 +32,12 @@ public final class EventLog: Sendable {
             try descriptor.writeAll(line)
             try descriptor.sync()
         }
-        if let dose = record.dose {
-            for subscriber in doseSubscribers.withLock({ $0 }) { subscriber(dose) }
-        }
+        for subscriber in subscribers.withLock({ $0 }) { subscriber(record) }
     }
 
-    /// Calls `handler` (on the appending thread) with every dose appended from now on.
-    public func subscribe(_ handler: @escaping @Sendable (DoseEvent) -> Void) {
-        doseSubscribers.withLock { $0.append(handler) }
+    /// Calls `handler` (on the appending thread) with every record appended from now on, once it is durable.
+    public func subscribe(_ handler: @escaping @Sendable (EventRecord) -> Void) {
+        subscribers.withLock { $0.append(handler) }
     }
 
     /// Syncs and closes the file; later appends throw.

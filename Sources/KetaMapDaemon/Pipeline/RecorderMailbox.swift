@@ -10,6 +10,8 @@ import Synchronization
 public final class RecorderMailbox: Sendable {
     public enum Entry: Sendable {
         case dose(DoseEvent)
+        case void(DoseVoid)
+        case weight(WeightChange)
         case mark(Mark)
         case gap(AcquisitionGap)
     }
@@ -45,7 +47,7 @@ public final class RecorderMailbox: Sendable {
         }
     }
 
-    /// Posts an entry without waiting (gaps, from the acquisition thread).
+    /// Posts an entry without waiting (gaps, from the acquisition thread; the config's weight at start).
     func post(_ entry: Entry) {
         try? post(Delivery(entry: entry, completion: nil))
     }

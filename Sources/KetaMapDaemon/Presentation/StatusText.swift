@@ -14,11 +14,7 @@ public enum StatusText {
             lines.append("buffer  \(pad(buffer.consumer, 10)) backlog \(buffer.backlogFrames)  high-water \(buffer.highWaterFrames) (\(format(percent, 1)) % of ring)")
         }
         if status.droppedFeatureRows > 0 { lines.append("WARNING \(status.droppedFeatureRows) feature rows dropped (recorder behind)") }
-        for dose in status.doses {
-            let request = dose.request
-            let over = request.overSeconds.map { " over \(formatDuration($0))" } ?? ""
-            lines.append("dose    \(request.drug) \(format(request.amount, 3)) \(request.unit.rawValue) \(request.route.rawValue)\(over) at \(formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))")
-        }
+        lines += DoseText.statusLines(status)
         if status.marks > 0 { lines.append("marks   \(status.marks)") }
         if let fault = status.fault { lines.append("FAULT   \(fault)") }
         if !status.channels.isEmpty {

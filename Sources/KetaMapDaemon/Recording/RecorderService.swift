@@ -120,7 +120,7 @@ final class RecorderService: Service, @unchecked Sendable {
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 
-    /// Writes doses, marks and gaps waiting in the mailbox, flushes, then acknowledges them.
+    /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then acknowledges them.
     private func deliverMail() throws {
         let deliveries = mailbox.take()
         guard !deliveries.isEmpty else { return }
@@ -129,6 +129,8 @@ final class RecorderService: Service, @unchecked Sendable {
             for delivery in deliveries {
                 switch delivery.entry {
                 case .dose(let dose): try sink.addDose(dose)
+                case .void(let void): try sink.addVoid(void)
+                case .weight(let weight): try sink.addWeight(weight)
                 case .mark(let mark): try sink.addMark(mark)
                 case .gap(let gap):
                     try sink.addGap(gap)

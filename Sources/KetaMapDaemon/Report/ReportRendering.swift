@@ -5,7 +5,7 @@ extension SessionReport {
     /// row per region with the change of each band (dB) and of the spike rate.
     public func text() -> String {
         var lines = [
-            "Dose: \(dose.request.drug) \(StatusText.format(dose.request.amount, 3)) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))",
+            "Dose: \(DoseText.dose(dose))",
             "Baseline \(StatusText.formatDuration(baseline.lowerBound))–\(StatusText.formatDuration(baseline.upperBound)), window \(StatusText.formatDuration(window.lowerBound))–\(StatusText.formatDuration(window.upperBound)); band power change in dB, spike rate change in %",
         ]
         lines += notes.map { "note: \($0)" }

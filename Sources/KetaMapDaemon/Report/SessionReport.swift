@@ -45,7 +45,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let dose = input.doses[doseIndex]
         let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes: [String] = []
+        var notes = input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
         let baselineStart = max(settleSeconds, dose.startSeconds - baselineSeconds)

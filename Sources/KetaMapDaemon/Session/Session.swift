@@ -96,7 +96,10 @@ public final class Session: Sendable {
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
         if let simulator = opened.source as? SimulatedSource {
-            eventLog.subscribe { simulator.administer($0) }
+            eventLog.subscribe { record in
+                if let dose = record.dose { simulator.administer(dose) }
+                if let void = record.void { simulator.withdraw(eventID: void.voidedEventID) }
+            }
         }
 
         board = StatusBoard(
@@ -107,7 +110,10 @@ public final class Session: Sendable {
             ring: ring)
         faults = FaultLatch()
         let mailbox = RecorderMailbox()
-        let desk = DoseDesk(sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board)
+        let desk = DoseDesk(
+            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board,
+            ledger: DoseLedger(weightKilograms: configuration.subject.weightKilograms))
+        try desk.recordStartingWeight(at: startTime)
         let scheduled = options.source == .comedi ? [] : configuration.schedule
         let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
         let notifier = SystemdNotifier(logger: logger)

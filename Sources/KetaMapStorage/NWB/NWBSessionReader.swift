@@ -221,23 +221,66 @@ public final class NWBSessionReader {
 
     private func closeAll(_ columns: [String: HDF5Dataset]) { for c in columns.values { try? c.close() } }
 
-    /// Doses in `/intervals/dosing`, in the order recorded.
+    /// Doses in `/intervals/dosing`, in the order recorded, voided ones included (see `voidedDoses()`).
     public func doses() throws -> [DoseEvent] {
         guard let t = try table(NWBLayout.dosing) else { return [] }
         defer { closeAll(t) }
         let start = try t["start_time"]!.readAll(as: Double.self), stop = try t["stop_time"]!.readAll(as: Double.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self)
         let drug = try t["drug"]!.readStrings(), amount = try t["amount"]!.readAll(as: Double.self)
-        let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings()
-        let op = try t["operator"]!.readStrings(), note = try t["note"]!.readStrings()
+        let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings(), duration = try t["duration_s"]!.readAll(as: Double.self)
+        let mg = try t["amount_mg"]!.readAll(as: Double.self), mgPerKg = try t["amount_mg_per_kg"]!.readAll(as: Double.self)
+        let rate = try t["rate_mg_per_kg_per_h"]!.readAll(as: Double.self), weight = try t["weight_kg"]!.readAll(as: Double.self)
+        let op = try t["operator"]!.readStrings(), note = try t["note"]!.readStrings(), override = try t["limit_override"]!.readStrings()
         let wall = try t["wall_clock"]!.readStrings(), sample = try t["sample_index"]!.readAll(as: Int64.self)
-        let n = [start.count, stop.count, drug.count, amount.count, unit.count, route.count, op.count, note.count, wall.count, sample.count].min() ?? 0
+        let n = [
+            start.count, stop.count, ids.count, drug.count, amount.count, unit.count, route.count, duration.count, mg.count, mgPerKg.count, rate.count, weight.count,
+            op.count, note.count, override.count, wall.count, sample.count,
+        ].min() ?? 0
         return (0..<n).map { i in
-            let r = Route(rawValue: route[i]) ?? .ivBolus
             let request = DoseRequest(
-                drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: r,
-                overSeconds: r == .ivInfusion ? stop[i] - start[i] : nil, operator: op[i], note: note[i])
-            return DoseEvent(request: request, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i], wallClock: wall[i])
+                drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: Route(rawValue: route[i]) ?? .ivBolus,
+                overSeconds: duration[i].isNaN ? nil : duration[i], operator: op[i], note: note[i], confirmed: !override[i].isEmpty)
+            let normalized = NormalizedDose(
+                weightKilograms: weight[i], milligrams: mg[i], milligramsPerKilogram: mgPerKg[i], milligramsPerKilogramPerHour: rate[i].isNaN ? nil : rate[i])
+            return DoseEvent(
+                eventID: Int(ids[i]), request: request, normalized: normalized, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i],
+                wallClock: wall[i], limitOverride: override[i].isEmpty ? nil : override[i])
         }
+    }
+
+    /// The `voided_by` column of `/intervals/dosing`: voided dose → the correction's event id.
+    public func voidedDoses() throws -> [Int: Int] {
+        guard let t = try table(NWBLayout.dosing) else { return [:] }
+        defer { closeAll(t) }
+        let ids = try t["event_id"]!.readAll(as: Int64.self), by = try t["voided_by"]!.readAll(as: Int64.self)
+        var voided: [Int: Int] = [:]
+        for (id, void) in zip(ids, by) where void >= 0 { voided[Int(id)] = Int(void) }
+        return voided
+    }
+
+    /// Corrections in `/events/dose_voids`.
+    public func doseVoids() throws -> [DoseVoid] {
+        guard let t = try table(NWBLayout.doseVoids) else { return [] }
+        defer { closeAll(t) }
+        let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self), voided = try t["voided_event_id"]!.readAll(as: Int64.self)
+        let reason = try t["reason"]!.readStrings(), wall = try t["wall_clock"]!.readStrings()
+        let n = [time.count, sample.count, ids.count, voided.count, reason.count, wall.count].min() ?? 0
+        return (0..<n).map {
+            DoseVoid(eventID: Int(ids[$0]), voidedEventID: Int(voided[$0]), reason: reason[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0])
+        }
+    }
+
+    /// Weight changes in `/events/subject_weight`.
+    public func weightChanges() throws -> [WeightChange] {
+        guard let t = try table(NWBLayout.subjectWeight) else { return [] }
+        defer { closeAll(t) }
+        let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self), kilograms = try t["weight_kg"]!.readAll(as: Double.self)
+        let wall = try t["wall_clock"]!.readStrings()
+        let n = [time.count, sample.count, ids.count, kilograms.count, wall.count].min() ?? 0
+        return (0..<n).map { WeightChange(eventID: Int(ids[$0]), kilograms: kilograms[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
     }
 
     /// Gaps in `/intervals/acquisition_gaps`.
@@ -258,8 +301,9 @@ public final class NWBSessionReader {
         defer { closeAll(t) }
         let time = try t["timestamp"]!.readAll(as: Double.self), text = try t["annotation"]!.readStrings()
         let sample = try t["sample_index"]!.readAll(as: Int64.self), wall = try t["wall_clock"]!.readStrings()
-        let n = [time.count, text.count, sample.count, wall.count].min() ?? 0
-        return (0..<n).map { Mark(text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
+        let ids = try t["event_id"]!.readAll(as: Int64.self)
+        let n = [time.count, text.count, sample.count, wall.count, ids.count].min() ?? 0
+        return (0..<n).map { Mark(eventID: Int(ids[$0]), text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
     }
 
     /// Band power as stored, or nil when the session has none.

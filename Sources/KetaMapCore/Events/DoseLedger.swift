@@ -1,0 +1,165 @@
+/// What a session has given so far: the subject's weight, every dose and
+/// correction, and the event numbers. It converts and checks each new dose
+/// (weight, plausibility limits, the session limit) and keeps the running
+/// totals, leaving voided doses out. No I/O: the dose desk holds one under
+/// its lock and applies each event only once it is durable.
+public struct DoseLedger: Sendable, Equatable {
+    public let limits: DoseLimits
+    /// The weight doses are converted with, in kg; nil until the config or `ketamapctl weight` gives one.
+    public private(set) var weightKilograms: Double?
+    /// Every dose recorded, voided ones included, in the order recorded.
+    public private(set) var doses: [DoseEvent] = []
+    /// Voided dose → the void event that names it.
+    public private(set) var voidedBy: [Int: Int] = [:]
+    private var lastEventID = 0
+    private var doseIDs: Set<Int> = []
+
+    public init(limits: DoseLimits = .clinicalDefaults, weightKilograms: Double? = nil) {
+        self.limits = limits
+        self.weightKilograms = weightKilograms
+    }
+
+    /// The number the next event will carry (1, 2, …): doses, marks, voids and weights share one sequence.
+    public var nextEventID: Int { lastEventID + 1 }
+
+    /// Doses that still stand (not voided).
+    public var standingDoses: [DoseEvent] { doses.filter { voidedBy[$0.eventID] == nil } }
+
+    /// Converts `request` with the current weight and checks it against the
+    /// limits. Returns the normalised dose and, for a confirmed dose that broke
+    /// limits, the override to record; throws the refusal otherwise.
+    public func assess(_ request: DoseRequest) throws(DoseRejection) -> (normalized: NormalizedDose, limitOverride: String?) {
+        if let problem = request.validate() { throw problem }
+        guard let weight = weightKilograms else {
+            throw DoseRejection(
+                field: "weight",
+                reason: "of the subject is not known, so \(request.unit.symbol) cannot be converted to mg and mg/kg; give it first with `ketamapctl weight KG` (or `weight_kg` in [subject])")
+        }
+        let normalized = request.normalized(weightKilograms: weight)
+        guard normalized.milligrams.isFinite, normalized.milligramsPerKilogram.isFinite, normalized.milligrams <= DoseRequest.largestAmount else {
+            throw DoseRejection(
+                field: "amount",
+                reason: "\(DoseNumber.format(request.amount)) \(request.unit.symbol) comes to \(DoseNumber.format(normalized.milligrams)) mg at \(DoseNumber.format(weight)) kg, beyond any dose; check the number and the unit")
+        }
+        let broken = limits.broken(by: request, normalized, sessionBefore: total(of: request.drug))
+        guard !broken.isEmpty else { return (normalized, nil) }
+        let override = broken.joined(separator: "; ")
+        if request.confirmed {
+            if let problem = EventText.check(override, field: "limit_override", maxBytes: EventText.limitOverrideBytes) { throw problem }
+            return (normalized, override)
+        }
+        throw DoseRejection(
+            field: "amount", reason: "breaks a plausibility limit: \(override). Check the amount, unit and route; if the dose is right, give it again with --confirm (the override is recorded)",
+            brokenLimits: broken)
+    }
+
+    /// Checks that `eventID` names a standing dose and that the reason fits.
+    public func checkVoid(of eventID: Int, reason: String) throws(DoseRejection) {
+        if reason.allSatisfy(\.isWhitespace) {
+            throw DoseRejection(field: "reason", reason: "is empty; say why the dose is voided, e.g. --reason \"entered mg/kg, meant mg\"")
+        }
+        if let problem = EventText.check(reason, field: "reason", maxBytes: EventText.reasonBytes) { throw problem }
+        guard doseIDs.contains(eventID) else {
+            throw DoseRejection(
+                field: "event", reason: eventID < nextEventID && eventID > 0 ? "\(eventID) is not a dose; only doses can be voided" : "\(eventID) is not an event of this session; the acknowledgement of each dose names its event id")
+        }
+        if let by = voidedBy[eventID] {
+            throw DoseRejection(field: "event", reason: "\(eventID) is already voided (by event \(by))")
+        }
+    }
+
+    /// Takes the next event number (for an event about to be logged).
+    public mutating func takeEventID() -> Int {
+        lastEventID += 1
+        return lastEventID
+    }
+
+    /// Applies a dose once it is durable.
+    public mutating func record(_ dose: DoseEvent) {
+        doses.append(dose)
+        doseIDs.insert(dose.eventID)
+    }
+
+    /// Applies a void once it is durable.
+    public mutating func record(_ void: DoseVoid) {
+        voidedBy[void.voidedEventID] = void.eventID
+    }
+
+    /// Applies a weight change once it is durable.
+    public mutating func record(_ weight: WeightChange) {
+        weightKilograms = weight.kilograms
+    }
+
+    /// What the standing doses of `drug` add up to (nil when there are none).
+    public func total(of drug: String) -> NormalizedDose? {
+        let key = DoseLimit.key(drug)
+        let matching = standingDoses.filter { DoseLimit.key($0.request.drug) == key }
+        guard !matching.isEmpty else { return nil }
+        return NormalizedDose(
+            weightKilograms: weightKilograms ?? matching.last!.normalized.weightKilograms,
+            milligrams: matching.reduce(0) { $0 + $1.normalized.milligrams },
+            milligramsPerKilogram: matching.reduce(0) { $0 + $1.normalized.milligramsPerKilogram })
+    }
+
+    /// The totals, weight and last dose, as replies and `status` show them.
+    public var summary: DosingSummary {
+        var totals: [DrugTotal] = []
+        for dose in standingDoses {
+            let key = DoseLimit.key(dose.request.drug)
+            if let i = totals.firstIndex(where: { DoseLimit.key($0.drug) == key }) {
+                totals[i].milligrams += dose.normalized.milligrams
+                totals[i].milligramsPerKilogram += dose.normalized.milligramsPerKilogram
+                totals[i].doseCount += 1
+                totals[i].lastDoseSeconds = max(totals[i].lastDoseSeconds, dose.startSeconds)
+            } else {
+                totals.append(
+                    DrugTotal(
+                        drug: dose.request.drug, milligrams: dose.normalized.milligrams, milligramsPerKilogram: dose.normalized.milligramsPerKilogram,
+                        doseCount: 1, lastDoseSeconds: dose.startSeconds))
+            }
+        }
+        let last = standingDoses.max { $0.startSeconds < $1.startSeconds }
+        return DosingSummary(
+            weightKilograms: weightKilograms, totals: totals, voidedBy: voidedBy, lastDoseEventID: last?.eventID,
+            lastDoseSeconds: last?.startSeconds)
+    }
+}
+
+/// The running totals of a session, voided doses left out.
+public struct DosingSummary: Sendable, Equatable, Codable {
+    /// The subject's current weight, in kg.
+    public var weightKilograms: Double?
+    /// One per drug, in the order first given.
+    public var totals: [DrugTotal]
+    /// Voided dose → the void event that names it.
+    public var voidedBy: [Int: Int]
+    /// The newest standing dose: its event and start, in seconds since session start.
+    public var lastDoseEventID: Int?
+    public var lastDoseSeconds: Double?
+
+    public init(weightKilograms: Double? = nil, totals: [DrugTotal] = [], voidedBy: [Int: Int] = [:], lastDoseEventID: Int? = nil, lastDoseSeconds: Double? = nil) {
+        self.weightKilograms = weightKilograms
+        self.totals = totals
+        self.voidedBy = voidedBy
+        self.lastDoseEventID = lastDoseEventID
+        self.lastDoseSeconds = lastDoseSeconds
+    }
+}
+
+/// What a session gave of one drug.
+public struct DrugTotal: Sendable, Equatable, Codable {
+    public var drug: String
+    public var milligrams: Double
+    public var milligramsPerKilogram: Double
+    public var doseCount: Int
+    /// Start of its newest dose, in seconds since session start.
+    public var lastDoseSeconds: Double
+
+    public init(drug: String, milligrams: Double, milligramsPerKilogram: Double, doseCount: Int, lastDoseSeconds: Double) {
+        self.drug = drug
+        self.milligrams = milligrams
+        self.milligramsPerKilogram = milligramsPerKilogram
+        self.doseCount = doseCount
+        self.lastDoseSeconds = lastDoseSeconds
+    }
+}
