@@ -32,6 +32,9 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
     var controlSocket: String?
 
+    @Flag(name: .customLong("apply-schedule"), help: "With a replay source: record the config's [[schedule.dose]] entries (refused otherwise).")
+    var applySchedule = false
+
     @Flag(help: "Pace the source to the wall clock (default), or run as fast as possible losing nothing.")
     var pace: Pace = .realtime
 
@@ -72,8 +75,17 @@ struct Ketamapd: AsyncParsableCommand {
             configuration: configuration, sessionID: sessionID,
             outputDirectory: outputDirectory ?? configuration.session.outputDirectory, source: sourceSpec, durationSeconds: duration,
             controlSocket: controlSocket ?? "\(configuration.session.controlDirectory)/\(sessionID).sock",
-            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current)
-        let session = try Session(options: options, logger: logger)
+            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current, applyScheduleToReplay: applySchedule)
+        let session: Session
+        do {
+            session = try Session(options: options, logger: logger)
+        } catch let error as ConfigError {
+            logger.critical("configuration refused", metadata: ["error": "\(error)"])
+            throw ExitCode(78)
+        } catch let refusal as DiskSpaceRefusal {
+            logger.critical("start refused", metadata: ["error": "\(refusal)"])
+            throw ExitCode(73)  // EX_CANTCREAT: the unit does not restart into a full disk
+        }
         do {
             try await session.run()
         } catch {

@@ -16,7 +16,7 @@ struct DoseDeskTests {
         let board: StatusBoard
         let desk: DoseDesk
 
-        init(frames: Int) throws {
+        init(frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds) throws {
             directory = try TemporaryDirectory()
             let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
             [Int16](repeating: 1, count: 2 * frames).withUnsafeBufferPointer { ring.write($0) }
@@ -24,7 +24,9 @@ struct DoseDeskTests {
             log = try EventLog(creating: FilePath("\(directory.path)/s.events.jsonl"))
             let board = StatusBoard(initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 2), ring: ring)
             self.board = board
-            desk = DoseDesk(sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, ledger: DoseLedger(weightKilograms: 70))
+            desk = DoseDesk(
+                sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, durableTimeoutSeconds: durableTimeoutSeconds,
+                ledger: DoseLedger(weightKilograms: 70))
         }
 
         /// Plays the recorder: acknowledges every delivery after `delay`.
@@ -33,10 +35,10 @@ struct DoseDeskTests {
             return Task {
                 var seen: [RecorderMailbox.Entry] = []
                 while !Task.isCancelled {
-                    for delivery in mailbox.take() {
+                    for delivery in mailbox.take() where delivery.ticket?.claim() ?? true {
                         try? await Task.sleep(for: delay)
                         seen.append(delivery.entry)
-                        delivery.completion?(.success(()))
+                        delivery.ticket?.complete(.success(()))
                     }
                     try? await Task.sleep(for: .milliseconds(2))
                 }
@@ -147,6 +149,43 @@ struct DoseDeskTests {
     func closedRecorder() async throws {
         let fixture = try Fixture(frames: 10)
         fixture.mailbox.close(reason: "the session is closing")
-        await #expect(throws: RecorderMailbox.Closed.self) { try await fixture.desk.record(infusion) }
+        await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion) }
+    }
+
+    @Test("a dose the file does not confirm in time is refused, and the log marks it refused; the recorder then skips it")
+    func timeoutRefusal() async throws {
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
+        let peer = PeerCredentials(uid: 1234, gid: 99, pid: 4321)
+        await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion, from: peer) }
+        await fixture.desk.drain()
+        let records = try EventLog.read(fixture.log.path)
+        #expect(records.map(\.kind) == [.dose, .refused])
+        #expect(records[0].dose?.peer == peer)
+        #expect(records[1].refusedEventID == records[0].dose?.eventID)
+        let late = fixture.mailbox.take()
+        #expect(late.count == 1 && late[0].ticket?.claim() == false, "a refused dose is never written to the file")
+    }
+
+    @Test("a dose the recorder has begun writing is answered by the recorder, never refused by the timeout")
+    func claimedIsNotRefused() async throws {
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
+        let recorder = fixture.recorder(delay: .milliseconds(600))
+        let dose = try await fixture.desk.record(infusion)
+        recorder.cancel()
+        #expect(dose.eventID == 1)
+        #expect(try EventLog.read(fixture.log.path).map(\.kind) == [.dose])
+    }
+
+    @Test("doses and marks share one sequence of event ids, in the order they were stamped")
+    func eventIDs() async throws {
+        let fixture = try Fixture(frames: 10)
+        let recorder = fixture.recorder(delay: .zero)
+        let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
+        let first = try await fixture.desk.record(bolus)
+        let mark = try await fixture.desk.mark("eyes closed")
+        let second = try await fixture.desk.record(bolus)
+        recorder.cancel()
+        #expect([first.eventID, mark.eventID, second.eventID] == [1, 2, 3])
+        #expect(try EventLog.read(fixture.log.path).compactMap(\.eventID) == [1, 2, 3])
     }
 }

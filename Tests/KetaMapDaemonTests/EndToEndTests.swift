@@ -51,6 +51,25 @@ struct EndToEndTests {
             try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
         }
 
+        /// Turns signal processing off: for tests of the control plane and faults, which need only raw samples.
+        static func withoutProcessing(_ text: String) -> String {
+            text.replacingOccurrences(of: "[processing]\nenabled = true", with: "[processing]\nenabled = false")
+        }
+
+        /// Waits until the daemon answers `status` with state `recording`.
+        func waitUntilRecording(timeoutSeconds: Double = 60) async throws {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                if FileManager.default.fileExists(atPath: socketPath),
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the session did not start recording within \(timeoutSeconds) s")
+        }
+
         func waitForSocket() {
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: socketPath) && Date() < deadline { usleep(50_000) }
@@ -151,6 +170,76 @@ struct EndToEndTests {
             workspace.nwb("original"), workspace.nwb("replayed"),
         ])
         #expect(compare.status == 0, "samples differ: \(compare.output) \(compare.error)")
+    }
+
+    @Test("a schedule is recorded into a replay only with --apply-schedule, and refused with the Comedi source (exit 78, file and line)")
+    func scheduleOnlyForSimulations() throws {
+        let workspace = try Workspace(doseAt: 1)
+        let record = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "original", ["--duration", "2", "--as-fast-as-possible"]))
+        #expect(record.status == 0, "\(record.error)")
+        let source = "replay:\(workspace.nwb("original"))"
+
+        let refused = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "plain", ["--source", source, "--as-fast-as-possible"]))
+        #expect(refused.status == 78)
+        #expect(refused.error.contains("ketamapd.toml:") && refused.error.contains("schedule.dose[1]") && refused.error.contains("--apply-schedule"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("plain")))
+
+        let comedi = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "card", ["--source", "comedi", "--duration", "1"]))
+        #expect(comedi.status == 78)
+        #expect(comedi.error.contains("schedule.dose[1]") && comedi.error.contains("ketamapctl dose"))
+
+        let asked = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            workspace.daemonArguments(session: "asked", ["--source", source, "--apply-schedule", "--as-fast-as-possible"]))
+        #expect(asked.status == 0, "\(asked.error)")
+        let noSchedule = try Workspace(doseAt: nil)
+        let replay = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), noSchedule.daemonArguments(session: "replayed", ["--source", source, "--as-fast-as-possible"]))
+        #expect(replay.status == 0, "\(replay.error)")
+        guard let original = try workspace.facts("original"), let withSchedule = try workspace.facts("asked"),
+            let plain = try noSchedule.facts("replayed")
+        else { return }
+        #expect((original["doses"] as? [Any])?.count == 1)
+        #expect((withSchedule["doses"] as? [Any])?.count == 1)
+        #expect((plain["doses"] as? [Any])?.count == 0, "a replay records no dose it was not given")
+    }
+
+    @Test("real-time priority and memory locking: granted, or refused with one log line each while recording goes on")
+    func realTimeAskedNotRequired() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let daemon = ProcessRunner.binary("ketamapd")
+        // As root (CAP_SYS_NICE) SCHED_FIFO is granted. Memory is locked only under an
+        // unlimited RLIMIT_MEMLOCK, which this machine's hard limit cannot give a test.
+        let granted = try ProcessRunner.run(daemon, workspace.daemonArguments(session: "granted", ["--duration", "1"]))
+        #expect(granted.status == 0, "\(granted.error)")
+        #expect(granted.error.contains("acquisition thread at real-time priority"))
+        #expect(!granted.error.contains("real-time priority refused"))
+
+        // No CAP_SYS_NICE and RLIMIT_RTPRIO 0: SCHED_FIFO is refused; a finite RLIMIT_MEMLOCK: no lock.
+        let refused = try ProcessRunner.run(
+            "/usr/bin/prlimit",
+            ["--rtprio=0", "--memlock=65536", "--", "/usr/bin/setpriv", "--bounding-set=-sys_nice", daemon]
+                + workspace.daemonArguments(session: "refused", ["--duration", "1"]))
+        #expect(refused.status == 0, "\(refused.error)")
+        let lines = refused.error.split(separator: "\n")
+        #expect(lines.filter { $0.contains("real-time priority refused") }.count == 1)
+        #expect(lines.filter { $0.contains("memory not locked") }.count == 1)
+        guard let facts = try workspace.facts("refused") else { return }
+        #expect(facts["frames"] as? Int == 4000, "recording went on")
+    }
+
+    @Test("a start that cannot fit on the disk is refused with the figures (exit 73), creating no file")
+    func diskTooSmall() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let result = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "huge", ["--duration", "1e9"]))
+        #expect(result.status == 73)
+        #expect(result.error.contains("not enough free disk in \(workspace.directory.path)"))
+        #expect(result.error.contains("free,") && result.error.contains("needed for") && result.error.contains("/s"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("huge")))
     }
 
     @Test("a bad config is refused naming the file, line and key, with exit status 78")

@@ -212,7 +212,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     }
 
     /// Takes back the dose recorded as `eventID` (it was voided: it was not given as recorded).
-    public func withdraw(eventID: Int) {
+    public func withdraw(eventID: UInt64) {
         changeDoses { $0.removeAll { $0.eventID == eventID } }
     }
 
@@ -357,7 +357,9 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         let scratch = scratch
         for i in 0..<(frames * channelCount) {
             // Clamp, then round half away from zero by truncation (`rounded()` may call libm on baseline x86-64).
-            let v = min(max(scratch[i] * k, -32768), 32767)
+            // A NaN (an effect summed past Float's range after thousands of doses) becomes 0, never a trap.
+            let scaled = scratch[i] * k
+            let v = scaled.isNaN ? 0 : min(max(scaled, -32768), 32767)
             out[i] = Int16(v < 0 ? v - 0.5 : v + 0.5)
         }
     }
@@ -365,7 +367,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
 
 /// A dose as the simulated subject receives it.
 private struct SimulatedDose: Sendable {
-    var eventID: Int
+    var eventID: UInt64
     var startSample: UInt64
     var milligramsPerKilogram: Double
     /// Nil for a bolus.

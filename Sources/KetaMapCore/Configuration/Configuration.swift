@@ -8,7 +8,8 @@ public struct Configuration: Sendable, Equatable {
     public var processing: ProcessingSettings
     public var storage: StorageSettings
     public var simulator: SimulatorSettings
-    /// Doses the `sim` and `replay` sources record at fixed points of the sample clock.
+    /// Doses the simulator (and a replay given `--apply-schedule`) records at
+    /// fixed points of the sample clock; see `checkSchedule(source:applyToReplay:)`.
     public var schedule: [ScheduledDose]
     /// Where the configuration came from, and its text verbatim (stored in the file).
     public var provenance: ConfigurationProvenance
@@ -187,10 +188,13 @@ public struct StorageSettings: Sendable, Equatable, Codable {
 public struct ScheduledDose: Sendable, Equatable, Codable {
     public var atSeconds: Double
     public var request: DoseRequest
+    /// Line of its `at_seconds` in the config file, for refusals.
+    public var line: Int?
 
-    public init(atSeconds: Double, request: DoseRequest) {
+    public init(atSeconds: Double, request: DoseRequest, line: Int? = nil) {
         self.atSeconds = atSeconds
         self.request = request
+        self.line = line
     }
 }
 

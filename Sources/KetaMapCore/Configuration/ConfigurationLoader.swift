@@ -45,6 +45,8 @@ public enum ConfigurationLoader {
         let simulator = try readSimulator(root, bands: processing.bands)
         let schedule = try readSchedule(root, source: source, weightKilograms: subject.weightKilograms)
 
+        try Configuration.checkSchedule(schedule, file: configPath, source: source.kind, applyToReplay: true)
+
         var channelsText = ""
         var electrodesText = ""
         let montage: Montage
@@ -148,7 +150,8 @@ public enum ConfigurationLoader {
         let id = try t.requiredString("id", expected: "a pseudonymous subject id, never a name", example: "sub-007")
         guard id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
             throw t.error(
-                .invalidValue, "id", "`\(id)` is not a pseudonymous code (letters, digits, `-` and `_` only)",
+                // The value is not repeated: it may be a name, and this message goes to the journal.
+                .invalidValue, "id", "is not a pseudonymous code (letters, digits, `-` and `_` only)",
                 fix: "use the study's code for the subject, e.g. \"sub-007\"; never a name")
         }
         let sex = try t.requiredChoice("sex", SubjectSettings.Sex.self, expected: "the subject's sex")
@@ -436,8 +439,8 @@ public enum ConfigurationLoader {
                 let assessed = try ledger.assess(request)
                 ledger.record(
                     DoseEvent(
-                        eventID: ledger.takeEventID(), request: request, normalized: assessed.normalized, sampleIndex: 0, startSeconds: at,
-                        stopSeconds: at, wallClock: ""))
+                        request: request, normalized: assessed.normalized, sampleIndex: 0, startSeconds: at, stopSeconds: at, wallClock: "",
+                        eventID: ledger.takeEventID()))
             } catch {
                 let key = ["over": "over_seconds", "weight": "weight_kg", "limit_override": "confirm"][error.field] ?? error.field
                 let fix = error.field == "weight" ? "add `weight_kg` to [subject]" : error.brokenLimits != nil ? "correct the dose, or add `confirm = true` if it is right" : "see `ketamapctl dose --help` for what a dose needs"
@@ -446,7 +449,7 @@ public enum ConfigurationLoader {
             if doses.contains(where: { $0.atSeconds == at }) {
                 throw d.error(.duplicate, "at_seconds", "another dose is already scheduled at \(TOMLTableReader.format(at)) s", fix: "two doses never share a start time; move one")
             }
-            doses.append(ScheduledDose(atSeconds: at, request: request))
+            doses.append(ScheduledDose(atSeconds: at, request: request, line: d.line(of: "at_seconds")))
         }
         return doses
     }

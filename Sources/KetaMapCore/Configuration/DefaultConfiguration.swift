@@ -159,8 +159,10 @@ region = "*"
 band = "alpha"
 db = -1.5
 
-# Doses recorded at fixed points of the sample clock (sim and replay sources),
-# through the same path as `ketamapctl dose`.
+# Doses recorded at fixed points of the sample clock, through the same path as
+# `ketamapctl dose`: with the simulator, or a replay run with
+# `ketamapd --apply-schedule`. Any other source refuses a schedule at load (a
+# real recording gets its doses from `ketamapctl dose` only).
 [[schedule.dose]]
 at_seconds = 20
 drug = "ketamine"

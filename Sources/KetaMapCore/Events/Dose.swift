@@ -103,8 +103,6 @@ public struct DoseRejection: Error, Sendable, Equatable, Codable, CustomStringCo
 /// A dose as recorded: the request as entered, its normalised amounts, and its
 /// stamps on the sample clock and the wall clock.
 public struct DoseEvent: Sendable, Equatable, Codable {
-    /// The session's number for this event (`ketamapctl void ID` names it).
-    public var eventID: Int
     public var request: DoseRequest
     /// The amount in mg and mg/kg (and mg/kg/h for an infusion), at the weight of the time.
     public var normalized: NormalizedDose
@@ -115,50 +113,61 @@ public struct DoseEvent: Sendable, Equatable, Codable {
     public var stopSeconds: Double
     /// Wall-clock time of the request, ISO 8601 UTC, for people.
     public var wallClock: String
+    /// The session's number for this event (doses, voids, weights and marks share one sequence; `ketamapctl void ID` names it).
+    public var eventID: UInt64
+    /// Who asked for it (the control socket's peer); nil for the config's schedule.
+    public var peer: PeerCredentials?
+    /// The peer's account name, resolved from `peer.uid` when the dose was recorded.
+    public var operatorAccount: String?
     /// The plausibility limits a confirmed dose broke, or nil when it broke none.
     public var limitOverride: String?
 
     public init(
-        eventID: Int, request: DoseRequest, normalized: NormalizedDose, sampleIndex: UInt64, startSeconds: Double, stopSeconds: Double,
-        wallClock: String, limitOverride: String? = nil
+        request: DoseRequest, normalized: NormalizedDose, sampleIndex: UInt64, startSeconds: Double, stopSeconds: Double, wallClock: String,
+        eventID: UInt64 = 0, peer: PeerCredentials? = nil, operatorAccount: String? = nil, limitOverride: String? = nil
     ) {
-        self.eventID = eventID
         self.request = request
         self.normalized = normalized
         self.sampleIndex = sampleIndex
         self.startSeconds = startSeconds
         self.stopSeconds = stopSeconds
         self.wallClock = wallClock
+        self.eventID = eventID
+        self.peer = peer
+        self.operatorAccount = operatorAccount
         self.limitOverride = limitOverride
     }
 
     /// Stamps a request at `sampleIndex` for a source running at `rateHz`, for a subject of `weightKilograms`.
     public init(
-        stamping request: DoseRequest, eventID: Int = 0, atSample sampleIndex: UInt64, rateHz: Double, weightKilograms: Double,
-        wallClock: String, limitOverride: String? = nil
+        stamping request: DoseRequest, atSample sampleIndex: UInt64, rateHz: Double, weightKilograms: Double, wallClock: String,
+        eventID: UInt64 = 0, peer: PeerCredentials? = nil, operatorAccount: String? = nil, limitOverride: String? = nil
     ) {
         let start = Double(sampleIndex) / rateHz
         let stop = start + (request.overSeconds ?? 1 / rateHz)
         self.init(
-            eventID: eventID, request: request, normalized: request.normalized(weightKilograms: weightKilograms), sampleIndex: sampleIndex,
-            startSeconds: start, stopSeconds: stop, wallClock: wallClock, limitOverride: limitOverride)
+            request: request, normalized: request.normalized(weightKilograms: weightKilograms), sampleIndex: sampleIndex, startSeconds: start,
+            stopSeconds: stop, wallClock: wallClock, eventID: eventID, peer: peer, operatorAccount: operatorAccount, limitOverride: limitOverride)
     }
 }
 
 /// A free-text annotation on the sample clock (`ketamapctl mark`).
 public struct Mark: Sendable, Equatable, Codable {
-    /// The session's number for this event.
-    public var eventID: Int
     public var text: String
     public var sampleIndex: UInt64
     public var seconds: Double
     public var wallClock: String
+    /// The session's number for this event (shared with doses).
+    public var eventID: UInt64
+    /// Who made the mark (the control socket's peer).
+    public var peer: PeerCredentials?
 
-    public init(eventID: Int = 0, text: String, sampleIndex: UInt64, seconds: Double, wallClock: String) {
-        self.eventID = eventID
+    public init(text: String, sampleIndex: UInt64, seconds: Double, wallClock: String, eventID: UInt64 = 0, peer: PeerCredentials? = nil) {
         self.text = text
         self.sampleIndex = sampleIndex
         self.seconds = seconds
         self.wallClock = wallClock
+        self.eventID = eventID
+        self.peer = peer
     }
 }

@@ -3,24 +3,26 @@
 /// (weight, plausibility limits, the session limit) and keeps the running
 /// totals, leaving voided doses out. No I/O: the dose desk holds one under
 /// its lock and applies each event only once it is durable.
-public struct DoseLedger: Sendable, Equatable {
+public struct DoseLedger: Sendable {
     public let limits: DoseLimits
     /// The weight doses are converted with, in kg; nil until the config or `ketamapctl weight` gives one.
-    public private(set) var weightKilograms: Double?
+    public var weightKilograms: Double? { weights.last?.kilograms }
+    /// Every weight so far (event 0: the config's), newest last.
+    private var weights: [(eventID: UInt64, kilograms: Double)]
     /// Every dose recorded, voided ones included, in the order recorded.
     public private(set) var doses: [DoseEvent] = []
     /// Voided dose → the void event that names it.
-    public private(set) var voidedBy: [Int: Int] = [:]
-    private var lastEventID = 0
-    private var doseIDs: Set<Int> = []
+    public private(set) var voidedBy: [UInt64: UInt64] = [:]
+    private var lastEventID: UInt64 = 0
+    private var doseIDs: Set<UInt64> = []
 
     public init(limits: DoseLimits = .clinicalDefaults, weightKilograms: Double? = nil) {
         self.limits = limits
-        self.weightKilograms = weightKilograms
+        weights = weightKilograms.map { [(0, $0)] } ?? []
     }
 
     /// The number the next event will carry (1, 2, …): doses, marks, voids and weights share one sequence.
-    public var nextEventID: Int { lastEventID + 1 }
+    public var nextEventID: UInt64 { lastEventID + 1 }
 
     /// Doses that still stand (not voided).
     public var standingDoses: [DoseEvent] { doses.filter { voidedBy[$0.eventID] == nil } }
@@ -54,7 +56,7 @@ public struct DoseLedger: Sendable, Equatable {
     }
 
     /// Checks that `eventID` names a standing dose and that the reason fits.
-    public func checkVoid(of eventID: Int, reason: String) throws(DoseRejection) {
+    public func checkVoid(of eventID: UInt64, reason: String) throws(DoseRejection) {
         if reason.allSatisfy(\.isWhitespace) {
             throw DoseRejection(field: "reason", reason: "is empty; say why the dose is voided, e.g. --reason \"entered mg/kg, meant mg\"")
         }
@@ -69,25 +71,34 @@ public struct DoseLedger: Sendable, Equatable {
     }
 
     /// Takes the next event number (for an event about to be logged).
-    public mutating func takeEventID() -> Int {
+    public mutating func takeEventID() -> UInt64 {
         lastEventID += 1
         return lastEventID
     }
 
-    /// Applies a dose once it is durable.
+    /// Applies a dose (as it is stamped: later requests are checked against it).
     public mutating func record(_ dose: DoseEvent) {
         doses.append(dose)
         doseIDs.insert(dose.eventID)
     }
 
-    /// Applies a void once it is durable.
+    /// Applies a void (as it is stamped).
     public mutating func record(_ void: DoseVoid) {
         voidedBy[void.voidedEventID] = void.eventID
     }
 
-    /// Applies a weight change once it is durable.
+    /// Applies a weight change (as it is stamped).
     public mutating func record(_ weight: WeightChange) {
-        weightKilograms = weight.kilograms
+        weights.append((weight.eventID, weight.kilograms))
+    }
+
+    /// Takes back the event `eventID` (a dose, void or weight whose request was
+    /// refused after it was stamped): it never counts.
+    public mutating func withdraw(_ eventID: UInt64) {
+        doses.removeAll { $0.eventID == eventID }
+        doseIDs.remove(eventID)
+        voidedBy = voidedBy.filter { $0.value != eventID }
+        weights.removeAll { $0.eventID == eventID }
     }
 
     /// What the standing doses of `drug` add up to (nil when there are none).
@@ -132,12 +143,12 @@ public struct DosingSummary: Sendable, Equatable, Codable {
     /// One per drug, in the order first given.
     public var totals: [DrugTotal]
     /// Voided dose → the void event that names it.
-    public var voidedBy: [Int: Int]
+    public var voidedBy: [UInt64: UInt64]
     /// The newest standing dose: its event and start, in seconds since session start.
-    public var lastDoseEventID: Int?
+    public var lastDoseEventID: UInt64?
     public var lastDoseSeconds: Double?
 
-    public init(weightKilograms: Double? = nil, totals: [DrugTotal] = [], voidedBy: [Int: Int] = [:], lastDoseEventID: Int? = nil, lastDoseSeconds: Double? = nil) {
+    public init(weightKilograms: Double? = nil, totals: [DrugTotal] = [], voidedBy: [UInt64: UInt64] = [:], lastDoseEventID: UInt64? = nil, lastDoseSeconds: Double? = nil) {
         self.weightKilograms = weightKilograms
         self.totals = totals
         self.voidedBy = voidedBy

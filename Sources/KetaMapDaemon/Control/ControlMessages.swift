@@ -10,13 +10,13 @@ public struct ControlRequest: Sendable, Equatable, Codable {
     /// For `mark`.
     public var text: String?
     /// For `void`: the dose's event id, and why.
-    public var eventID: Int?
+    public var eventID: UInt64?
     public var reason: String?
     /// For `weight`: the subject's body weight, in kg.
     public var weightKilograms: Double?
 
     public init(
-        command: Command, dose: DoseRequest? = nil, text: String? = nil, eventID: Int? = nil, reason: String? = nil, weightKilograms: Double? = nil
+        command: Command, dose: DoseRequest? = nil, text: String? = nil, eventID: UInt64? = nil, reason: String? = nil, weightKilograms: Double? = nil
     ) {
         self.command = command
         self.dose = dose
@@ -36,7 +36,7 @@ public struct ControlResponse: Sendable, Equatable, Codable {
     public var weight: WeightChange?
     public var mark: Mark?
     /// Every acknowledged event's number (`ketamapctl void` takes a dose's).
-    public var eventID: Int?
+    public var eventID: UInt64?
     /// After a dose, void or weight: the running totals per drug.
     public var dosing: DosingSummary?
     /// After a dose: seconds since the previous standing dose started.
@@ -46,7 +46,7 @@ public struct ControlResponse: Sendable, Equatable, Codable {
 
     public init(
         ok: Bool, status: SessionStatus? = nil, dose: DoseEvent? = nil, void: DoseVoid? = nil, weight: WeightChange? = nil, mark: Mark? = nil,
-        eventID: Int? = nil, dosing: DosingSummary? = nil, secondsSincePreviousDose: Double? = nil, error: DoseRejection? = nil
+        eventID: UInt64? = nil, dosing: DosingSummary? = nil, secondsSincePreviousDose: Double? = nil, error: DoseRejection? = nil
     ) {
         self.ok = ok
         self.status = status

@@ -1,45 +1,68 @@
 import Foundation
+import KetaMapCore
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The session's control socket (Unix domain, JSON lines): `status`, `dose`,
-/// `mark`, `stop`. On graceful shutdown it stops accepting and lets open
-/// connections finish; one failing client never stops the server.
+/// `mark`, `stop`. Mode 0660, group `ketamap`; each request is answered with
+/// exactly one line, in order, also after the client half-closes; the peer's
+/// credentials (`SO_PEERCRED`) go with every request. Connections beyond the
+/// cap are refused with a line saying so; idle ones are closed. On graceful
+/// shutdown it stops accepting and lets open connections finish; one failing
+/// client never stops the server.
 final class ControlServer: Service {
+    /// How many clients may be connected, and how long one may idle.
+    struct Limits: Sendable {
+        var maximumConnections = 64
+        /// Seconds without a request (and none waiting for its reply) before a connection is closed.
+        var idleSeconds = 30.0
+    }
+
     private let socketPath: String
     private let dispatcher: ControlDispatcher
+    private let access: ControlSocketAccess
+    private let limits: Limits
     private let logger: Logger
+    private let open = Atomic<Int>(0)
 
-    init(socketPath: String, dispatcher: ControlDispatcher, logger: Logger) {
+    init(socketPath: String, dispatcher: ControlDispatcher, access: ControlSocketAccess = ControlSocketAccess(), limits: Limits = Limits(), logger: Logger) {
         self.socketPath = socketPath
         self.dispatcher = dispatcher
+        self.access = access
+        self.limits = limits
         self.logger = logger
     }
 
+    private typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: PeerCredentials)
+
     func run() async throws {
+        let idle = TimeAmount.nanoseconds(Int64(limits.idleSeconds * 1e9))
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: LineFrameDecoder.maximumRequestBytes)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                PeerCredentials.of(channel).flatMapThrowing { peer -> Connection in
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
+                    try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: LineFrameDecoder.maximumRequestBytes)))
+                    try pipeline.addHandler(ControlConnectionGuard())
+                    return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), peer)
                 }
             }
-        logger.info("control socket ready", metadata: ["socket": "\(socketPath)"])
-        let dispatcher = self.dispatcher
-        let logger = self.logger
+        do {
+            if let warning = try access.apply(to: socketPath) { logger.warning("\(warning)") }
+        } catch {
+            try? await server.channel.close()
+            throw error
+        }
+        logger.info("control socket ready", metadata: ["socket": "\(socketPath)", "group": "\(access.group)"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask {
-                            do {
-                                try await Self.serve(connection, dispatcher: dispatcher)
-                            } catch {
-                                logger.debug("control connection ended", metadata: ["error": "\(error)"])
-                            }
-                        }
+                        group.addTask { await self.serve(connection) }
                     }
                 }
             }
@@ -49,12 +72,30 @@ final class ControlServer: Service {
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 
-    private static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, dispatcher: ControlDispatcher) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            for try await line in inbound {
-                let reply = await dispatcher.respond(toLine: Array(line.readableBytesView))
-                try await outbound.write(ByteBuffer(bytes: reply))
+    /// Answers each request line of one connection, in order; refuses the connection over the cap.
+    private func serve(_ connection: Connection) async {
+        let count = open.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { open.wrappingSubtract(1, ordering: .relaxed) }
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                guard count <= limits.maximumConnections else {
+                    let refusal = ControlResponse.refused(
+                        field: "connection", "the session already has \(limits.maximumConnections) control connections; try again in a moment")
+                    try await outbound.write(ByteBuffer(bytes: ControlDispatcher.encode(refusal)))
+                    return
+                }
+                do {
+                    for try await line in inbound {
+                        let reply = await dispatcher.respond(toLine: Array(line.readableBytesView), from: connection.peer)
+                        try await outbound.write(ByteBuffer(bytes: reply))
+                    }
+                } catch let tooLong as LineFrameDecoder.LineTooLong {
+                    let refusal = ControlResponse.refused(field: "request", "is longer than \(tooLong.maximumLineBytes) bytes; the connection is closed")
+                    try await outbound.write(ByteBuffer(bytes: ControlDispatcher.encode(refusal)))
+                }
             }
+        } catch {
+            logger.debug("control connection ended", metadata: ["error": "\(error)", "peer": "\(connection.peer)"])
         }
     }
 }

@@ -4,8 +4,8 @@ import Synchronization
 import SystemPackage
 
 /// `<session>.events.jsonl`: an append-only file of `EventRecord` lines, each
-/// fsync'd before `append` returns. Doses and voids reach the simulator
-/// through `subscribe`, so samples still flow one way.
+/// fsync'd before `append` returns. Doses, voids and refusals reach the
+/// simulator through `subscribe`, so samples still flow one way.
 ///
 /// Any thread; appends are serialised.
 public final class EventLog: Sendable {
@@ -23,16 +23,27 @@ public final class EventLog: Sendable {
 
     /// Writes one line and fsyncs it; then tells subscribers.
     public func append(_ record: EventRecord) throws {
+        try append([record])
+    }
+
+    /// Writes the records' lines in order with one fsync; then tells subscribers.
+    public func append(_ records: [EventRecord]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = try encoder.encode(record)
-        line.append(UInt8(ascii: "\n"))
+        var lines = Data()
+        for record in records {
+            lines.append(try encoder.encode(record))
+            lines.append(UInt8(ascii: "\n"))
+        }
         try file.withLock { descriptor in
             guard let descriptor else { throw Errno.badFileDescriptor }
-            try descriptor.writeAll(line)
+            try descriptor.writeAll(lines)
             try descriptor.sync()
         }
-        for subscriber in subscribers.withLock({ $0 }) { subscriber(record) }
+        let subscribers = subscribers.withLock { $0 }
+        for record in records {
+            for subscriber in subscribers { subscriber(record) }
+        }
     }
 
     /// Calls `handler` (on the appending thread) with every record appended from now on, once it is durable.

@@ -39,6 +39,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await DedicatedThread.run(name: "acquisition") { [self] in
+                if !waitsForRoom { raisePriority() }
                 do {
                     try acquire()
                 } catch {
@@ -49,6 +50,20 @@ final class AcquisitionService: Service, @unchecked Sendable {
             }
         } onGracefulShutdown: {
             self.stop.raise()
+        }
+    }
+
+    /// Real time only: as fast as possible, the thread would run flat out at a
+    /// priority nothing else on the machine could preempt.
+    private func raisePriority() {
+        let priority = RealTimeScheduling.acquisitionPriority
+        do {
+            try RealTimeScheduling.raiseCurrentThread(priority: priority)
+            logger.info("acquisition thread at real-time priority", metadata: ["policy": "SCHED_FIFO", "priority": "\(priority)"])
+        } catch {
+            logger.warning(
+                "real-time priority refused; acquisition runs at normal priority and recording goes on",
+                metadata: ["error": "\(error)", "fix": "the unit's LimitRTPRIO= allows it"])
         }
     }
 

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Records the config's `[[schedule.dose]]` entries (sim and replay sources)
+/// Records the config's `[[schedule.dose]]` entries (simulator, or a replay given `--apply-schedule`)
 /// when the sample clock reaches them, through the same `DoseDesk` as
 /// `ketamapctl dose`.
 final class DoseScheduleService: Service {
@@ -42,7 +42,7 @@ final class DoseScheduleService: Service {
             var request = entry.request
             request.atSample = sample
             do {
-                let dose = try await desk.record(request).dose
+                let dose = try await desk.record(request).dose.dose
                 logger.notice("scheduled dose recorded", metadata: ["drug": "\(dose.request.drug)", "sample": "\(dose.sampleIndex)", "seconds": "\(dose.startSeconds)"])
             } catch {
                 logger.error("scheduled dose not recorded", metadata: ["error": "\(error)"])

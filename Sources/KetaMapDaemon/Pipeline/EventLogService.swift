@@ -2,15 +2,18 @@ import KetaMapCore
 import ServiceLifecycle
 
 /// Keeps the event log open for the whole session; on shutdown (last, after
-/// the file is closed) it writes the session-ended record and syncs.
+/// the file is closed, and after every dose and mark still queued) it writes
+/// the session-ended record and syncs.
 final class EventLogService: Service {
     private let log: EventLog
+    private let desk: DoseDesk
     private let sessionID: String
     private let faults: FaultLatch
     private let board: StatusBoard
 
-    init(log: EventLog, sessionID: String, faults: FaultLatch, board: StatusBoard) {
+    init(log: EventLog, desk: DoseDesk, sessionID: String, faults: FaultLatch, board: StatusBoard) {
         self.log = log
+        self.desk = desk
         self.sessionID = sessionID
         self.faults = faults
         self.board = board
@@ -18,6 +21,7 @@ final class EventLogService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        await desk.drain()
         let fault = faults.reason
         board.update {
             $0.state = fault == nil ? .stopped : .faulted

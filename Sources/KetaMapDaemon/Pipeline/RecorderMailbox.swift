@@ -1,9 +1,10 @@
 import KetaMapCore
 import Synchronization
 
-/// The bounded way doses, marks and gaps reach the recorder thread. A poster of
-/// a dose or mark waits until the recorder has written it to the file and
-/// flushed (that is when a dose may be acknowledged).
+/// The bounded way doses, voids, weights, marks and gaps reach the recorder
+/// thread. A dose, void, weight or mark travels with its `EventTicket`, which the recorder claims before
+/// writing the row and completes after the flush (that is when it may be
+/// acknowledged).
 ///
 /// Any thread posts; only the recorder thread drains. The recorder checks an
 /// atomic count first and takes the lock only when something is waiting.
@@ -16,10 +17,10 @@ public final class RecorderMailbox: Sendable {
         case gap(AcquisitionGap)
     }
 
-    /// An entry and whom to tell once it is on disk.
+    /// An entry and the ticket to answer once it is on disk (none for gaps).
     struct Delivery: Sendable {
         let entry: Entry
-        let completion: (@Sendable (Result<Void, any Error>) -> Void)?
+        let ticket: EventTicket?
     }
 
     /// Why a post was refused.
@@ -36,20 +37,14 @@ public final class RecorderMailbox: Sendable {
         self.capacity = capacity
     }
 
-    /// Posts an entry and waits until it is in the file and flushed.
-    func deliver(_ entry: Entry) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            do {
-                try post(Delivery(entry: entry) { continuation.resume(with: $0) })
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
+    /// Posts a dose or mark; the recorder answers `ticket`. Throws `Closed` when it cannot take it.
+    func post(_ entry: Entry, ticket: EventTicket) throws {
+        try post(Delivery(entry: entry, ticket: ticket))
     }
 
-    /// Posts an entry without waiting (gaps, from the acquisition thread; the config's weight at start).
+    /// Posts an entry nobody waits for (gaps, from the acquisition thread; the config's weight at start).
     func post(_ entry: Entry) {
-        try? post(Delivery(entry: entry, completion: nil))
+        try? post(Delivery(entry: entry, ticket: nil))
     }
 
     private func post(_ delivery: Delivery) throws {
@@ -80,6 +75,6 @@ public final class RecorderMailbox: Sendable {
             defer { state.deliveries.removeAll() }
             return state.deliveries
         }
-        for delivery in orphans { delivery.completion?(.failure(Closed(reason: reason))) }
+        for delivery in orphans { delivery.ticket?.refuse(Closed(reason: reason).description) }
     }
 }

@@ -50,6 +50,7 @@ public enum StatusText {
     }
 
     public static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "\(seconds) s" }  // checked before the integer conversion
         let total = Int(seconds.rounded(.down))
         return String(format: "%d:%02d:%02d.%01d", total / 3600, total / 60 % 60, total % 60, Int((seconds - Double(total)) * 10))
     }

@@ -120,9 +120,10 @@ final class RecorderService: Service, @unchecked Sendable {
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 
-    /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then acknowledges them.
+    /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
+    /// A request already refused (timed out) is skipped.
     private func deliverMail() throws {
-        let deliveries = mailbox.take()
+        let deliveries = mailbox.take().filter { $0.ticket?.claim() ?? true }
         guard !deliveries.isEmpty else { return }
         var result: Result<Void, any Error> = .success(())
         do {
@@ -141,7 +142,7 @@ final class RecorderService: Service, @unchecked Sendable {
         } catch {
             result = .failure(error)
         }
-        for delivery in deliveries { delivery.completion?(result) }
+        for delivery in deliveries { delivery.ticket?.complete(result) }
         try result.get()
     }
 

@@ -38,10 +38,12 @@ public final class Session: Sendable {
         /// `true` paces sources to the wall clock; `false` runs as fast as possible (nothing lost).
         public var realTime: Bool
         public var softwareVersion: String
+        /// Record the config's `[[schedule.dose]]` into a replay (`--apply-schedule`).
+        public var applyScheduleToReplay: Bool
 
         public init(
             configuration: Configuration, sessionID: String, outputDirectory: String, source: SourceSpec, durationSeconds: Double?,
-            controlSocket: String, realTime: Bool, softwareVersion: String
+            controlSocket: String, realTime: Bool, softwareVersion: String, applyScheduleToReplay: Bool = false
         ) {
             self.configuration = configuration
             self.sessionID = sessionID
@@ -51,6 +53,7 @@ public final class Session: Sendable {
             self.controlSocket = controlSocket
             self.realTime = realTime
             self.softwareVersion = softwareVersion
+            self.applyScheduleToReplay = applyScheduleToReplay
         }
     }
 
@@ -60,10 +63,13 @@ public final class Session: Sendable {
     private let eventLog: EventLog
     private let faults: FaultLatch
     private let stopper = SessionStopper()
+    private let lockMemory: Bool
     private let logger: Logger
 
     /// Opens the source, the session file and the event log; starts nothing yet.
+    /// A schedule the source cannot take is a `ConfigError`, before anything is opened.
     public init(options: Options, logger: Logger) throws {
+        try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
         self.logger = logger
@@ -85,6 +91,11 @@ public final class Session: Sendable {
             channelCount: format.channelCount, minimumFrames: ringFrames,
             consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
 
+        try DiskBudget(
+            format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings,
+            plannedSeconds: options.durationSeconds
+        ).check(directory: options.outputDirectory)
+
         let startTime = Date()
         let writer = try NWBSessionWriter(
             creating: files.nwbPath,
@@ -99,6 +110,7 @@ public final class Session: Sendable {
             eventLog.subscribe { record in
                 if let dose = record.dose { simulator.administer(dose) }
                 if let void = record.void { simulator.withdraw(eventID: void.voidedEventID) }
+                if record.kind == .refused, let refused = record.refusedEventID { simulator.withdraw(eventID: refused) }
             }
         }
 
@@ -114,7 +126,7 @@ public final class Session: Sendable {
             sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board,
             ledger: DoseLedger(weightKilograms: configuration.subject.weightKilograms))
         try desk.recordStartingWeight(at: startTime)
-        let scheduled = options.source == .comedi ? [] : configuration.schedule
+        let scheduled = configuration.schedule
         let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
         let notifier = SystemdNotifier(logger: logger)
         let board = self.board
@@ -137,7 +149,7 @@ public final class Session: Sendable {
             logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, sessionID: options.sessionID, faults: faults, board: board)),
+            .init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board)),
             .init(service: recorder),
         ]
         if let processor {
@@ -148,11 +160,13 @@ public final class Session: Sendable {
         services.append(.init(service: control))
         services.append(.init(service: ShutdownAnnouncer(board: board, notifier: notifier)))
         self.services = services
+        lockMemory = options.realTime
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
     }
 
     /// Runs until the session ends; throws (after closing the file) when it faulted.
     public func run() async throws {
+        if lockMemory { reportMemoryLock(RealTimeScheduling.lockMemory()) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,
@@ -162,6 +176,22 @@ public final class Session: Sendable {
         stopper.attach(group)
         try await group.run()
         if let fault = faults.reason { throw SessionFault(reason: fault) }
+    }
+}
+
+extension Session {
+    /// One line either way; an unlocked session records all the same.
+    private func reportMemoryLock(_ outcome: RealTimeScheduling.MemoryLock) {
+        switch outcome {
+        case .locked:
+            logger.info("memory locked (mlockall)")
+        case .limited(let bytes):
+            logger.warning(
+                "memory not locked: RLIMIT_MEMLOCK is finite; recording goes on",
+                metadata: ["limit_bytes": "\(bytes)", "fix": "the unit's LimitMEMLOCK=infinity allows it"])
+        case .refused(let error):
+            logger.warning("memory not locked: mlockall refused; recording goes on", metadata: ["error": "\(error)"])
+        }
     }
 }
 

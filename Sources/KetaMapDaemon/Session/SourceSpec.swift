@@ -29,6 +29,15 @@ public struct SourceSpecError: Error, CustomStringConvertible {
 }
 
 extension SourceSpec {
+    /// Which kind of source this is.
+    public var kind: SourceSettings.Kind {
+        switch self {
+        case .simulated: .simulated
+        case .comedi: .comedi
+        case .replay: .replay
+        }
+    }
+
     /// The source a configuration names in `[source]`.
     public init(_ settings: SourceSettings) throws {
         switch settings.kind {

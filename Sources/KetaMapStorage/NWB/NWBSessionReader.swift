@@ -221,6 +221,15 @@ public final class NWBSessionReader {
 
     private func closeAll(_ columns: [String: HDF5Dataset]) { for c in columns.values { try? c.close() } }
 
+    /// The `operator_uid`, `operator_gid` and `operator_pid` columns of a table, row by row (nil where -1: the config).
+    private func peers(_ t: [String: HDF5Dataset]) throws -> [PeerCredentials?] {
+        let uid = try t["operator_uid"]!.readAll(as: Int64.self), gid = try t["operator_gid"]!.readAll(as: Int64.self)
+        let pid = try t["operator_pid"]!.readAll(as: Int64.self)
+        return (0..<min(uid.count, gid.count, pid.count)).map { i in
+            uid[i] < 0 ? nil : PeerCredentials(uid: UInt32(clamping: uid[i]), gid: UInt32(clamping: gid[i]), pid: Int32(clamping: pid[i]))
+        }
+    }
+
     /// Doses in `/intervals/dosing`, in the order recorded, voided ones included (see `voidedDoses()`).
     public func doses() throws -> [DoseEvent] {
         guard let t = try table(NWBLayout.dosing) else { return [] }
@@ -231,11 +240,12 @@ public final class NWBSessionReader {
         let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings(), duration = try t["duration_s"]!.readAll(as: Double.self)
         let mg = try t["amount_mg"]!.readAll(as: Double.self), mgPerKg = try t["amount_mg_per_kg"]!.readAll(as: Double.self)
         let rate = try t["rate_mg_per_kg_per_h"]!.readAll(as: Double.self), weight = try t["weight_kg"]!.readAll(as: Double.self)
-        let op = try t["operator"]!.readStrings(), note = try t["note"]!.readStrings(), override = try t["limit_override"]!.readStrings()
+        let account = try t["operator"]!.readStrings(), op = try t["operator_note"]!.readStrings(), peer = try peers(t)
+        let note = try t["note"]!.readStrings(), override = try t["limit_override"]!.readStrings()
         let wall = try t["wall_clock"]!.readStrings(), sample = try t["sample_index"]!.readAll(as: Int64.self)
         let n = [
             start.count, stop.count, ids.count, drug.count, amount.count, unit.count, route.count, duration.count, mg.count, mgPerKg.count, rate.count, weight.count,
-            op.count, note.count, override.count, wall.count, sample.count,
+            account.count, peer.count, op.count, note.count, override.count, wall.count, sample.count,
         ].min() ?? 0
         return (0..<n).map { i in
             let request = DoseRequest(
@@ -244,18 +254,18 @@ public final class NWBSessionReader {
             let normalized = NormalizedDose(
                 weightKilograms: weight[i], milligrams: mg[i], milligramsPerKilogram: mgPerKg[i], milligramsPerKilogramPerHour: rate[i].isNaN ? nil : rate[i])
             return DoseEvent(
-                eventID: Int(ids[i]), request: request, normalized: normalized, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i],
-                wallClock: wall[i], limitOverride: override[i].isEmpty ? nil : override[i])
+                request: request, normalized: normalized, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i], wallClock: wall[i],
+                eventID: UInt64(ids[i]), peer: peer[i], operatorAccount: peer[i] == nil ? nil : account[i], limitOverride: override[i].isEmpty ? nil : override[i])
         }
     }
 
     /// The `voided_by` column of `/intervals/dosing`: voided dose → the correction's event id.
-    public func voidedDoses() throws -> [Int: Int] {
+    public func voidedDoses() throws -> [UInt64: UInt64] {
         guard let t = try table(NWBLayout.dosing) else { return [:] }
         defer { closeAll(t) }
         let ids = try t["event_id"]!.readAll(as: Int64.self), by = try t["voided_by"]!.readAll(as: Int64.self)
-        var voided: [Int: Int] = [:]
-        for (id, void) in zip(ids, by) where void >= 0 { voided[Int(id)] = Int(void) }
+        var voided: [UInt64: UInt64] = [:]
+        for (id, void) in zip(ids, by) where void >= 0 { voided[UInt64(id)] = UInt64(void) }
         return voided
     }
 
@@ -266,9 +276,12 @@ public final class NWBSessionReader {
         let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
         let ids = try t["event_id"]!.readAll(as: Int64.self), voided = try t["voided_event_id"]!.readAll(as: Int64.self)
         let reason = try t["reason"]!.readStrings(), wall = try t["wall_clock"]!.readStrings()
-        let n = [time.count, sample.count, ids.count, voided.count, reason.count, wall.count].min() ?? 0
+        let account = try t["operator"]!.readStrings(), peer = try peers(t)
+        let n = [time.count, sample.count, ids.count, voided.count, reason.count, wall.count, account.count, peer.count].min() ?? 0
         return (0..<n).map {
-            DoseVoid(eventID: Int(ids[$0]), voidedEventID: Int(voided[$0]), reason: reason[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0])
+            DoseVoid(
+                eventID: UInt64(ids[$0]), voidedEventID: UInt64(voided[$0]), reason: reason[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0],
+                wallClock: wall[$0], peer: peer[$0], operatorAccount: peer[$0] == nil ? nil : account[$0])
         }
     }
 
@@ -278,9 +291,13 @@ public final class NWBSessionReader {
         defer { closeAll(t) }
         let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
         let ids = try t["event_id"]!.readAll(as: Int64.self), kilograms = try t["weight_kg"]!.readAll(as: Double.self)
-        let wall = try t["wall_clock"]!.readStrings()
-        let n = [time.count, sample.count, ids.count, kilograms.count, wall.count].min() ?? 0
-        return (0..<n).map { WeightChange(eventID: Int(ids[$0]), kilograms: kilograms[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
+        let wall = try t["wall_clock"]!.readStrings(), account = try t["operator"]!.readStrings(), peer = try peers(t)
+        let n = [time.count, sample.count, ids.count, kilograms.count, wall.count, account.count, peer.count].min() ?? 0
+        return (0..<n).map {
+            WeightChange(
+                eventID: UInt64(ids[$0]), kilograms: kilograms[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0], peer: peer[$0],
+                operatorAccount: peer[$0] == nil ? nil : account[$0])
+        }
     }
 
     /// Gaps in `/intervals/acquisition_gaps`.
@@ -301,9 +318,11 @@ public final class NWBSessionReader {
         defer { closeAll(t) }
         let time = try t["timestamp"]!.readAll(as: Double.self), text = try t["annotation"]!.readStrings()
         let sample = try t["sample_index"]!.readAll(as: Int64.self), wall = try t["wall_clock"]!.readStrings()
-        let ids = try t["event_id"]!.readAll(as: Int64.self)
-        let n = [time.count, text.count, sample.count, wall.count, ids.count].min() ?? 0
-        return (0..<n).map { Mark(eventID: Int(ids[$0]), text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
+        let ids = try t["event_id"]!.readAll(as: Int64.self), peer = try peers(t)
+        let n = [time.count, text.count, sample.count, wall.count, ids.count, peer.count].min() ?? 0
+        return (0..<n).map {
+            Mark(text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0], eventID: UInt64(ids[$0]), peer: peer[$0])
+        }
     }
 
     /// Band power as stored, or nil when the session has none.

@@ -60,7 +60,7 @@ public final class NWBSessionWriter {
     private let crossingWaveforms: UnsafeMutableBufferPointer<Float>
     private var lastDoseStart: UInt64?
     /// Row of `/intervals/dosing` of each dose, by event id (a void overwrites the row's `voided_by`).
-    private var doseRows: [Int: UInt64] = [:]
+    private var doseRows: [UInt64: UInt64] = [:]
 
     /// Frames received by `appendRaw` so far (written or buffered): the next raw row's sample index.
     public var framesWritten: UInt64 { chunkStartFrame + UInt64(bufferedFrames) }
@@ -174,6 +174,9 @@ public final class NWBSessionWriter {
         let resolution = 1 / rateHz
         let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
         let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries).", kind: .int64)
+        let operatorColumns = ["uid", "gid", "pid"].map {
+            NWBColumn(name: "operator_\($0)", description: "The control socket peer's \($0) (SO_PEERCRED); -1 for the config.", kind: .int64)
+        }
         let eventID = NWBColumn(name: "event_id", description: "The session's number for the event, as in <session>.events.jsonl and the acknowledgement (ketamapctl void names it).", kind: .int64)
         if d.processing.enabled && d.processedChannels.contains(where: \.detectsSpikes) {
             crossings = try NWBTable(
@@ -197,7 +200,7 @@ public final class NWBSessionWriter {
                 sampleIndex,
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the mark, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 eventID,
-            ], chunkRows: 16, root: root)
+            ] + operatorColumns, chunkRows: 16, root: root)
         let voids = try NWBTable(
             in: events.location, name: "dose_voids", type: "EventsTable",
             description: "Corrections (ketamapctl void): each names a dose of /intervals/dosing, which stays there with voided_by set; totals and the report leave it out.",
@@ -206,7 +209,8 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "voided_event_id", description: "event_id of the dose this voids (a row of /intervals/dosing).", kind: .int64),
                 NWBColumn(name: "reason", description: "Why the dose was voided.", kind: .text(maxBytes: NWBLayout.TextBytes.reason)),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the correction, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-            ], chunkRows: 16, root: root)
+                NWBColumn(name: "operator", description: "Who voided it: the peer's account, by name.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] + operatorColumns, chunkRows: 16, root: root)
         let weights = try NWBTable(
             in: events.location, name: "subject_weight", type: "EventsTable",
             description: "The subject's body weight (the config's at start, ketamapctl weight later); doses after a row are converted with it.",
@@ -214,7 +218,8 @@ public final class NWBSessionWriter {
                 timestamp, sampleIndex, eventID,
                 NWBColumn(name: "weight_kg", description: "Body weight, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the change, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-            ], chunkRows: 16, root: root)
+                NWBColumn(name: "operator", description: "Who gave it: the peer's account, by name; empty for the config's weight.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] + operatorColumns, chunkRows: 16, root: root)
         let clock = try NWBTable(
             in: events.location, name: "sample_clock", type: "EventsTable",
             description: "Sample clock against the wall clock and the monotonic clock, every few seconds.",
@@ -242,7 +247,9 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "amount_mg_per_kg", description: "The whole dose per kg of body weight, in mg/kg.", kind: .float64, textAttributes: ["unit": "mg/kg"]),
                 NWBColumn(name: "rate_mg_per_kg_per_h", description: "An infusion's rate, in mg/kg/h; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "mg/kg/h"]),
                 NWBColumn(name: "weight_kg", description: "Body weight the dose was converted with, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
-                NWBColumn(name: "operator", description: "Who gave it.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+                NWBColumn(name: "operator", description: "Who gave it: the account of the control socket's peer (SO_PEERCRED), by name; empty for the config's schedule.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] + operatorColumns + [
+                NWBColumn(name: "operator_note", description: "A name typed with --operator (or the schedule's operator), kept beside the account.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
                 NWBColumn(name: "note", description: "Free text.", kind: .text(maxBytes: NWBLayout.TextBytes.note)),
                 NWBColumn(name: "limit_override", description: "The plausibility limits the dose broke, recorded because it was confirmed (--confirm); empty when it broke none.", kind: .text(maxBytes: NWBLayout.TextBytes.limitOverride)),
                 NWBColumn(name: "voided_by", description: "event_id of the correction in /events/dose_voids that voids this dose; -1 while it stands.", kind: .int64),
@@ -439,8 +446,9 @@ public final class NWBSessionWriter {
         try dosing.appendRow([
             .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
             .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
-            .double(n.milligramsPerKilogramPerHour ?? .nan), .double(n.weightKilograms), .text(r.operator), .text(r.note),
-            .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
+            .double(n.milligramsPerKilogramPerHour ?? .nan), .double(n.weightKilograms), .text(dose.operatorAccount ?? ""),
+        ] + Self.operatorCells(dose.peer) + [
+            .text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
         ])
         lastDoseStart = dose.sampleIndex
         doseRows[dose.eventID] = row
@@ -454,8 +462,8 @@ public final class NWBSessionWriter {
         }
         try voids.appendRow([
             .double(void.seconds), .int(Int64(void.sampleIndex)), .int(Int64(void.eventID)), .int(Int64(void.voidedEventID)), .text(void.reason),
-            .text(void.wallClock),
-        ])
+            .text(void.wallClock), .text(void.operatorAccount ?? ""),
+        ] + Self.operatorCells(void.peer))
         try [Int64(void.eventID)].withUnsafeBufferPointer { (value) throws(HDF5Error) in try dosing.column("voided_by").writeRows(at: row, value) }
     }
 
@@ -463,12 +471,20 @@ public final class NWBSessionWriter {
     public func addWeight(_ weight: WeightChange) throws {
         try weights.appendRow([
             .double(weight.seconds), .int(Int64(weight.sampleIndex)), .int(Int64(weight.eventID)), .double(weight.kilograms), .text(weight.wallClock),
-        ])
+            .text(weight.operatorAccount ?? ""),
+        ] + Self.operatorCells(weight.peer))
     }
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        try marks.appendRow([.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))])
+        try marks.appendRow(
+            [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
+                + Self.operatorCells(mark.peer))
+    }
+
+    /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).
+    private static func operatorCells(_ peer: PeerCredentials?) -> [NWBCell] {
+        [.int(peer.map { Int64($0.uid) } ?? -1), .int(peer.map { Int64($0.gid) } ?? -1), .int(peer.map { Int64($0.pid) } ?? -1)]
     }
 
     /// Records a gap in `/intervals/acquisition_gaps` (the caller writes its zeros with `appendRaw`).

@@ -47,7 +47,7 @@ extension KetamapCtl {
         }
 
         func run() async throws {
-            let response = try await ControlClient.send(ControlRequest(command: .dose, dose: makeRequest()), to: try target.socketPath())
+            let response = try await ControlClient.send(ControlRequest(command: .dose, dose: makeRequest()), to: try target.socketPath(), timeoutSeconds: target.timeout)
             guard let dose = response.dose else { throw ControlRefusal(response) }
             print("dose recorded as " + DoseText.dose(dose))
             if let since = response.secondsSincePreviousDose { print("previous dose \(StatusText.formatDuration(since)) before") }

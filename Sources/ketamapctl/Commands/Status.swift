@@ -16,7 +16,7 @@ extension KetamapCtl {
         func run() async throws {
             let socket = try target.socketPath()
             repeat {
-                let response = try await ControlClient.send(ControlRequest(command: .status), to: socket)
+                let response = try await ControlClient.send(ControlRequest(command: .status), to: socket, timeoutSeconds: target.timeout)
                 guard let status = response.status else { throw ControlRefusal(response) }
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                 print(output.json ? try JSONText.encode(status) : StatusText.render(status))

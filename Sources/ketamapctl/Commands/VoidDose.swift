@@ -14,7 +14,7 @@ extension KetamapCtl {
                 """)
 
         @Argument(help: ArgumentHelp("The dose's event id, as its acknowledgement and `status` give it.", valueName: "event-id"))
-        var eventID: Int
+        var eventID: UInt64
 
         @Option(help: "Why the entry is wrong (at most 512 bytes).")
         var reason: String

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetaMapDaemon
 
 /// Which running session a command talks to: `--socket PATH` or `--session ID`
 /// (its socket in the run directory). With neither, the only running session.
@@ -10,12 +11,18 @@ struct SessionTarget: ParsableArguments {
     @Option(help: ArgumentHelp("The session id; its socket is <run-dir>/<id>.sock.", valueName: "id"))
     var session: String?
 
+    @Option(help: ArgumentHelp("Seconds to wait for the session's answer.", valueName: "seconds"))
+    var timeout: Double = ControlClient.defaultTimeoutSeconds
+
     /// The folder holding control sockets: `$KETAMAP_RUN_DIR`, else `/run/ketamap`.
     static var runDirectory: String { ProcessInfo.processInfo.environment["KETAMAP_RUN_DIR"] ?? "/run/ketamap" }
 
     func validate() throws {
         if socket != nil && session != nil {
             throw ValidationError("Give either --socket or --session, not both.")
+        }
+        guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
+            throw ValidationError("--timeout must be between 0 and 86400 seconds, got \(timeout)")
         }
     }
 

@@ -149,6 +149,33 @@ struct ConfigurationLoaderTests {
         #expect(infusionError.key == "schedule.dose[1].over_seconds")
     }
 
+    @Test("a schedule is refused at load with the Comedi source, and at start with a replay not asked to take it")
+    func scheduleOnlyForSimulations() throws {
+        let dose = "\n[[schedule.dose]]\nat_seconds = 20\ndrug = \"ketamine\"\namount = 0.5\nunit = \"mg/kg\"\nroute = \"iv-bolus\"\n"
+        let comedi = ConfigFixture.toml.replacingFirst("kind = \"sim\"", with: "kind = \"comedi\"") + dose
+        let error = try #require(ConfigFixture.error(comedi))
+        #expect(error.code == .invalidValue)
+        #expect(error.file == "/cfg/ketamapd.toml")
+        #expect(error.key == "schedule.dose[1]")
+        #expect(error.line == 18, "the first dose's at_seconds")
+        #expect(error.fix.contains("ketamapctl dose"))
+
+        let simulated = try ConfigFixture.load(ConfigFixture.toml + dose)
+        try simulated.checkSchedule(source: .simulated, applyToReplay: false)
+        try simulated.checkSchedule(source: .replay, applyToReplay: true)
+        #expect(throws: ConfigError.self) { try simulated.checkSchedule(source: .comedi, applyToReplay: true) }
+        let replay = try #require(throws: ConfigError.self) { try simulated.checkSchedule(source: .replay, applyToReplay: false) }
+        #expect(replay.line == 18 && replay.key == "schedule.dose[1]" && replay.fix.contains("--apply-schedule"))
+        try ConfigFixture.load(ConfigFixture.toml).checkSchedule(source: .comedi, applyToReplay: false)
+    }
+
+    @Test("a refused subject id is not repeated in the message (it may be a name, and messages go to the journal)")
+    func subjectIDNotEchoed() throws {
+        let error = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst("id = \"sub-01\"", with: "id = \"Jane Doe\"")))
+        #expect(error.key == "subject.id")
+        #expect(!error.description.contains("Jane") && !error.description.contains("Doe"))
+    }
+
     @Test("TOML syntax errors name the line")
     func syntax() throws {
         let error = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst("kind = \"sim\"", with: "kind = sim")))
