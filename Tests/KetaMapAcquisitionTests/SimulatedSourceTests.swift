@@ -12,12 +12,12 @@ private func defaultConfiguration() throws -> Configuration {
 }
 
 /// The reference dose: a 0.5 mg/kg bolus, whose peak is the configured effect.
-private func dose(atSample sample: UInt64, rateHz: Double, milligramsPerKilogram: Double = 0.5, overSeconds: Double? = nil, eventID: Int = 1) -> DoseEvent {
+private func dose(atSample sample: UInt64, rateHz: Double, milligramsPerKilogram: Double = 0.5, overSeconds: Double? = nil, eventID: UInt64 = 1) -> DoseEvent {
     DoseEvent(
         stamping: DoseRequest(
             drug: "ketamine", amount: milligramsPerKilogram, unit: .milligramsPerKilogram, route: overSeconds == nil ? .ivBolus : .ivInfusion,
             overSeconds: overSeconds),
-        eventID: eventID, atSample: sample, rateHz: rateHz, weightKilograms: 70, wallClock: "2026-01-01T00:00:00Z")
+        atSample: sample, rateHz: rateHz, weightKilograms: 70, wallClock: "2026-01-01T00:00:00Z", eventID: eventID)
 }
 
 /// Reads `frames` frames from a started source.
@@ -251,7 +251,7 @@ struct SimulatedSourceTests {
         let twin = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
         twin.start()
         let undosed = read(twin, frames: 14_000)
-        func gammaChange(_ doses: [DoseEvent], withdrawing: Int? = nil, window: Range<Int>) -> (measured: Double, recorded: Double) {
+        func gammaChange(_ doses: [DoseEvent], withdrawing: UInt64? = nil, window: Range<Int>) -> (measured: Double, recorded: Double) {
             let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
             for d in doses { source.administer(d) }
             if let withdrawing { source.withdraw(eventID: withdrawing) }
@@ -282,7 +282,7 @@ struct SimulatedSourceTests {
         let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
         source.start()
         let reader = Task.detached { read(source, frames: 30_000).count }
-        for i in 0..<20 { source.administer(dose(atSample: UInt64(i * 1000), rateHz: 30000)) }
+        for i in 0..<20 { source.administer(dose(atSample: UInt64(i * 1000), rateHz: 30000, eventID: UInt64(i))) }
         #expect(await reader.value == 30_000 * config.montage.channels.count)
         #expect(source.drugEffect(atSample: 0) == 0)
     }

@@ -170,7 +170,7 @@ struct DoseDeskTests {
     func claimedIsNotRefused() async throws {
         let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
         let recorder = fixture.recorder(delay: .milliseconds(600))
-        let dose = try await fixture.desk.record(infusion)
+        let dose = try await fixture.desk.record(infusion).dose
         recorder.cancel()
         #expect(dose.eventID == 1)
         #expect(try EventLog.read(fixture.log.path).map(\.kind) == [.dose])
@@ -181,9 +181,9 @@ struct DoseDeskTests {
         let fixture = try Fixture(frames: 10)
         let recorder = fixture.recorder(delay: .zero)
         let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
-        let first = try await fixture.desk.record(bolus)
+        let first = try await fixture.desk.record(bolus).dose
         let mark = try await fixture.desk.mark("eyes closed")
-        let second = try await fixture.desk.record(bolus)
+        let second = try await fixture.desk.record(bolus).dose
         recorder.cancel()
         #expect([first.eventID, mark.eventID, second.eventID] == [1, 2, 3])
         #expect(try EventLog.read(fixture.log.path).compactMap(\.eventID) == [1, 2, 3])

@@ -16,28 +16,16 @@ struct DoseRecordTests {
         let daemon: ProcessRunner.Running
         let session: String
 
-        init(session: String) throws {
+        init(session: String) async throws {
             workspace = try EndToEndTests.Workspace(doseAt: nil)
             self.session = session
             daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: session, []))
-            workspace.waitForSocket()
-            try waitUntilRecording()
+            try await workspace.waitUntilRecording()
         }
 
-        /// Waits for `status` to say recording (the first block is in the file).
-        func waitUntilRecording() throws { try waitUntil { $0.state == .recording } }
-
         /// Waits until `seconds` of samples are acquired.
-        func waitUntilRecorded(seconds: Double) throws { try waitUntil { $0.recordedSeconds >= seconds } }
-
-        private func waitUntil(_ condition: (SessionStatus) -> Bool) throws {
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                let reply = try workspace.ctl(["status", "--json"])
-                if let status = try? JSONDecoder().decode(SessionStatus.self, from: Data(reply.output.utf8)), condition(status) { return }
-                usleep(100_000)
-            }
-            Issue.record("the session never reached the state waited for")
+        func waitUntilRecorded(seconds: Double) async throws {
+            try await workspace.waitUntil("record \(seconds) s") { $0.recordedSeconds >= seconds }
         }
 
         func ctl(_ arguments: [String]) throws -> ProcessRunner.Result { try workspace.ctl(arguments) }
@@ -54,8 +42,8 @@ struct DoseRecordTests {
     }
 
     @Test("a refused absurd dose, an accepted override, totals, a weight change and a void: every reply, status and the file agree")
-    func clinicianWorkflow() throws {
-        let live = try LiveSession(session: "doses")
+    func clinicianWorkflow() async throws {
+        let live = try await LiveSession(session: "doses")
         for absurd in [["--amount", "5000", "--unit", "mg/kg", "--route", "im"], ["--amount", "1e308", "--unit", "mg/kg", "--route", "im", "--confirm"]] {
             let refused = try live.ctl(["dose"] + absurd)
             #expect(refused.status != 0 && refused.output.isEmpty, "\(absurd): \(refused.output)")
@@ -67,7 +55,7 @@ struct DoseRecordTests {
         #expect(override.output.contains("CONFIRMED OVER LIMIT: ketamine iv-bolus 6 mg/kg is above the 4.5 mg/kg limit"))
         #expect(override.output.contains("ketamapctl void 1 --reason"))
 
-        try live.waitUntilRecorded(seconds: 6)  // a baseline for the report before the dose it will align to
+        try await live.waitUntilRecorded(seconds: 6)  // a baseline for the report before the dose it will align to
         let study = try live.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--note", "study dose"])
         #expect(study.status == 0, "\(study.error)")
         #expect(study.output.contains("dose recorded as event 2: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg, 0.5 mg/kg at 70 kg, 0.75 mg/kg/h"), "\(study.output)")
@@ -93,7 +81,7 @@ struct DoseRecordTests {
         #expect(status.output.contains("total   ketamine 82 mg (1.1 mg/kg) in 3 doses, last"), "\(status.output)")
         #expect(status.output.contains("total   last dose "))
         #expect(status.output.contains("total   weight 80 kg"))
-        try live.waitUntilRecorded(seconds: 9)  // a window after the study dose
+        try await live.waitUntilRecorded(seconds: 9)  // a window after the study dose
         let ended = try live.stop()
         #expect(ended.output.contains("VOIDED by event 7"))
 
@@ -105,6 +93,42 @@ struct DoseRecordTests {
         #expect(report.status == 0, "\(report.error)")
         #expect(report.output.contains("Dose: event 2: ketamine 0.5 mg/kg"), "the report aligns to the first dose that stands: \(report.output)")
         #expect(report.output.contains("note: left out, voided: event 1: ketamine 6 mg/kg"), "the report honours the void")
+    }
+
+    @Test("the operator is the account the kernel names for the socket's peer (a second, non-root user made for the test); a typed name stays beside it")
+    func operatorFromCredentials() async throws {
+        let name = "kmt" + UUID().uuidString.prefix(8).lowercased()
+        let added = try ProcessRunner.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], timeout: 30)
+        try #require(added.status == 0, "useradd: \(added.error)")
+        defer { _ = try? ProcessRunner.run("/usr/sbin/userdel", [name], timeout: 30) }
+        let uid = try #require(UInt32(try ProcessRunner.run("/usr/bin/id", ["-u", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let gid = try #require(UInt32(try ProcessRunner.run("/usr/bin/id", ["-g", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(uid != 0)
+
+        let live = try await LiveSession(session: "who")
+        var socket = stat()
+        try #require(stat(live.workspace.socketPath, &socket) == 0)
+        // The user joins the socket's group only (as clinicians join `ketamap`).
+        let asUser = try ProcessRunner.run(
+            "/usr/bin/setpriv",
+            ["--reuid=\(uid)", "--regid=\(gid)", "--groups=\(socket.st_gid)", "--", ProcessRunner.binary("ketamapctl"), "dose", "--amount", "0.25", "--unit", "mg/kg",
+             "--route", "iv-bolus", "--operator", "Dr. Typed", "--socket", live.workspace.socketPath], timeout: 30)
+        #expect(asUser.status == 0, "\(asUser.error)")
+        #expect(asUser.output.contains("by \(name) (uid \(uid)), noted as \"Dr. Typed\""), "\(asUser.output)")
+        let asRoot = try live.ctl(["dose", "--amount", "0.25", "--unit", "mg/kg", "--route", "iv-bolus"])
+        #expect(asRoot.output.contains("by root (uid 0)"), "\(asRoot.output)")
+        #expect(try live.ctl(["status"]).output.contains("by \(name) (uid \(uid))"))
+        _ = try live.stop()
+
+        let records = try live.records
+        let logged = records.compactMap(\.dose)
+        #expect(logged.first?.peer?.uid == uid && logged.first?.operatorAccount == name && logged.first?.request.operator == "Dr. Typed")
+        let reader = try NWBSessionReader(path: live.workspace.nwb(live.session))
+        let filed = try reader.doses()
+        reader.close()
+        #expect(filed.map(\.operatorAccount) == [name, "root"])
+        #expect(filed.first?.peer == logged.first?.peer && filed.first?.request.operator == "Dr. Typed")
+        try expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
     }
 
     /// The session file holds every dose, void, weight and mark exactly as the event log does, field by field.
@@ -124,17 +148,25 @@ struct DoseRecordTests {
 
     /// Each recorded field of a dose, compared (so a failure names the field).
     static func fields(_ a: DoseEvent, _ b: DoseEvent) -> [(String, Bool)] {
-        [
-            ("event_id", a.eventID == b.eventID), ("drug", a.request.drug == b.request.drug), ("amount", a.request.amount == b.request.amount),
-            ("unit", a.request.unit == b.request.unit), ("route", a.request.route == b.request.route),
-            ("duration_s", a.request.overSeconds == b.request.overSeconds), ("operator", a.request.operator == b.request.operator),
-            ("note", a.request.note == b.request.note), ("confirmed", a.request.confirmed == b.request.confirmed),
-            ("amount_mg", a.normalized.milligrams == b.normalized.milligrams),
-            ("amount_mg_per_kg", a.normalized.milligramsPerKilogram == b.normalized.milligramsPerKilogram),
-            ("rate_mg_per_kg_per_h", a.normalized.milligramsPerKilogramPerHour == b.normalized.milligramsPerKilogramPerHour),
-            ("weight_kg", a.normalized.weightKilograms == b.normalized.weightKilograms), ("limit_override", a.limitOverride == b.limitOverride),
-            ("sample_index", a.sampleIndex == b.sampleIndex), ("start_time", a.startSeconds == b.startSeconds), ("stop_time", a.stopSeconds == b.stopSeconds),
-            ("wall_clock", a.wallClock == b.wallClock), ("whole record", a == b),
-        ]
+        var same: [(String, Bool)] = []
+        same.append(("event_id", a.eventID == b.eventID))
+        same.append(("drug", a.request.drug == b.request.drug))
+        same.append(("amount", a.request.amount == b.request.amount))
+        same.append(("unit", a.request.unit == b.request.unit))
+        same.append(("route", a.request.route == b.request.route))
+        same.append(("duration_s", a.request.overSeconds == b.request.overSeconds))
+        same.append(("operator", a.operatorAccount == b.operatorAccount))
+        same.append(("operator_uid/gid/pid", a.peer == b.peer))
+        same.append(("operator_note", a.request.operator == b.request.operator))
+        same.append(("note", a.request.note == b.request.note))
+        same.append(("confirmed", a.request.confirmed == b.request.confirmed))
+        same.append(("amount_mg, amount_mg_per_kg, rate_mg_per_kg_per_h, weight_kg", a.normalized == b.normalized))
+        same.append(("limit_override", a.limitOverride == b.limitOverride))
+        same.append(("sample_index", a.sampleIndex == b.sampleIndex))
+        same.append(("start_time", a.startSeconds == b.startSeconds))
+        same.append(("stop_time", a.stopSeconds == b.stopSeconds))
+        same.append(("wall_clock", a.wallClock == b.wallClock))
+        same.append(("whole record", a == b))
+        return same
     }
 }

@@ -18,7 +18,7 @@ public struct DoseLedger: Sendable {
 
     public init(limits: DoseLimits = .clinicalDefaults, weightKilograms: Double? = nil) {
         self.limits = limits
-        weights = weightKilograms.map { [(0, $0)] } ?? []
+        weights = weightKilograms.map { [(eventID: UInt64(0), kilograms: $0)] } ?? []
     }
 
     /// The number the next event will carry (1, 2, …): doses, marks, voids and weights share one sequence.

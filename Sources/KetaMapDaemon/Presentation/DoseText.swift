@@ -2,7 +2,7 @@ import KetaMapCore
 
 /// How doses, corrections and totals read in replies, `status` and the end-of-session summary.
 public enum DoseText {
-    /// `event 3: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg, 0.5 mg/kg at 70 kg (0.75 mg/kg/h) at 0:00:20.0 (sample 8000)`
+    /// `event 3: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg, 0.5 mg/kg at 70 kg, 0.75 mg/kg/h at 0:00:20.0 (sample 8000) by rsmith (uid 1001)`
     public static func dose(_ dose: DoseEvent, voidedBy: Int? = nil) -> String {
         let r = dose.request, n = dose.normalized
         let over = r.overSeconds.map { " over \(StatusText.formatDuration($0))" } ?? ""
@@ -10,7 +10,12 @@ public enum DoseText {
         var text = "event \(dose.eventID): \(r.drug) \(DoseNumber.format(r.amount)) \(r.unit.symbol) \(r.route.rawValue)\(over)"
         text += " = \(DoseNumber.format(n.milligrams)) mg, \(DoseNumber.format(n.milligramsPerKilogram)) mg/kg at \(DoseNumber.format(n.weightKilograms)) kg\(rate)"
         text += " at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))"
-        if !r.operator.isEmpty { text += ", operator noted \"\(r.operator)\"" }
+        if let account = dose.operatorAccount {
+            text += " by \(account)" + (dose.peer.map { " (uid \($0.uid))" } ?? "")
+        } else if dose.peer == nil {
+            text += " from the config's schedule"
+        }
+        if !r.operator.isEmpty { text += ", noted as \"\(r.operator)\"" }
         if let override = dose.limitOverride { text += " — CONFIRMED OVER LIMIT: \(override)" }
         if let voidedBy { text += " — VOIDED by event \(voidedBy)" }
         return text

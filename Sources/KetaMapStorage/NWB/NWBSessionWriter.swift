@@ -174,8 +174,8 @@ public final class NWBSessionWriter {
         let resolution = 1 / rateHz
         let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
         let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries).", kind: .int64)
-        let operatorColumns = ["uid", "gid", "pid"].map {
-            NWBColumn(name: "operator_\($0)", description: "The control socket peer's \($0) (SO_PEERCRED); -1 for the config.", kind: .int64)
+        let operatorColumns: [NWBColumn] = ["uid", "gid", "pid"].map { (id: String) -> NWBColumn in
+            NWBColumn(name: "operator_" + id, description: "The control socket peer's " + id + " (SO_PEERCRED); -1 for the config.", kind: .int64)
         }
         let eventID = NWBColumn(name: "event_id", description: "The session's number for the event, as in <session>.events.jsonl and the acknowledgement (ketamapctl void names it).", kind: .int64)
         if d.processing.enabled && d.processedChannels.contains(where: \.detectsSpikes) {
@@ -200,7 +200,7 @@ public final class NWBSessionWriter {
                 sampleIndex,
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the mark, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 eventID,
-            ] + operatorColumns, chunkRows: 16, root: root)
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
         let voids = try NWBTable(
             in: events.location, name: "dose_voids", type: "EventsTable",
             description: "Corrections (ketamapctl void): each names a dose of /intervals/dosing, which stays there with voided_by set; totals and the report leave it out.",
@@ -210,7 +210,7 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "reason", description: "Why the dose was voided.", kind: .text(maxBytes: NWBLayout.TextBytes.reason)),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the correction, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 NWBColumn(name: "operator", description: "Who voided it: the peer's account, by name.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] + operatorColumns, chunkRows: 16, root: root)
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
         let weights = try NWBTable(
             in: events.location, name: "subject_weight", type: "EventsTable",
             description: "The subject's body weight (the config's at start, ketamapctl weight later); doses after a row are converted with it.",
@@ -219,7 +219,7 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "weight_kg", description: "Body weight, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the change, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 NWBColumn(name: "operator", description: "Who gave it: the peer's account, by name; empty for the config's weight.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] + operatorColumns, chunkRows: 16, root: root)
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
         let clock = try NWBTable(
             in: events.location, name: "sample_clock", type: "EventsTable",
             description: "Sample clock against the wall clock and the monotonic clock, every few seconds.",
@@ -248,14 +248,14 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "rate_mg_per_kg_per_h", description: "An infusion's rate, in mg/kg/h; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "mg/kg/h"]),
                 NWBColumn(name: "weight_kg", description: "Body weight the dose was converted with, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
                 NWBColumn(name: "operator", description: "Who gave it: the account of the control socket's peer (SO_PEERCRED), by name; empty for the config's schedule.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] + operatorColumns + [
+            ] as [NWBColumn] + operatorColumns + ([
                 NWBColumn(name: "operator_note", description: "A name typed with --operator (or the schedule's operator), kept beside the account.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
                 NWBColumn(name: "note", description: "Free text.", kind: .text(maxBytes: NWBLayout.TextBytes.note)),
                 NWBColumn(name: "limit_override", description: "The plausibility limits the dose broke, recorded because it was confirmed (--confirm); empty when it broke none.", kind: .text(maxBytes: NWBLayout.TextBytes.limitOverride)),
                 NWBColumn(name: "voided_by", description: "event_id of the correction in /events/dose_voids that voids this dose; -1 while it stands.", kind: .int64),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the request, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 NWBColumn(name: "sample_index", description: "Sample index the dose starts at.", kind: .int64),
-            ], chunkRows: 16, root: root)
+            ] as [NWBColumn]), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
             description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
@@ -443,13 +443,14 @@ public final class NWBSessionWriter {
         }
         let r = dose.request, n = dose.normalized
         let row = dosing.rowCount
-        try dosing.appendRow([
+        var cells: [NWBCell] = [
             .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
             .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
             .double(n.milligramsPerKilogramPerHour ?? .nan), .double(n.weightKilograms), .text(dose.operatorAccount ?? ""),
-        ] + Self.operatorCells(dose.peer) + [
-            .text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
-        ])
+        ]
+        cells += Self.operatorCells(dose.peer)
+        cells += [.text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex))]
+        try dosing.appendRow(cells)
         lastDoseStart = dose.sampleIndex
         doseRows[dose.eventID] = row
     }
@@ -460,31 +461,36 @@ public final class NWBSessionWriter {
         guard let row = doseRows[void.voidedEventID] else {
             throw SessionFileError("void \(void.eventID) names event \(void.voidedEventID), which is no dose in this file", path: path)
         }
-        try voids.appendRow([
+        var cells: [NWBCell] = [
             .double(void.seconds), .int(Int64(void.sampleIndex)), .int(Int64(void.eventID)), .int(Int64(void.voidedEventID)), .text(void.reason),
             .text(void.wallClock), .text(void.operatorAccount ?? ""),
-        ] + Self.operatorCells(void.peer))
+        ]
+        cells += Self.operatorCells(void.peer)
+        try voids.appendRow(cells)
         try [Int64(void.eventID)].withUnsafeBufferPointer { (value) throws(HDF5Error) in try dosing.column("voided_by").writeRows(at: row, value) }
     }
 
     /// Records the subject's weight in `/events/subject_weight`.
     public func addWeight(_ weight: WeightChange) throws {
-        try weights.appendRow([
+        var cells: [NWBCell] = [
             .double(weight.seconds), .int(Int64(weight.sampleIndex)), .int(Int64(weight.eventID)), .double(weight.kilograms), .text(weight.wallClock),
             .text(weight.operatorAccount ?? ""),
-        ] + Self.operatorCells(weight.peer))
+        ]
+        cells += Self.operatorCells(weight.peer)
+        try weights.appendRow(cells)
     }
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        try marks.appendRow(
-            [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
-                + Self.operatorCells(mark.peer))
+        var cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
+        cells += Self.operatorCells(mark.peer)
+        try marks.appendRow(cells)
     }
 
     /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).
     private static func operatorCells(_ peer: PeerCredentials?) -> [NWBCell] {
-        [.int(peer.map { Int64($0.uid) } ?? -1), .int(peer.map { Int64($0.gid) } ?? -1), .int(peer.map { Int64($0.pid) } ?? -1)]
+        guard let peer else { return [.int(-1), .int(-1), .int(-1)] }
+        return [.int(Int64(peer.uid)), .int(Int64(peer.gid)), .int(Int64(peer.pid))]
     }
 
     /// Records a gap in `/intervals/acquisition_gaps` (the caller writes its zeros with `appendRaw`).

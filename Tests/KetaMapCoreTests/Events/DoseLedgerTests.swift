@@ -14,8 +14,8 @@ struct DoseLedgerTests {
     private func record(_ request: DoseRequest, in ledger: inout DoseLedger, at seconds: Double = 0) throws -> DoseEvent {
         let assessed = try ledger.assess(request)
         let dose = DoseEvent(
-            eventID: ledger.takeEventID(), request: request, normalized: assessed.normalized, sampleIndex: UInt64(seconds * 1000), startSeconds: seconds,
-            stopSeconds: seconds + (request.overSeconds ?? 0.001), wallClock: "", limitOverride: assessed.limitOverride)
+            request: request, normalized: assessed.normalized, sampleIndex: UInt64(seconds * 1000), startSeconds: seconds,
+            stopSeconds: seconds + (request.overSeconds ?? 0.001), wallClock: "", eventID: ledger.takeEventID(), limitOverride: assessed.limitOverride)
         ledger.record(dose)
         return dose
     }

@@ -8,7 +8,8 @@ import Testing
 /// Many clinicians' clients dosing at once, against a running `ketamapd`.
 @Suite("Doses under concurrency", .serialized)
 struct ConcurrentDoseTests {
-    static let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus, operator: "RN Load")
+    /// A drug without plausibility limits: 2000 doses of ketamine would rightly break its session limit.
+    static let bolus = DoseRequest(drug: "placebo", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus, operator: "RN Load")
 
     @Test("16 clients sending 2000 doses back to back: every one acknowledged, in the log and the file in one order, none refused, recording goes on")
     func manyClientsLoseNothing() async throws {
