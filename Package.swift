@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "ketamapd", targets: ["ketamapd"]),
         .executable(name: "ketamapctl", targets: ["ketamapctl"]),
         .library(name: "KetaMapCore", targets: ["KetaMapCore"]),
+        .library(name: "KetaMapDSP", targets: ["KetaMapDSP"]),
+        .library(name: "KetaMapConfiguration", targets: ["KetaMapConfiguration"]),
         .library(name: "KetaMapAcquisition", targets: ["KetaMapAcquisition"]),
         .library(name: "KetaMapStorage", targets: ["KetaMapStorage"]),
     ],
@@ -26,23 +28,42 @@ let package = Package(
         .systemLibrary(name: "CComedi", pkgConfig: "comedilib", providers: [.apt(["libcomedi-dev"])]),  // KetaMapAcquisition
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),  // KetaMapDaemon
 
+        // The layers, lowest first; the compiler refuses an import against the arrows
+        // (docs/architecture.md, "Modules").
+        .target(name: "KetaMapCore", swiftSettings: strictSwift),
         .target(
-            name: "KetaMapCore",
+            name: "KetaMapDSP",
+            dependencies: ["KetaMapCore"],
             // Release builds use AVX2 (Haswell and any later x86 CPU, 2013 on): the biquad
             // cascades run across channels in SIMD and gain about 20 % from it.
             swiftSettings: strictSwift + [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+        .target(name: "KetaMapConfiguration", dependencies: ["KetaMapCore", "KetaMapDSP"], swiftSettings: strictSwift),
         .target(
             name: "KetaMapAcquisition",
             dependencies: [
-                "KetaMapCore", "CComedi",
+                "KetaMapCore", "KetaMapConfiguration", "CComedi",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift),
-        .target(name: "KetaMapStorage", dependencies: ["KetaMapCore", "CHDF5"], swiftSettings: strictSwift),
+        .target(
+            name: "KetaMapStorage", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "CHDF5"],
+            swiftSettings: strictSwift),
+        .target(
+            name: "KetaMapControl",
+            dependencies: [
+                "KetaMapCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift),
+        .target(
+            name: "KetaMapReport", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapStorage", "KetaMapControl"],
+            swiftSettings: strictSwift),
         .target(
             name: "KetaMapDaemon",
             dependencies: [
-                "KetaMapCore", "KetaMapAcquisition", "KetaMapStorage", "CSystemd",
+                "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
+                "KetaMapControl", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,25 +74,35 @@ let package = Package(
         .executableTarget(
             name: "ketamapd",
             dependencies: [
-                "KetaMapDaemon",
+                "KetaMapDaemon", "KetaMapConfiguration", "KetaMapControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "ketamapctl",
             dependencies: [
-                "KetaMapDaemon", "KetaMapAcquisition",
+                "KetaMapControl", "KetaMapReport", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
 
         .testTarget(name: "KetaMapCoreTests", dependencies: ["KetaMapCore"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapAcquisitionTests", dependencies: ["KetaMapAcquisition"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapStorageTests", dependencies: ["KetaMapStorage"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapDSPTests", dependencies: ["KetaMapCore", "KetaMapDSP"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapConfigurationTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapAcquisitionTests", dependencies: ["KetaMapCore", "KetaMapConfiguration", "KetaMapAcquisition"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "KetaMapStorageTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapStorage"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "KetaMapControlTests",
+            dependencies: ["KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapDaemonTests",
             dependencies: [
-                "KetaMapDaemon", .product(name: "NIOEmbedded", package: "swift-nio"),
+                "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
+                "KetaMapControl", "KetaMapReport", "KetaMapDaemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

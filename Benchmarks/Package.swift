@@ -19,19 +19,28 @@ let package = Package(
         // Throughput and latency of the processing chain, with ratios to scipy measured in the same run.
         .executableTarget(
             name: "ProcessingThroughput",
-            dependencies: [.product(name: "KetaMapCore", package: parentPackage)],
+            dependencies: [
+                .product(name: "KetaMapCore", package: parentPackage),
+                .product(name: "KetaMapDSP", package: parentPackage),
+            ],
             path: "ProcessingThroughput",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Session-file write speed, as a ratio to a raw sequential write of the same bytes.
         .executableTarget(
             name: "WriterThroughput",
-            dependencies: [.product(name: "KetaMapStorage", package: parentPackage)],
+            dependencies: [
+                .product(name: "KetaMapCore", package: parentPackage),
+                .product(name: "KetaMapDSP", package: parentPackage),
+                .product(name: "KetaMapConfiguration", package: parentPackage),
+                .product(name: "KetaMapStorage", package: parentPackage),
+            ],
             path: "WriterThroughput"),
         // Heap allocations per block in steady state (target: 0) for the hot-path types.
         .executableTarget(
             name: "HotPathAllocations",
             dependencies: [
                 .product(name: "KetaMapCore", package: parentPackage),
+                .product(name: "KetaMapDSP", package: parentPackage),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "HotPathAllocations",

@@ -4,7 +4,7 @@
 # they are equal byte for byte). Run from anywhere: config/embed.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/../Sources/KetaMapCore/Configuration/DefaultConfiguration.swift"
+out="$here/../Sources/KetaMapConfiguration/DefaultConfiguration.swift"
 for f in ketamapd.toml channels.tsv electrodes.tsv; do
     if grep -q '"""#' "$here/$f"; then echo "$f contains \"\"\"#, which the raw string literal cannot hold" >&2; exit 1; fi
 done

@@ -4,6 +4,7 @@
 // percentile up to p100. See Benchmarks/README.md.
 import Benchmark
 import KetaMapCore
+import KetaMapDSP
 
 /// A processor fed the same seeded 10 ms block over and over with advancing
 /// sample indices; its rings are drained as the recorder would.

@@ -10,6 +10,7 @@ import KetaMapCore
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapDSP
 #endif
 
 /// Wall-clock seconds (latency).

@@ -17,6 +17,8 @@ import KetaMapStorage
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapDSP
+import KetaMapConfiguration
 #endif
 
 struct Options {

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KetaMapCore
 #endif
 
 /// How a file-less or file-backed source (simulator, replay) hands out blocks.

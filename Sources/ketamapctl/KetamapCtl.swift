@@ -1,4 +1,5 @@
 import ArgumentParser
+import KetaMapCore
 
 /// `ketamapctl`: the control tool for technicians, clinicians and analysts.
 @main
@@ -12,6 +13,9 @@ struct KetamapCtl: AsyncParsableCommand {
             channels with `check` and watch a running session with `status`; analysts summarise a session \
             file with `report`.
             """,
-        subcommands: [Status.self, Check.self, Dose.self, VoidDose.self, Weight.self, Mark.self, Sessions.self, Devices.self, Report.self]
+        subcommands: [
+            Status.self, Check.self, Dose.self, VoidDose.self, Weight.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self,
+            ExportBIDS.self,
+        ]
     )
 }

@@ -3,6 +3,8 @@ import Foundation
 import KetaMapCore
 import KetaMapDaemon
 import Logging
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapd`: records one session, from start until SIGTERM/SIGINT, `--duration`
 /// or `ketamapctl … stop`; exits 0 after a clean close, non-zero on a fault.

@@ -4,6 +4,7 @@ import KetaMapAcquisition
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif
 
 /// A fresh temporary folder for one test.

@@ -1,6 +1,7 @@
 import Testing
 import KetaMapCore
 import KetaMapAcquisition
+import KetaMapConfiguration
 
 #if DEBUG
 private let isReleaseBuild = false

@@ -4,6 +4,7 @@ import KetaMapAcquisition
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif
 
 /// The default montage (108 channels) with simulator settings varied per test.

@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapConfiguration
+import KetaMapControl
 
 /// `ketamapd` and `ketamapctl` run as processes, as clinicians and systemd run
 /// them, on the simulator; the files they leave are read with h5py.
@@ -245,6 +247,21 @@ struct EndToEndTests {
         #expect(result.error.contains("not enough free disk in \(workspace.directory.path)"))
         #expect(result.error.contains("free,") && result.error.contains("needed for") && result.error.contains("/s"))
         #expect(!FileManager.default.fileExists(atPath: workspace.nwb("huge")))
+    }
+
+    @Test("processing that cannot run at the rate the source really delivers is refused at start with exit 78, naming the key")
+    func processingRefusedAtStart() throws {
+        let workspace = try Workspace(doseAt: nil)
+        // A raw int16 replay at 22.05 kHz: the config's 1 kHz LFP does not divide it.
+        let raw = "\(workspace.directory.path)/raw.i16"
+        try Data(count: 2 * 22050).write(to: URL(fileURLWithPath: raw))
+        let result = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            workspace.daemonArguments(session: "rate", ["--source", "replay:\(raw)?channels=1&rate=22050&uv_per_bit=0.1", "--duration", "1"]))
+        #expect(result.status == 78, "\(result.error)")
+        #expect(result.error.contains("processing.lfp_rate_hz"))
+        #expect(result.error.contains("22050"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("rate")))
     }
 
     @Test("a bad config is refused naming the file, line and key, with exit status 78")

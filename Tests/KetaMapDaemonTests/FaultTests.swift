@@ -3,10 +3,13 @@ import KetaMapAcquisition
 import KetaMapCore
 import KetaMapStorage
 import Logging
-import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// A source that delivers `goodBlocks` blocks of a ramp, then fails the way a
 /// vanished card does (a fake behind the `Source` protocol).
@@ -36,6 +39,15 @@ private final class FailingSource: Source, @unchecked Sendable {
     }
 }
 
+/// Every stage event, in the order heard.
+private final class StageRecorder: StageObserver {
+    private let heard = Mutex<[String]>([])
+    var events: [String] { heard.withLock { $0 } }
+    func stageStarted(_ stage: PipelineStage) { heard.withLock { $0.append("\(stage.rawValue) started") } }
+    func stageStopped(_ stage: PipelineStage) { heard.withLock { $0.append("\(stage.rawValue) stopped") } }
+    func stageFailed(_ stage: PipelineStage, error: any Error) { heard.withLock { $0.append("\(stage.rawValue) failed") } }
+}
+
 @Suite("Faults")
 struct FaultTests {
     @Test("a source failing mid-session ends the group with an error, and the file is closed valid with the fault and every sample")
@@ -44,37 +56,30 @@ struct FaultTests {
         let path = "\(directory.path)/fault.nwb"
         let source = FailingSource(goodBlocks: 20)
         let montage = Montage.numbered(count: 2)
-        let ring = SampleRing(channelCount: 2, minimumFrames: 4096, consumers: ["recorder"])
-        let board = StatusBoard(
-            initial: SessionStatus(sessionID: "fault", state: .starting, filePath: path, source: "test", sampleRateHz: 1000, channelCount: 2), ring: ring)
         var processing = ProcessingSettings()
         processing.enabled = false
-        let writer = try NWBSessionWriter(
-            creating: path,
-            description: SessionDescription(
-                sessionID: "fault", sessionStartTime: Date(), session: SessionSettings(description: "fault test"),
-                subject: SubjectSettings(id: "sub-t", sex: .unknown, age: "P30Y"), montage: montage, format: source.format,
-                processedChannels: [], processing: processing, sourceProvenance: source.provenance,
-                configuration: ConfigurationProvenance(configPath: "-", configText: "", channelsText: "", electrodesText: ""),
-                softwareVersion: KetaMapVersion.current))
         let faults = FaultLatch()
-        let mailbox = RecorderMailbox()
-        let logger = Logger(label: "fault-test")
-        let recorder = RecorderService(
-            sink: writer, cursor: ring.cursors[0], ring: ring, features: nil, mailbox: mailbox, board: board, faults: faults,
-            flushSeconds: 1, blockFrames: 100, logger: logger, onFirstBlockStored: {})
-        let acquisition = AcquisitionService(
-            source: source, ring: ring, mailbox: mailbox, board: board, faults: faults, frameLimit: nil, waitsForRoom: true,
-            blockFrames: 100, schedule: ScheduleBarrier(samples: []), logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: recorder),
-                    .init(service: acquisition, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                logger: logger))
-        await #expect(throws: FailingSource.Vanished.self) { try await group.run() }
+        let stages = StageRecorder()
+        let pipeline = try Pipeline(
+            plan: PipelinePlan(
+                sessionID: "fault", filePath: path, sourceDescription: "test", blockFrames: 100, ringSeconds: 4, processing: nil,
+                durationSeconds: nil, realTime: false, flushSeconds: 1),
+            source: source, montage: montage, monitor: StageMonitor(faults: faults, observers: [stages], logger: Logger(label: "fault-test")),
+            logger: Logger(label: "fault-test"),
+            makeSink: { layout in
+                try NWBSessionWriter(
+                    creating: path,
+                    description: SessionDescription(
+                        sessionID: "fault", sessionStartTime: Date(), session: SessionSettings(description: "fault test"),
+                        subject: SubjectSettings(id: "sub-t", sex: .unknown, age: "P30Y"), montage: layout.montage, format: layout.format,
+                        processedChannels: [], processing: processing, sourceProvenance: source.provenance,
+                        configuration: ConfigurationProvenance(configPath: "-", configText: "", channelsText: "", electrodesText: ""),
+                        softwareVersion: KetaMapVersion.current))
+            })
+        await #expect(throws: FailingSource.Vanished.self) { try await pipeline.run() }
         #expect(faults.reason == "acquisition stopped: the device went away after sample 2000")
+        #expect(stages.events.contains("acquisition failed"))
+        #expect(stages.events.contains("recording stopped"))
 
         let reader = try NWBSessionReader(path: path)
         defer { reader.close() }

@@ -3,24 +3,14 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapDSP
 
-/// Collects what the recorder would write (a fake behind `SessionSink`).
-private final class CollectingSink: SessionSink {
+/// Keeps the feature rows the recorder writes.
+private final class CollectingSink: DiscardingSink, @unchecked Sendable {
     var lfpRows: [[Float]] = []
     var bandPowerRows: [[Float]] = []
-    var framesWritten: UInt64 { 0 }
-    func appendRaw(_ frames: UnsafeBufferPointer<Int16>) throws {}
-    func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws { lfpRows.append(Array(rows)) }
-    func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws { bandPowerRows.append(Array(row)) }
-    func appendThresholdCrossing(sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>) throws {}
-    func addDose(_ dose: DoseEvent) throws {}
-    func addVoid(_ void: DoseVoid) throws {}
-    func addWeight(_ weight: WeightChange) throws {}
-    func addMark(_ mark: Mark) throws {}
-    func addGap(_ gap: AcquisitionGap) throws {}
-    func addClockSample(sampleIndex: UInt64, wallClock: Date, monotonicSeconds: Double) throws {}
-    func flush() throws {}
-    func close(fault: String?) throws {}
+    override func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws { lfpRows.append(Array(rows)) }
+    override func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws { bandPowerRows.append(Array(row)) }
 }
 
 @Suite("Processed features in the file")
@@ -34,7 +24,7 @@ struct ProcessorFeaturesTests {
         let format = SampleFormat(channelCount: 2, sampleRateHz: 2000, calibration: Calibration(voltsPerCount: 1e-6, channelGains: [1, 1]))
         let processor = try SignalProcessor(settings: settings, format: format, montage: Montage.numbered(count: 2).seegOnly(), maxBlockFrames: 200)
         let features = ProcessorFeatures(processor)
-        let sink = CollectingSink()
+        let sink = CollectingSink(channelCount: 1)
         let block = [Int16](repeating: 100, count: 2 * 200)
         try block.withUnsafeBufferPointer { frames in
             for first in stride(from: UInt64(0), to: 2000, by: 200) { processor.process(frames, firstSample: first) }

@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapStorage
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// What `writeSyntheticSession` wrote, for comparisons (also dumped as JSON for `check_session.py`).
 struct WrittenSession: Codable {
@@ -13,7 +15,11 @@ struct WrittenSession: Codable {
     var locations: [String]
     var groups: [String]
     var gains_uv: [Double]
+    /// µm, as NWB and SpikeInterface read them.
     var rel_y: [Double]
+    /// NWB x, y, z in µm (+x posterior, +y inferior, +z right) and the montage's space.
+    var nwb_xyz: [[Double]]
+    var coordinate_space: String
     var rate_hz: Double
     var frames: Int
     var subject_id: String
@@ -94,7 +100,8 @@ func writeSyntheticSession(at path: String, description d: SessionDescription, f
     let m = d.montage
     return WrittenSession(
         channel_names: m.channels.map(\.name), locations: m.channels.map(\.region), groups: m.channels.map(\.group),
-        gains_uv: d.format.calibration.microvoltsPerCount, rel_y: m.channels.map(\.alongShaftMillimeters), rate_hz: d.format.sampleRateHz,
+        gains_uv: d.format.calibration.microvoltsPerCount, rel_y: m.channels.map { $0.alongShaftMillimeters * 1000 },
+        nwb_xyz: m.channels.map { [-$0.y! * 1000, -$0.z! * 1000, $0.x! * 1000] }, coordinate_space: m.coordinateSpace, rate_hz: d.format.sampleRateHz,
         frames: frames, subject_id: d.subject.id, band_names: d.processing.bands.map(\.name), band_limits: d.processing.bands.map { [$0.lowHz, $0.highHz] },
         band_power_rows: bandRows, band_power_rate_hz: d.processing.bandPowerRateHz, lfp_rows: lfpRows,
         processed_names: d.processedChannels.map(\.name), doses: doses, crossings: crossings, marks: ["eyes closed"],
@@ -174,6 +181,29 @@ struct NWBSessionWriterTests {
         defer { one.deallocate() }
         try reader.readChannel(87, firstFrame: 0, frameCount: 7_300, into: one)
         #expect((0..<7_300).allSatisfy { one[$0] == SessionFixture.rawSample(frame: $0, channel: 87) })
+    }
+
+    @Test("raw chunks share the channels evenly, so the raw dataset takes its int16 bytes and no padding", arguments: [88, 108, 64, 7])
+    func rawChunksAreNotPadded(channels: Int) throws {
+        let folder = try SessionFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("size.nwb").path
+        var d = SessionFixture.description(storage: StorageSettings(chunkSeconds: 0.1))
+        d.montage = Montage.numbered(count: channels)
+        d.format = SampleFormat(
+            channelCount: channels, sampleRateHz: d.format.sampleRateHz,
+            calibration: Calibration(voltsPerCount: 1e-7, channelGains: [Double](repeating: 1, count: channels)))
+        d.processedChannels = []
+        let writer = try NWBSessionWriter(creating: path, description: d)
+        let frames = 4 * Int((0.1 * d.format.sampleRateHz).rounded())  // whole rows of chunks
+        let samples = [Int16](repeating: 3, count: frames * channels)
+        try samples.withUnsafeBufferPointer { try writer.appendRaw($0) }
+        try writer.close(fault: nil)
+        let file = try HDF5File.open(path, mode: .readOnly)
+        let raw = try file.root.openDataset("acquisition/ElectricalSeries/data")
+        #expect(raw.storageBytes == UInt64(frames * channels * MemoryLayout<Int16>.size))
+        try raw.close()
+        try file.close()
     }
 
     @Test("a session stopped by a fault records why, and its empty tables are gone")

@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif
 
 /// Writes the synthetic session at a steady pace until `stop` is set or `seconds` pass,

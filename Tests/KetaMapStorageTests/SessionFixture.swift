@@ -3,6 +3,8 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapStorage
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// A realistic implant and a synthetic session the storage tests write and check.
 enum SessionFixture {
@@ -29,7 +31,7 @@ enum SessionFixture {
                 name: "mLA\(w + 1)", kind: .micro, group: "mLA", region: "Left amygdala", x: -18, y: 2, z: -12,
                 alongShaftMillimeters: 0, hardwareChannel: channels.count))
         }
-        return Montage(channels: channels, groups: groups)
+        return Montage(channels: channels, groups: groups, coordinateSpace: "ACPC")
     }
 
     /// Bipolar derivations along each shaft (contact minus its deeper neighbour) plus each microwire monopolar.

@@ -89,6 +89,14 @@ def full(path, expected_path):
         check(list(electrodes["location"][:n]) == expected["locations"], "electrodes location differ")
         check(np.allclose(electrodes["gain"][:n], expected["gains_uv"]), "electrodes gain differ")
         check(list(electrodes["group_name"][:n]) == expected["groups"], "electrodes group_name differ")
+        if "nwb_xyz" in expected:
+            xyz = electrodes[["x", "y", "z"]].to_numpy()[:n]
+            check(np.allclose(xyz, expected["nwb_xyz"]), "electrodes x/y/z are not NWB's µm and axes (+x posterior, +y inferior, +z right)")
+            import h5py
+            with h5py.File(path, "r") as raw_file:
+                space = raw_file["general/extracellular_ephys/electrodes"].attrs.get("coordinate_space")
+            space = space.decode() if isinstance(space, bytes) else space
+            check(space == expected["coordinate_space"], f"electrodes coordinate_space {space!r}")
         check(all(electrodes["group"][i].name == expected["groups"][i] for i in range(n)), "electrodes group references differ")
         check(nwb.subject.subject_id == expected["subject_id"], "subject id")
         ecephys = nwb.processing["ecephys"]
@@ -136,6 +144,10 @@ def full(path, expected_path):
     check(np.allclose(rec.get_channel_offsets(), 0), "SpikeInterface offsets")
     locations = rec.get_channel_locations()
     check(np.allclose(locations[:, 1], expected["rel_y"]), "SpikeInterface locations (rel_y) differ")
+    distinct = len({tuple(p) for p in np.round(locations, 3)})
+    check(distinct == len(locations), f"SpikeInterface puts {len(locations) - distinct} channels on another's location")
+    gaps = [np.linalg.norm(a - b) for i, a in enumerate(locations) for b in locations[i + 1:]]
+    check(min(gaps) >= 50, f"SpikeInterface channels {min(gaps)} µm apart: locations must be in µm")
     check(abs(rec.get_sampling_frequency() - expected["rate_hz"]) < 1e-6, "SpikeInterface rate")
     check(rec.get_num_samples() == frames, "SpikeInterface sample count")
     traces = rec.get_traces(start_frame=0, end_frame=50, return_in_uV=True)

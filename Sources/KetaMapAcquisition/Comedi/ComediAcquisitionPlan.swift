@@ -1,4 +1,5 @@
 import KetaMapCore
+import KetaMapConfiguration
 
 /// Everything decided before a Comedi acquisition starts: the subdevice, the
 /// channel list (montage hardware channels with their range and reference), the

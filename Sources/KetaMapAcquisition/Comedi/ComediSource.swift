@@ -1,5 +1,6 @@
 import KetaMapCore
 import SystemPackage
+import KetaMapConfiguration
 
 /// Samples from a DAQ card through Comedi: a streaming analog-input command that
 /// runs until stopped (`stop_src = TRIG_NONE`), read from `comedi_fileno` with a

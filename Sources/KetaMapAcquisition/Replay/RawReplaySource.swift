@@ -1,5 +1,6 @@
 import KetaMapCore
 import SystemPackage
+import KetaMapConfiguration
 
 /// Replays a raw interleaved `Int16` recording: frames `[frame][channel]`,
 /// little-endian, no header — the layout of Open Ephys binary `continuous.dat`,

@@ -113,4 +113,5 @@ fileprivate extension Double {
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif

@@ -88,4 +88,6 @@ struct SimulatedChannelProfile: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapDSP
+import KetaMapConfiguration
 #endif

@@ -3,6 +3,8 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapDSP
+import KetaMapConfiguration
 #endif
 
 /// The built-in signal generator: a seeded, deterministic depth-electrode

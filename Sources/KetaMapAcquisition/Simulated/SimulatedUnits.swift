@@ -147,4 +147,5 @@ struct SpikeTrains: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+import KetaMapConfiguration
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapControl
 
 /// Turns one decoded request, and who sent it, into its response: the only
 /// place that knows what each control command does and who may do it.

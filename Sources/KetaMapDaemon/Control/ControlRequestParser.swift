@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapControl
 
 extension ControlRequest {
     /// Longest request the parser reads, in bytes (the socket's line limit).

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import KetaMapControl
 
 /// The session's control socket (Unix domain, JSON lines): `status`, `dose`,
 /// `mark`, `stop`. Mode 0660, group `ketamap`; each request is answered with

@@ -12,7 +12,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let ring: SampleRing
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
-    private let faults: FaultLatch
+    private let monitor: StageMonitor
     private let frameLimit: UInt64?
     private let waitsForRoom: Bool
     private let blockFrames: Int
@@ -21,14 +21,14 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let stop = StopFlag()
 
     init(
-        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, faults: FaultLatch, frameLimit: UInt64?,
+        source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
         waitsForRoom: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
     ) {
         self.source = source
         self.ring = ring
         self.mailbox = mailbox
         self.board = board
-        self.faults = faults
+        self.monitor = monitor
         self.frameLimit = frameLimit
         self.waitsForRoom = waitsForRoom
         self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
@@ -38,15 +38,9 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "acquisition") { [self] in
+            try await monitor.run(.acquisition) { [self] in
                 if !waitsForRoom { raisePriority() }
-                do {
-                    try acquire()
-                } catch {
-                    faults.record("acquisition stopped: \(error)")
-                    logger.error("acquisition stopped", metadata: ["error": "\(error)"])
-                    throw error
-                }
+                try acquire()
             }
         } onGracefulShutdown: {
             self.stop.raise()

@@ -3,6 +3,7 @@ import KetaMapCore
 import Logging
 import ServiceLifecycle
 import Synchronization
+import KetaMapConfiguration
 
 /// Records the config's `[[schedule.dose]]` entries (simulator, or a replay given `--apply-schedule`)
 /// when the sample clock reaches them, through the same `DoseDesk` as

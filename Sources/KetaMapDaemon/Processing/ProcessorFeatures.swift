@@ -1,4 +1,5 @@
 import KetaMapCore
+import KetaMapDSP
 
 /// The signal processor's LFP, band-power and threshold-crossing rings, seen
 /// from the recorder thread (their one consumer).

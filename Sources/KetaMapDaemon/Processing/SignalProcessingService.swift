@@ -2,6 +2,7 @@ import Glibc
 import KetaMapCore
 import Logging
 import ServiceLifecycle
+import KetaMapDSP
 
 /// The processing thread: reads blocks through its ring cursor, runs the
 /// signal processor on them in place, and posts the channel figures it
@@ -14,22 +15,24 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     private let cursor: RingCursor
     private let ring: SampleRing
     private let board: StatusBoard
+    private let monitor: StageMonitor
     private let logger: Logger
     private let finishing = StopFlag()
     private let highWater: HighWaterMark
 
-    init(processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, logger: Logger) {
+    init(processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, monitor: StageMonitor, logger: Logger) {
         self.processor = processor
         self.cursor = cursor
         self.ring = ring
         self.board = board
+        self.monitor = monitor
         self.logger = logger
         highWater = board.highWater[ring.cursors.firstIndex { $0 === cursor }!]
     }
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "processing") { [self] in process() }
+            try await monitor.run(.processing) { [self] in process() }
         } onGracefulShutdown: {
             self.finishing.raise()
         }

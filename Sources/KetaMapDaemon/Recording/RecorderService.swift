@@ -18,7 +18,7 @@ final class RecorderService: Service, @unchecked Sendable {
     private let features: (any FeatureSource)?
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
-    private let faults: FaultLatch
+    private let monitor: StageMonitor
     private let flushSeconds: Double
     private let blockFrames: Int
     private let onFirstBlockStored: @Sendable () -> Void
@@ -31,7 +31,7 @@ final class RecorderService: Service, @unchecked Sendable {
 
     init(
         sink: any SessionSink, cursor: RingCursor, ring: SampleRing, features: (any FeatureSource)?, mailbox: RecorderMailbox,
-        board: StatusBoard, faults: FaultLatch, flushSeconds: Double, blockFrames: Int, logger: Logger,
+        board: StatusBoard, monitor: StageMonitor, flushSeconds: Double, blockFrames: Int, logger: Logger,
         onFirstBlockStored: @escaping @Sendable () -> Void
     ) {
         self.sink = sink
@@ -40,7 +40,7 @@ final class RecorderService: Service, @unchecked Sendable {
         self.features = features
         self.mailbox = mailbox
         self.board = board
-        self.faults = faults
+        self.monitor = monitor
         self.flushSeconds = flushSeconds
         self.blockFrames = blockFrames
         self.logger = logger
@@ -50,17 +50,13 @@ final class RecorderService: Service, @unchecked Sendable {
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await DedicatedThread.run(name: "recorder") { [self] in
-                do {
-                    try record()
-                } catch {
-                    faults.record("recording stopped: \(error)")
-                    logger.error("recording stopped", metadata: ["error": "\(error)"])
+            try await monitor.run(
+                .recording,
+                cleanUp: { [self] in
                     mailbox.close(reason: "recording stopped")
-                    try? sink.close(fault: faults.reason)
-                    throw error
+                    try? sink.close(fault: monitor.faults.reason)
                 }
-            }
+            ) { [self] in try record() }
         } onGracefulShutdown: {
             self.finishing.raise()
         }
@@ -116,7 +112,7 @@ final class RecorderService: Service, @unchecked Sendable {
         }
         mailbox.close(reason: "the session is closing")
         try deliverMail()
-        try sink.close(fault: faults.reason)
+        try sink.close(fault: monitor.faults.reason)
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import KetaMapCore
 
-/// What the recorder thread writes a session to. `NWBSessionWriter` is the
-/// one real sink; call order and thread are the writer's (recorder thread only).
+/// What the recorder thread writes a session to: `NWBSessionWriter`, or
+/// `DiscardingSink` for a check; call order and thread are the writer's
+/// (recorder thread only).
 protocol SessionSink: AnyObject {
     var framesWritten: UInt64 { get }
     func appendRaw(_ frames: UnsafeBufferPointer<Int16>) throws

@@ -1,44 +1,26 @@
 import KetaMapAcquisition
 import KetaMapCore
 import Logging
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
-/// `ketamapctl check`: runs the configured source and the signal processor
-/// for a few seconds, writes no file, and returns each channel's figures
-/// (RMS, line noise, flat, saturated, spike rate) over the last period.
+/// `ketamapctl check`: runs the session's pipeline for a few seconds into a
+/// sink that writes nothing, and returns each channel's figures (RMS, line
+/// noise, flat, saturated, spike rate) over the last period.
 public enum ChannelCheck {
-    public static func run(configuration: Configuration, seconds: Double, logger: Logger) throws -> [ChannelStatus] {
+    public static func run(configuration: Configuration, seconds: Double, logger: Logger) async throws -> [ChannelStatus] {
         let opened = try SourceFactory.make(SourceSpec(configuration.source), configuration: configuration, realTime: true, logger: logger)
-        let source = opened.source
-        let format = source.format
-        let blockFrames = configuration.source.framesPerBlock
-        var settings = configuration.processing
-        settings.enabled = true
-        let processor = try SignalProcessor(settings: settings, format: format, montage: opened.montage, maxBlockFrames: blockFrames)
-        var channels = opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }
-        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * format.channelCount)
-        defer { buffer.deallocate() }
-        try source.start()
-        defer { source.stop() }
-        let total = format.frames(inSeconds: seconds)
-        var next: UInt64 = 0
-        while next < total {
-            switch try source.read(into: buffer) {
-            case .frames(let first, let count):
-                processor.process(UnsafeBufferPointer(rebasing: buffer[0..<count * format.channelCount]), firstSample: first)
-                next = first + UInt64(count)
-            case .gap(let gap):
-                logger.warning("samples lost during the check", metadata: ["count": "\(gap.sampleCount)", "cause": "\(gap.cause.rawValue)"])
-                processor.reset(atSample: gap.endSample)
-                next = gap.endSample
-            case .end:
-                next = total
-            }
-            while processor.channelFigures.pop({ _, row in channels.update(fromFiguresRow: row) }) {}
-            // Features nobody records are let go.
-            while processor.lfp.pop({ _, _ in }) {}
-            while processor.bandPower.pop({ _, _ in }) {}
-            while processor.crossings.pop({ _, _ in }) {}
-        }
-        return channels
+        var processing = configuration.processing
+        processing.enabled = true
+        let pipeline = try Pipeline(
+            plan: PipelinePlan(
+                sessionID: "check", filePath: "", sourceDescription: opened.description, blockFrames: configuration.source.framesPerBlock,
+                ringSeconds: configuration.source.ringSeconds, processing: processing, durationSeconds: seconds, realTime: true,
+                flushSeconds: configuration.storage.flushSeconds),
+            source: opened.source, montage: opened.montage, monitor: StageMonitor(logger: logger), logger: logger,
+            makeSink: { DiscardingSink(channelCount: $0.format.channelCount) })
+        try await pipeline.run()
+        return pipeline.board.snapshot().channels
     }
 }

@@ -1,5 +1,7 @@
 import Glibc
 import KetaMapCore
+import KetaMapDSP
+import KetaMapControl
 
 /// What a session will write per second, and whether the disk can take it:
 /// checked before the session file is created, so a start that cannot fit is

@@ -6,6 +6,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import SystemPackage
+import KetaMapDSP
+import KetaMapConfiguration
+import KetaMapControl
 
 /// One recording session, assembled from its configuration and run until
 /// SIGTERM/SIGINT, `--duration`, `ketamapctl … stop` or a fault.
@@ -21,8 +24,10 @@ import SystemPackage
 ///    dose/mark ──► DoseDesk ──► EventLog (fsync) ──► RecorderMailbox ──► file + flush ──► ack
 /// ```
 ///
-/// Services start in dependency order (event log, recorder, processing,
-/// acquisition, schedule, control, shutdown announcer) and stop in reverse:
+/// The hot path is a `Pipeline` (source, ring, processing, recorder, status
+/// board) writing to an `NWBSessionWriter`; the session puts the event log
+/// before it and the dose schedule, the control socket and the shutdown
+/// announcer after it. Services start in that order and stop in reverse:
 /// systemd hears `STOPPING=1`, the control socket closes, acquisition stops at a sample index, processing and the recorder
 /// drain, the file closes, and the event log syncs last.
 public final class Session: Sendable {
@@ -79,87 +84,61 @@ public final class Session: Sendable {
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
 
         let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
-        let format = opened.source.format
-        let blockFrames = configuration.source.framesPerBlock
-        let ringFrames = max(Int(configuration.source.ringSeconds * format.sampleRateHz), 8 * blockFrames)
-        let processor = configuration.processing.enabled
-            ? try SignalProcessor(
-                settings: configuration.processing, format: format, montage: opened.montage, maxBlockFrames: blockFrames,
-                lfpRingSeconds: configuration.source.ringSeconds)  // features ride out a recorder stall as long as raw samples do
-            : nil
-        let ring = SampleRing(
-            channelCount: format.channelCount, minimumFrames: ringFrames,
-            consumers: processor == nil ? ["recorder"] : ["recorder", "processor"])
-
-        try DiskBudget(
-            format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings,
-            plannedSeconds: options.durationSeconds
-        ).check(directory: options.outputDirectory)
-
         let startTime = Date()
-        let writer = try NWBSessionWriter(
-            creating: files.nwbPath,
-            description: SessionDescription(
-                sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
-                montage: opened.montage, format: format, processedChannels: processor?.channels ?? [], processing: configuration.processing,
-                sourceProvenance: opened.source.provenance, configuration: configuration.provenance, softwareVersion: options.softwareVersion,
-                storage: configuration.storage))
+        let files = self.files
+        let notifier = SystemdNotifier(logger: logger)
+        faults = FaultLatch()
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(
+                plan: PipelinePlan(
+                    sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
+                    blockFrames: configuration.source.framesPerBlock, ringSeconds: configuration.source.ringSeconds,
+                    processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
+                    realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds)),
+                source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
+                makeSink: { layout in
+                    try DiskBudget(
+                        format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
+                        plannedSeconds: options.durationSeconds
+                    ).check(directory: options.outputDirectory)
+                    return try NWBSessionWriter(
+                        creating: files.nwbPath,
+                        description: SessionDescription(
+                            sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
+                            montage: layout.montage, format: layout.format, processedChannels: layout.processedChannels,
+                            processing: configuration.processing, sourceProvenance: opened.source.provenance,
+                            configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage))
+                },
+                onFirstBlockStored: { notifier.ready(status: "recording to \(files.nwbPath)") })
+        } catch let error as SignalProcessor.SetupError {
+            throw ConfigError(refusedAtStart: error, configPath: configuration.provenance.configPath)
+        }
+        let format = pipeline.format
+        board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
-        if let simulator = opened.source as? SimulatedSource {
-            eventLog.subscribe { record in
-                if let dose = record.dose { simulator.administer(dose) }
-                if let void = record.void { simulator.withdraw(eventID: void.voidedEventID) }
-                if record.kind == .refused, let refused = record.refusedEventID { simulator.withdraw(eventID: refused) }
-            }
-        }
+        if let listener = opened.eventListener { eventLog.subscribe(listener) }
 
-        board = StatusBoard(
-            initial: SessionStatus(
-                sessionID: options.sessionID, state: .starting, filePath: files.nwbPath, source: opened.description,
-                sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
-                channels: opened.montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
-            ring: ring)
-        faults = FaultLatch()
-        let mailbox = RecorderMailbox()
         let desk = DoseDesk(
-            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: ring, eventLog: eventLog, mailbox: mailbox, board: board,
+            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board,
             ledger: DoseLedger(weightKilograms: configuration.subject.weightKilograms))
         try desk.recordStartingWeight(at: startTime)
-        let scheduled = configuration.schedule
-        let barrier = ScheduleBarrier(samples: options.realTime ? [] : scheduled.map { UInt64(($0.atSeconds * format.sampleRateHz).rounded()) })
-        let notifier = SystemdNotifier(logger: logger)
-        let board = self.board
-        let path = files.nwbPath
-
-        let recorder = RecorderService(
-            sink: writer, cursor: ring.cursors[0], ring: ring, features: processor.map(ProcessorFeatures.init), mailbox: mailbox, board: board,
-            faults: faults, flushSeconds: configuration.storage.flushSeconds, blockFrames: blockFrames, logger: logger,
-            onFirstBlockStored: {
-                board.update { $0.state = .recording }
-                notifier.ready(status: "recording to \(path)")
-            })
-        let acquisition = AcquisitionService(
-            source: opened.source, ring: ring, mailbox: mailbox, board: board, faults: faults,
-            frameLimit: options.durationSeconds.map { format.frames(inSeconds: $0) }, waitsForRoom: !options.realTime,
-            blockFrames: blockFrames, schedule: barrier, logger: logger)
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
             logger: logger)
-
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board)),
-            .init(service: recorder),
-        ]
-        if let processor {
-            services.append(.init(service: SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, logger: logger)))
-        }
-        services.append(.init(service: acquisition, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
-        services.append(.init(service: DoseScheduleService(schedule: scheduled, rateHz: format.sampleRateHz, ring: ring, desk: desk, barrier: barrier, logger: logger)))
-        services.append(.init(service: control))
-        services.append(.init(service: ShutdownAnnouncer(board: board, notifier: notifier)))
-        self.services = services
+        services = pipeline.services(
+            before: [.init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board))],
+            after: [
+                .init(
+                    service: DoseScheduleService(
+                        schedule: configuration.schedule, rateHz: format.sampleRateHz, ring: pipeline.ring, desk: desk,
+                        barrier: pipeline.barrier, logger: logger)),
+                .init(service: control),
+                .init(service: ShutdownAnnouncer(board: board, notifier: notifier)),
+            ])
         lockMemory = options.realTime
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
     }

@@ -2,6 +2,7 @@ import KetaMapAcquisition
 import KetaMapCore
 import KetaMapStorage
 import Logging
+import KetaMapConfiguration
 
 /// Turns a `SourceSpec` and the configuration into an opened source and the
 /// montage that describes its frame columns.
@@ -11,13 +12,16 @@ enum SourceFactory {
         let montage: Montage
         /// For status and logs: `sim`, `comedi /dev/comedi0`, `replay PATH`.
         let description: String
+        /// Hears each durable event, for a source whose signal answers doses (the simulator).
+        var eventListener: (@Sendable (EventRecord) -> Void)? = nil
     }
 
     static func make(_ spec: SourceSpec, configuration: Configuration, realTime: Bool, logger: Logger) throws -> Opened {
         let pacing: SourcePacing = realTime ? .realTime : .asFastAsPossible
         switch spec {
         case .simulated:
-            return Opened(source: SimulatedSource(configuration: configuration, pacing: pacing), montage: configuration.montage, description: "sim")
+            let simulator = SimulatedSource(configuration: configuration, pacing: pacing)
+            return Opened(source: simulator, montage: configuration.montage, description: "sim", eventListener: { simulator.hear($0) })
         case .comedi:
             let source = try ComediSource(
                 settings: configuration.source.comedi, montage: configuration.montage, sampleRateHz: configuration.source.sampleRateHz)
@@ -34,5 +38,14 @@ enum SourceFactory {
             let source = try RawReplaySource(settings: settings, montage: montage, pacing: pacing)
             return Opened(source: source, montage: montage, description: "replay \(settings.path)")
         }
+    }
+}
+
+extension SimulatedSource {
+    /// The simulated subject receives each recorded dose and loses a voided or refused one.
+    fileprivate func hear(_ record: EventRecord) {
+        if let dose = record.dose { administer(dose) }
+        if let void = record.void { withdraw(eventID: void.voidedEventID) }
+        if record.kind == .refused, let refused = record.refusedEventID { withdraw(eventID: refused) }
     }
 }

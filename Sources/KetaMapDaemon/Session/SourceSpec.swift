@@ -1,4 +1,5 @@
 import KetaMapCore
+import KetaMapConfiguration
 
 /// `--source sim|comedi|replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]`.
 public enum SourceSpec: Sendable, Equatable {

@@ -1,4 +1,6 @@
 import KetaMapCore
+import KetaMapDSP
+import KetaMapControl
 
 extension ChannelStatus {
     /// Takes this channel's figures from a `channelFigures` row of the signal processor.

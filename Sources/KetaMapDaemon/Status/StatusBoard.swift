@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapCore
 import Synchronization
+import KetaMapControl
 
 /// The latest figures of a running session, for `ketamapctl status`.
 ///

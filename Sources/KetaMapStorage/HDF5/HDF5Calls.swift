@@ -274,6 +274,9 @@ enum HDF5Calls {
         try check(H5Dget_type(dataset), "H5Dget_type", "dataset")
     }
 
+    /// Bytes the dataset's chunks take in the file. The C function is `H5Dget_storage_size`.
+    static func storageBytes(_ dataset: HID) -> UInt64 { H5Dget_storage_size(dataset) }
+
     /// Grows (never shrinks, under SWMR) a chunked dataset. The C function is `H5Dset_extent`.
     static func setExtent(_ dataset: HID, _ dims: UnsafePointer<UInt64>) throws(HDF5Error) {
         try check(H5Dset_extent(dataset, dims), "H5Dset_extent", "dataset")

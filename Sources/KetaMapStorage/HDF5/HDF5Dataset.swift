@@ -34,6 +34,9 @@ final class HDF5Dataset {
     /// Rows along axis 0 (1 for a scalar).
     var rowCount: UInt64 { extent.first ?? 1 }
 
+    /// Bytes its chunks take in the file (padding of partly used chunks included).
+    var storageBytes: UInt64 { HDF5Calls.storageBytes(id) }
+
     /// Closes the dataset. The C function is `H5Dclose`.
     func close() throws(HDF5Error) {
         if let handle = handle.take() { try handle.close() }

@@ -1,4 +1,6 @@
 import KetaMapCore
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// Paths of everything KetaMap writes in a session file, shared by the
 /// writer and the reader.

@@ -1,5 +1,7 @@
 import Foundation
 import KetaMapCore
+import KetaMapConfiguration
+import KetaMapDSP
 
 /// Reads a KetaMap session file, also while `ketamapd` is still writing it
 /// (HDF5 SWMR read). Used to replay a session through the pipeline and by
@@ -14,6 +16,13 @@ public final class NWBSessionReader {
     public let identifier: String
     /// NWB `session_id`, e.g. `20261126T090000Z`.
     public let sessionID: String
+    /// The montage files as recorded in the provenance (with what the electrodes
+    /// table does not hold, such as filter cut-offs); nil when the file has none.
+    public let recordedMontage: Montage?
+    /// The ketamapd version that wrote the file (empty when unknown).
+    public let softwareVersion: String
+    /// `/general/subject/subject_id` (empty when absent).
+    public let subjectID: String
     /// Channels, rate and calibration of the raw samples.
     public let format: SampleFormat
     /// The implant, rebuilt from the electrodes table and electrode groups.
@@ -49,6 +58,13 @@ public final class NWBSessionReader {
             try sid.close()
         } else {
             sessionID = ""
+        }
+        if try root.exists("general/subject/subject_id") {
+            let subject = try root.openDataset("general/subject/subject_id")
+            subjectID = try subject.readStrings().first ?? ""
+            try subject.close()
+        } else {
+            subjectID = ""
         }
 
         raw = try root.openDataset(NWBLayout.raw + "/data", chunkCacheBytes: 16 << 20)
@@ -108,11 +124,19 @@ public final class NWBSessionReader {
         guard names.count >= channelCount, locations.count >= channelCount, groupNames.count >= channelCount else {
             throw SessionFileError("the electrodes table has fewer rows than the \(channelCount) raw channels", path: path)
         }
-        func known(_ v: Double?) -> Double? { v.flatMap { $0.isNaN ? nil : $0 } }
+        // Files that state their coordinate space hold NWB's µm and axes; older ones held RAS mm.
+        let table = try root.openGroup(String(e.dropFirst()))
+        let space = try table.location.stringAttribute("coordinate_space")
+        try table.close()
+        func position(_ i: Int) -> (x: Double, y: Double, z: Double)? {
+            guard let x = xs?[i], let y = ys?[i], let z = zs?[i], !x.isNaN, !y.isNaN, !z.isNaN else { return nil }
+            return space == nil ? (x, y, z) : NWBCoordinates.ras(nwbMicrometres: x, y, z)
+        }
+        let alongScale = space == nil ? 1 : 1 / NWBCoordinates.micrometresPerMillimetre
         let channels = (0..<channelCount).map { i in
             MontageChannel(
                 name: names[i], kind: MontageChannel.Kind(rawValue: kinds?[i] ?? "SEEG") ?? .seeg, group: groupNames[i], region: locations[i],
-                x: known(xs?[i]), y: known(ys?[i]), z: known(zs?[i]), alongShaftMillimeters: relY?[i] ?? 0,
+                x: position(i)?.x, y: position(i)?.y, z: position(i)?.z, alongShaftMillimeters: (relY?[i] ?? 0) * alongScale,
                 hardwareChannel: Int(hardware?[i] ?? Int64(i)), units: "µV", isGood: (status?[i] ?? "good") == "good")
         }
         var groups: [ElectrodeGroup] = []
@@ -122,7 +146,7 @@ public final class NWBSessionReader {
                 name: name, description: try g.location.stringAttribute("description") ?? "", region: try g.location.stringAttribute("location") ?? ""))
             try g.close()
         }
-        montage = Montage(channels: channels, groups: groups)
+        montage = Montage(channels: channels, groups: groups, coordinateSpace: space ?? Montage.unstatedSpace)
         format = SampleFormat(
             channelCount: channelCount, sampleRateHz: rate,
             calibration: Calibration(voltsPerCount: conversion, channelGains: gains, offsetVolts: offset, polynomials: polynomials))
@@ -146,6 +170,8 @@ public final class NWBSessionReader {
         }
 
         // Provenance.
+        var softwareVersion = ""
+        var recordedMontage: Montage?
         var processing: ProcessingSettings?
         var snippet: Int?
         if try root.exists(String(NWBLayout.provenance.dropFirst())) {
@@ -155,9 +181,15 @@ public final class NWBSessionReader {
             if let record = try? JSONDecoder().decode(NWBProvenance.self, from: Data(text.utf8)) {
                 processing = record.processing
                 snippet = record.snippet_sample_count
+                softwareVersion = record.software_version
+                recordedMontage = try? MontageLoader.load(
+                    channelsText: record.configuration.channels_tsv, channelsFile: "channels.tsv (recorded)",
+                    electrodesText: record.configuration.electrodes_tsv, electrodesFile: "electrodes.tsv (recorded)")
             }
         }
         self.processing = processing
+        self.softwareVersion = softwareVersion
+        self.recordedMontage = recordedMontage
         snippetSampleCount = snippet
         if try root.exists(String(NWBLayout.notes.dropFirst())) {
             let d = try root.openDataset(NWBLayout.notes)
@@ -177,7 +209,7 @@ public final class NWBSessionReader {
         if let open = file.take() { try? open.close() }
     }
 
-    private var root: HDF5Location {
+    var root: HDF5Location {
         guard let location = file?.root else { preconditionFailure("\(path) is used after close()") }
         return location
     }

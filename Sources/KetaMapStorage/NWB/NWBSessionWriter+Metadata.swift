@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
 
 /// The parts of the NWB structure written once, before SWMR starts.
 extension NWBSessionWriter {
@@ -95,12 +96,12 @@ extension NWBSessionWriter {
         let rows = channels.count + processedRows.count
         func anodeChannel(_ p: ProcessedChannel) -> MontageChannel { channels[p.anode] }
         func mid(_ a: Double?, _ b: Double?) -> Double? { guard let a else { return nil }; guard let b else { return a }; return (a + b) / 2 }
-        func cathodeChannel(_ p: ProcessedChannel) -> MontageChannel? { p.cathode.map { channels[$0] } }
 
         let table = try e.createGroup("electrodes")
         let t = table.location
         try NWBObject.tag(t, type: "ElectrodesTable")
-        try t.setAttribute("description", "One row per recorded contact (frame column order)" + (processedRows.isEmpty ? "." : ", then one per processed channel (re-referenced derivation)."))
+        try t.setAttribute("description", "One row per recorded contact (frame column order)" + (processedRows.isEmpty ? "." : ", then one per processed channel (re-referenced derivation).")
+            + " Coordinates x, y, z in micrometres on NWB's axes (+x posterior, +y inferior, +z right), space \(d.montage.coordinateSpace) (attribute coordinate_space).")
         var colnames: [String] = []
         func column(_ dataset: HDF5Dataset, _ name: String, _ description: String) throws(HDF5Error) {
             try NWBObject.tag(dataset.location, type: "VectorData", namespace: "hdmf-common")
@@ -116,30 +117,39 @@ extension NWBSessionWriter {
         try column(t.writeArray("group", references, dims: [n], growable: true), "group", "Reference to the ElectrodeGroup (shaft).")
         try column(t.writeStrings("group_name", groupPaths, growable: true), "group_name", "Name of the ElectrodeGroup (shaft).")
         try column(t.writeStrings("channel_name", channels.map(\.name) + processedRows.map(\.name), growable: true), "channel_name", "Channel label (SpikeInterface channel id).")
-        // rel_x: shafts are drawn 10 mm apart (SpikeInterface puts every channel in one probe and
-        // needs distinct positions); contacts of one shaft at the same depth (microwires) 0.1 mm apart.
-        var relX: [Double] = []
-        var seen: [String: Int] = [:]
-        for channel in channels {
-            let shaft = Double(groupNames.firstIndex(of: channel.group) ?? 0) * 10
-            let key = "\(channel.group)@\(channel.alongShaftMillimeters)"
-            let k = seen[key, default: 0]
-            seen[key] = k + 1
-            relX.append(shaft + Double(k) * 0.1)
-        }
-        relX += processedRows.map { relX[$0.anode] }
-        try column(t.writeArray("rel_x", relX, dims: [n], growable: true), "rel_x", "Across-shaft drawing position in mm: shafts 10 mm apart (in montage group order), contacts at the same depth of one shaft 0.1 mm apart.")
-        let relY = channels.map(\.alongShaftMillimeters) + processedRows.map { p in mid(anodeChannel(p).alongShaftMillimeters, cathodeChannel(p)?.alongShaftMillimeters)! }
-        try column(t.writeArray("rel_y", relY, dims: [n], growable: true), "rel_y", "Position along the shaft from the deepest contact, in mm (midpoint for bipolar derivations).")
+        // rel_x/rel_y in µm, as NWB and SpikeInterface read them: shafts are drawn 10 mm apart
+        // (SpikeInterface puts every channel in one probe and needs distinct positions), rel_y
+        // along the shaft; a contact off its shaft's line (a splayed microwire) is set off in
+        // rel_x by its distance from that line, and contacts at one place 100 µm apart.
+        let layout = ShaftLayout(montage: d.montage, groupOrder: groupNames)
+        let relX = layout.relX + processedRows.map { layout.relX[$0.anode] }
+        try column(t.writeArray("rel_x", relX, dims: [n], growable: true), "rel_x", "Drawing position across shafts in micrometres: shafts 10 000 µm apart (montage group order), plus a contact's distance from its shaft's line.")
+        let relY = layout.relY + processedRows.map { p in mid(layout.relY[p.anode], p.cathode.map { layout.relY[$0] })! }
+        try column(t.writeArray("rel_y", relY, dims: [n], growable: true), "rel_y", "Position along the shaft from the deepest contact, in micrometres (midpoint for bipolar derivations).")
         if channels.contains(where: { $0.x != nil || $0.y != nil || $0.z != nil }) {
-            for (name, key) in [("x", \MontageChannel.x), ("y", \MontageChannel.y), ("z", \MontageChannel.z)] {
-                let values = channels.map { $0[keyPath: key] ?? .nan } + processedRows.map { p in mid(anodeChannel(p)[keyPath: key], cathodeChannel(p)?[keyPath: key]) ?? .nan }
-                try column(t.writeArray(name, values, dims: [n], growable: true), name, "\(name) coordinate in mm (montage space); NaN when unknown.")
+            func nwb(_ c: MontageChannel?) -> (x: Double, y: Double, z: Double)? {
+                guard let c, let x = c.x, let y = c.y, let z = c.z else { return nil }
+                return NWBCoordinates.nwb(rasMillimetres: x, y, z)
+            }
+            let raw = channels.map { nwb($0) }
+            let derived = processedRows.map { p -> (x: Double, y: Double, z: Double)? in
+                guard let a = nwb(anodeChannel(p)) else { return nil }
+                guard let cathode = p.cathode else { return a }
+                guard let b = nwb(channels[cathode]) else { return nil }
+                return ((a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2)
+            }
+            for (name, key) in [("x", \(x: Double, y: Double, z: Double).x), ("y", \.y), ("z", \.z)] {
+                let values = (raw + derived).map { $0?[keyPath: key] ?? .nan }
+                try column(t.writeArray(name, values, dims: [n], growable: true), name, NWBCoordinates.columnDescription(name, space: d.montage.coordinateSpace))
             }
         }
         let gains = d.format.calibration.microvoltsPerCount
         try column(t.writeArray("hardware_channel", channels.map { Int64($0.hardwareChannel) } + processedRows.map { Int64(anodeChannel($0).hardwareChannel) }, dims: [n], growable: true), "hardware_channel", "Channel number on the DAQ card (anode's for derivations).")
         try column(t.writeArray("gain", gains + processedRows.map { gains[$0.anode] }, dims: [n], growable: true), "gain", "Microvolts per stored count (conversion × channel_conversion × 1e6).")
+        if channels.contains(where: { $0.lowCutoffHz != nil || $0.highCutoffHz != nil }) {
+            let filtering = channels.map(Self.hardwareFiltering) + processedRows.map { Self.hardwareFiltering(anodeChannel($0)) }
+            try column(t.writeStrings("filtering", filtering, growable: true), "filtering", "Hardware filtering of the channel (the montage's low_cutoff and high_cutoff).")
+        }
         try column(t.writeStrings("contact_type", channels.map(\.kind.rawValue) + processedRows.map { anodeChannel($0).kind.rawValue }, growable: true), "contact_type", "SEEG (macro contact) or MICRO (microwire).")
         try column(t.writeStrings("status", channels.map { $0.isGood ? "good" : "bad" } + processedRows.map { anodeChannel($0).isGood ? "good" : "bad" }, growable: true), "status", "BIDS status: good or bad (bad channels are still recorded).")
         if !processedRows.isEmpty {
@@ -162,8 +172,20 @@ extension NWBSessionWriter {
         try NWBObject.tag(ids.location, type: "ElementIdentifiers", namespace: "hdmf-common")
         try ids.close()
         try t.setAttribute("colnames", colnames)
+        try t.setAttribute("coordinate_space", d.montage.coordinateSpace)
         try table.close()
         try ephys.close()
+    }
+
+    /// `hardware band-pass 0.1–7500 Hz`, from a channel's BIDS cut-offs.
+    static func hardwareFiltering(_ channel: MontageChannel) -> String {
+        func hz(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+        switch (channel.lowCutoffHz, channel.highCutoffHz) {
+        case let (low?, high?): return "hardware band-pass \(hz(low))–\(hz(high)) Hz"
+        case let (low?, nil): return "hardware high-pass \(hz(low)) Hz"
+        case let (nil, high?): return "hardware low-pass \(hz(high)) Hz"
+        case (nil, nil): return "n/a"
+        }
     }
 
     /// `comments`, `description` and the type tag of a TimeSeries group.

@@ -102,10 +102,13 @@ public final class NWBSessionWriter {
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
 
-        // Raw samples: [frame, channel] int16, chunks of chunkSeconds × up to 64 channels.
-        let chunkChannels = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        // Raw samples: [frame, channel] int16, chunks of chunkSeconds × at most 64 channels,
+        // the channels shared evenly among the chunk columns: 108 channels are 2 × 54, not
+        // 2 × 64 with 20 channels of padding stored in every row of chunks.
+        let widest = min(channelCount, max(1, d.rawChunkChannels ?? 64))
+        chunkColumns = (channelCount + widest - 1) / widest
+        let chunkChannels = (channelCount + chunkColumns - 1) / chunkColumns
         self.chunkChannels = chunkChannels
-        chunkColumns = (channelCount + chunkChannels - 1) / chunkChannels
         directChunkWrites = d.storage.deflateLevel == nil
         let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
         let acquisition = try root.openGroup("acquisition")
@@ -572,18 +575,26 @@ public final class NWBSessionWriter {
                 continue
             }
             let values = try column.readStrings()
-            let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
-            let description = try column.location.stringAttribute("description") ?? ""
             try column.close()
-            try group.location.delete(name)
-            let replacement = try group.location.writeStrings(name, values, growable: true)
-            try replacement.location.setAttribute("namespace", "hdmf-common")
-            try replacement.location.setAttribute("neurodata_type", "VectorData")
-            try replacement.location.setAttribute("object_id", objectID)
-            try replacement.location.setAttribute("description", description)
-            try replacement.close()
+            try replaceTextColumn(group.location, name, with: values)
         }
         try group.close()
+    }
+
+    /// Replaces a table's text column by `values` as variable-length UTF-8,
+    /// keeping its `object_id` and `description`.
+    static func replaceTextColumn(_ table: HDF5Location, _ name: String, with values: [String]) throws(HDF5Error) {
+        let column = try table.openDataset(name)
+        let objectID = try column.location.stringAttribute("object_id") ?? UUID().uuidString.lowercased()
+        let description = try column.location.stringAttribute("description") ?? ""
+        try column.close()
+        try table.delete(name)
+        let replacement = try table.writeStrings(name, values, growable: true)
+        try replacement.location.setAttribute("namespace", "hdmf-common")
+        try replacement.location.setAttribute("neurodata_type", "VectorData")
+        try replacement.location.setAttribute("object_id", objectID)
+        try replacement.location.setAttribute("description", description)
+        try replacement.close()
     }
 
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.

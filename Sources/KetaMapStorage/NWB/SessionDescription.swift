@@ -1,5 +1,7 @@
 import Foundation
 import KetaMapCore
+import KetaMapDSP
+import KetaMapConfiguration
 
 /// Everything `NWBSessionWriter` writes before the first sample: the
 /// session's identity, subject, montage, sample format, processing and
@@ -38,7 +40,8 @@ public struct SessionDescription: Sendable {
     public var softwareVersion: String
     /// Flush cadence, chunking and compression.
     public var storage: StorageSettings
-    /// Channels per raw HDF5 chunk (nil: 64, or all channels when fewer).
+    /// The widest raw HDF5 chunk, in channels (nil: 64); the channels are shared
+    /// evenly among as few chunk columns as that allows, so none is padded out.
     public var rawChunkChannels: Int?
 
     /// Creates a description; `snippetSampleCount` defaults to

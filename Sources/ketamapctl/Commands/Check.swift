@@ -2,6 +2,8 @@ import ArgumentParser
 import KetaMapCore
 import KetaMapDaemon
 import Logging
+import KetaMapConfiguration
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl check`: tests the channels for a few seconds without recording.
@@ -26,7 +28,7 @@ extension KetamapCtl {
         func run() async throws {
             LoggingSystem.bootstrapForKetaMap(label: "ketamapctl", level: .warning)
             let configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
-            let channels = try ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
+            let channels = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
             if json {
                 print(try JSONText.encode(channels))
                 return

@@ -1,4 +1,5 @@
 import KetaMapDaemon
+import KetaMapControl
 
 /// A session's refusal, printed as the session worded it.
 struct ControlRefusal: Error, CustomStringConvertible {

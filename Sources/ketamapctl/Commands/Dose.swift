@@ -1,6 +1,7 @@
 import ArgumentParser
 import KetaMapCore
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl dose`: records a drug administration; durable before it is acknowledged.

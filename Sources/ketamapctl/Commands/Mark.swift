@@ -1,5 +1,7 @@
 import ArgumentParser
 import KetaMapDaemon
+import KetaMapControl
+import KetaMapCore
 
 extension KetamapCtl {
     /// `ketamapctl mark TEXT`: a free-text annotation at the newest sample.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import KetaMapDaemon
+import KetaMapControl
+import KetaMapReport
 
 extension KetamapCtl {
     /// `ketamapctl report SESSION.nwb`: the dose-aligned change of band power and
@@ -13,38 +15,44 @@ extension KetamapCtl {
         @Argument(help: ArgumentHelp("A KetaMap session file.", valueName: "session.nwb"))
         var file: String
 
-        @Option(help: ArgumentHelp("Baseline length before the dose, e.g. 10m.", valueName: "duration"))
-        var baseline = DurationArgument(seconds: 600)
+        @OptionGroup var alignment: ReportAlignment
 
-        @Option(help: ArgumentHelp("Window after the dose, e.g. 5m..30m.", valueName: "start..end"))
-        var window = TimeWindow(startSeconds: 300, endSeconds: 1800)
-
-        @Option(help: ArgumentHelp("Which dose to align to (1 = the first).", valueName: "n"))
-        var dose = 1
-
-        @Option(help: ArgumentHelp("Also write the map as an SVG heat map to this path.", valueName: "path"))
+        @Option(help: ArgumentHelp("Also write the map as an SVG heat map (hemispheres side by side) to this path.", valueName: "path"))
         var svg: String?
+
+        @Option(help: ArgumentHelp("Also write each region's band power around the dose as SVG to this path.", valueName: "path"))
+        var timeCourseSvg: String?
+
+        @Option(help: ArgumentHelp("Also write every contact on a glass brain (three projections) as SVG to this path.", valueName: "path"))
+        var contactsSvg: String?
+
+        @Option(help: ArgumentHelp("Band the contact map shows (default: the one that changed most).", valueName: "name"))
+        var contactsBand: String?
 
         @OptionGroup var output: OutputFormat
 
         func validate() throws {
             guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file): no such file") }
-            guard dose >= 1 else { throw ValidationError("--dose counts from 1") }
         }
 
         func run() async throws {
-            let input = try SessionReportInput.read(path: file)
-            let report = try SessionReport(input: input, doseIndex: dose - 1, baselineSeconds: baseline.seconds, window: window.startSeconds...window.endSeconds)
+            let (input, report) = try alignment.report(file, progress: ReportProgress())
             if output.json {
                 print(try JSONText.encode(report))
             } else if output.csv {
-                print(report.table().render(csv: true))
+                print(report.csvTable().render(csv: true))
             } else {
                 print(report.text())
             }
-            if let svg {
-                try report.svg().write(toFile: svg, atomically: true, encoding: .utf8)
-                if !output.json && !output.csv { print("\nmap written to \(svg)") }
+            var pictures: [(path: String, what: String, text: () throws -> String)] = []
+            if let svg { pictures.append((svg, "map", report.svg)) }
+            if let timeCourseSvg { pictures.append((timeCourseSvg, "time courses", { DoseTimeCourse(input: input, report: report).svg() })) }
+            if let contactsSvg {
+                pictures.append((contactsSvg, "contact map", { try ContactMap(report: report, band: contactsBand, space: input.coordinateSpace).svg() }))
+            }
+            for picture in pictures {
+                try picture.text().write(toFile: picture.path, atomically: true, encoding: .utf8)
+                if !output.json && !output.csv { print("\n\(picture.what) written to \(picture.path)") }
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl sessions`: the running sessions and where their files are.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetaMapDaemon
+import KetaMapControl
 
 extension KetamapCtl {
     /// `ketamapctl status`: every channel's health, the buffers, lost samples and the file.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetaMapDaemon
+import KetaMapControl
 
 /// Which running session a command talks to: `--socket PATH` or `--session ID`
 /// (its socket in the run directory). With neither, the only running session.

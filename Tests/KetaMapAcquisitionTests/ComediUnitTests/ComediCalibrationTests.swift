@@ -2,6 +2,7 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapAcquisition
+import KetaMapConfiguration
 
 @Suite("Comedi calibration (fake driver)")
 struct ComediCalibrationTests {

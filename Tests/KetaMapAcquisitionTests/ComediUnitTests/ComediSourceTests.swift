@@ -3,6 +3,7 @@ import SystemPackage
 import Testing
 
 @testable import KetaMapAcquisition
+import KetaMapConfiguration
 
 @Suite("ComediSource streaming and faults (fake driver)")
 struct ComediSourceTests {

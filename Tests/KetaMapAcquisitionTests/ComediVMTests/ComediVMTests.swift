@@ -11,6 +11,7 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapAcquisition
+import KetaMapConfiguration
 
 private let inVM = getenv("COMEDI_VM") != nil
 private let devicePath = getenv("COMEDI_DEVICE").map { String(cString: $0) } ?? "/dev/comedi0"

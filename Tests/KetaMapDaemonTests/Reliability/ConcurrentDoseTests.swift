@@ -4,6 +4,7 @@ import KetaMapStorage
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapControl
 
 /// Many clinicians' clients dosing at once, against a running `ketamapd`.
 @Suite("Doses under concurrency", .serialized)

@@ -1,0 +1,105 @@
+import KetaMapCore
+
+/// Everything `ketamapctl status` shows, as the daemon's status board holds it.
+/// Encoded as JSON on the control socket.
+public struct SessionStatus: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable {
+        case starting, recording, stopping, stopped, faulted
+    }
+
+    public var sessionID: String
+    public var state: State
+    /// Path of the session file.
+    public var filePath: String
+    public var fileBytes: UInt64
+    public var source: String
+    public var sampleRateHz: Double
+    public var channelCount: Int
+    /// Newest acquired sample index and the seconds it stands for.
+    public var newestSample: UInt64
+    public var recordedSeconds: Double
+    /// Frames stored in the file so far.
+    public var framesWritten: UInt64
+    /// Zero-filled frames and the gaps they came from.
+    public var lostFrames: UInt64
+    public var gapCount: Int
+    /// Per ring consumer: frames waiting and the most ever waiting.
+    public var buffers: [BufferStatus]
+    /// Feature rows (LFP, band power, crossings) refused because the recorder fell behind.
+    public var droppedFeatureRows: Int
+    /// Every dose recorded, voided ones included (`dosing.voidedEventIDs` names those).
+    public var doses: [DoseEvent]
+    /// Running totals per drug (voided doses left out), the weight and the last dose.
+    public var dosing: DosingSummary
+    /// Seconds from the newest standing dose's start to the newest sample; nil before any dose.
+    public var secondsSinceLastDose: Double?
+    public var marks: Int
+    public var channels: [ChannelStatus]
+    /// Why the session faulted, when it did.
+    public var fault: String?
+
+    public init(
+        sessionID: String, state: State, filePath: String, fileBytes: UInt64 = 0, source: String, sampleRateHz: Double,
+        channelCount: Int, newestSample: UInt64 = 0, recordedSeconds: Double = 0, framesWritten: UInt64 = 0,
+        lostFrames: UInt64 = 0, gapCount: Int = 0, buffers: [BufferStatus] = [], droppedFeatureRows: Int = 0,
+        doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], fault: String? = nil, dosing: DosingSummary = DosingSummary()
+    ) {
+        self.sessionID = sessionID
+        self.state = state
+        self.filePath = filePath
+        self.fileBytes = fileBytes
+        self.source = source
+        self.sampleRateHz = sampleRateHz
+        self.channelCount = channelCount
+        self.newestSample = newestSample
+        self.recordedSeconds = recordedSeconds
+        self.framesWritten = framesWritten
+        self.lostFrames = lostFrames
+        self.gapCount = gapCount
+        self.buffers = buffers
+        self.droppedFeatureRows = droppedFeatureRows
+        self.doses = doses
+        self.dosing = dosing
+        self.marks = marks
+        self.channels = channels
+        self.fault = fault
+    }
+}
+
+/// One ring consumer's backlog.
+public struct BufferStatus: Sendable, Equatable, Codable {
+    public var consumer: String
+    public var backlogFrames: UInt64
+    public var highWaterFrames: UInt64
+    public var capacityFrames: Int
+
+    public init(consumer: String, backlogFrames: UInt64, highWaterFrames: UInt64, capacityFrames: Int) {
+        self.consumer = consumer
+        self.backlogFrames = backlogFrames
+        self.highWaterFrames = highWaterFrames
+        self.capacityFrames = capacityFrames
+    }
+}
+
+/// One contact's health, refreshed a few times a second by the signal processor.
+public struct ChannelStatus: Sendable, Equatable, Codable {
+    public var name: String
+    public var region: String
+    public var rmsMicrovolts: Double
+    /// Share of the signal's power at the mains frequency and harmonics, 0–1.
+    public var lineNoiseShare: Double
+    public var isFlat: Bool
+    public var isSaturated: Bool
+    /// Threshold crossings per second (spike channels), else nil.
+    public var spikeRatePerSecond: Double?
+
+    public init(name: String, region: String, rmsMicrovolts: Double = 0, lineNoiseShare: Double = 0, isFlat: Bool = false, isSaturated: Bool = false, spikeRatePerSecond: Double? = nil) {
+        self.name = name
+        self.region = region
+        self.rmsMicrovolts = rmsMicrovolts
+        self.lineNoiseShare = lineNoiseShare
+        self.isFlat = isFlat
+        self.isSaturated = isSaturated
+        self.spikeRatePerSecond = spikeRatePerSecond
+    }
+}

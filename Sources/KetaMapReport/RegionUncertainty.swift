@@ -1,0 +1,126 @@
+import Foundation
+
+/// A 95 % interval and whether it excludes 0 (the change is significant).
+public struct ChangeInterval: Sendable, Codable, Equatable {
+    public var low: Double
+    public var high: Double
+    /// The interval lies wholly above or wholly below 0.
+    public var excludesZero: Bool
+
+    public init(low: Double, high: Double) {
+        self.low = low
+        self.high = high
+        excludesZero = low > 0 || high < 0
+    }
+
+    /// Percentile interval of bootstrap replicates.
+    init(replicates: [Double], confidence: Double = RegionUncertainty.confidence) {
+        self.init(low: replicates.quantile((1 - confidence) / 2), high: replicates.quantile((1 + confidence) / 2))
+    }
+
+    static let unknown = ChangeInterval(low: .nan, high: .nan)
+}
+
+/// How many independent band-power rows the baseline and the window are worth.
+public struct EffectiveSamples: Sendable, Codable, Equatable {
+    public var baseline: Double
+    public var window: Double
+}
+
+/// The uncertainty of one region's changes, by a two-stage moving-block
+/// bootstrap: each replicate draws the region's channels with replacement
+/// (the region is a sample of contacts) and resamples time in blocks longer
+/// than the band power's autocorrelation, the same blocks for every channel
+/// (so their correlation is kept). The interval is the 2.5–97.5 % percentile
+/// range of 10·log10(window / baseline) over the replicates.
+struct RegionUncertainty {
+    static let replicates = 1000
+    static let confidence = 0.95
+
+    var bandIntervals: [ChangeInterval]
+    var effectiveSamples: [EffectiveSamples]
+    /// Length of the resampled blocks, in seconds.
+    var blockSeconds: Double
+    var spikeRateChangeInterval: ChangeInterval?
+
+    /// `members`: the region's processed channels; `spikeMembers` those with spike
+    /// detection; `baseline` and `window` are band-power rows.
+    init(input: ReportInput, members: [Int], spikeMembers: [Int], baseline: Range<Int>, window: Range<Int>, seed: UInt64) {
+        let bands = input.bands.count
+        let width = members.count * bands
+        let span = baseline.lowerBound..<window.upperBound
+        // The region's rows as Double, [row][member][band], rows of `span` only.
+        var values = [Double](repeating: 0, count: span.count * width)
+        for (k, row) in span.enumerated() {
+            for (m, channel) in members.enumerated() {
+                for b in 0..<bands { values[k * width + m * bands + b] = Double(input.power[(row * input.channels.count + channel) * bands + b]) }
+            }
+        }
+        let local = { (rows: Range<Int>) in (rows.lowerBound - span.lowerBound)..<(rows.upperBound - span.lowerBound) }
+        let (base, win) = (local(baseline), local(window))
+
+        // Block length: twice the longest autocorrelation time of the region's mean power, and at least 1 s.
+        func regionMean(_ rows: Range<Int>, band: Int) -> [Double] {
+            rows.map { row in (0..<members.count).reduce(0) { $0 + values[row * width + $1 * bands + band] } }
+        }
+        var longest = 1.0
+        effectiveSamples = (0..<bands).map { band in
+            let tauBaseline = EffectiveSampleSize.autocorrelationTime(regionMean(base, band: band))
+            let tauWindow = EffectiveSampleSize.autocorrelationTime(regionMean(win, band: band))
+            longest = max(longest, tauBaseline, tauWindow)
+            return EffectiveSamples(baseline: Double(base.count) / tauBaseline, window: Double(win.count) / tauWindow)
+        }
+        let blockRows = max(Int(input.bandPowerRateHz.rounded(.up)), Int((2 * longest).rounded(.up)))
+        blockSeconds = Double(min(blockRows, base.count, win.count)) / input.bandPowerRateHz
+
+        var generator = SplitMix64(seed: seed)
+        var replicates = [[Double]](repeating: [], count: bands)
+        values.withUnsafeBufferPointer { buffer in
+            let bootstrap = MovingBlockBootstrap(values: buffer, width: width, rows: 0..<span.count, blockRows: blockRows)
+            var before = [Double](repeating: 0, count: width), after = before
+            for _ in 0..<Self.replicates {
+                before.withUnsafeMutableBufferPointer { bootstrap.resampledMean(base, using: &generator, into: $0) }
+                after.withUnsafeMutableBufferPointer { bootstrap.resampledMean(win, using: &generator, into: $0) }
+                let drawn = members.indices.map { _ in Int.random(in: 0..<members.count, using: &generator) }
+                for band in 0..<bands {
+                    var sum = 0.0, count = 0
+                    for m in drawn {
+                        let b = before[m * bands + band], a = after[m * bands + band]
+                        if b > 0 && a > 0 { sum += 10 * log10(a / b); count += 1 }
+                    }
+                    replicates[band].append(count > 0 ? sum / Double(count) : .nan)
+                }
+            }
+        }
+        bandIntervals = replicates.map { ChangeInterval(replicates: $0) }
+
+        spikeRateChangeInterval = spikeMembers.isEmpty ? nil : Self.spikeInterval(
+            input: input, spikeMembers: Set(spikeMembers), span: span, baseline: base, window: win, minimumBlockRows: blockRows, generator: &generator)
+    }
+
+    /// Interval of the spike rate's change in percent: crossings counted per
+    /// band-power row, then resampled in blocks like the band power.
+    private static func spikeInterval<G: RandomNumberGenerator>(
+        input: ReportInput, spikeMembers: Set<Int>, span: Range<Int>, baseline: Range<Int>, window: Range<Int>, minimumBlockRows: Int, generator: inout G
+    ) -> ChangeInterval {
+        var counts = [Double](repeating: 0, count: span.count)
+        for crossing in input.crossings where spikeMembers.contains(crossing.channel) {
+            let row = Int(((crossing.seconds - input.bandPowerStartSeconds) * input.bandPowerRateHz).rounded(.down)) - span.lowerBound
+            if counts.indices.contains(row) { counts[row] += 1 }
+        }
+        let tau = max(
+            EffectiveSampleSize.autocorrelationTime(Array(counts[baseline])), EffectiveSampleSize.autocorrelationTime(Array(counts[window])))
+        let blockRows = max(minimumBlockRows, Int((2 * tau).rounded(.up)))
+        var replicates: [Double] = []
+        counts.withUnsafeBufferPointer { buffer in
+            let bootstrap = MovingBlockBootstrap(values: buffer, width: 1, rows: 0..<span.count, blockRows: blockRows)
+            var before = [0.0], after = [0.0]
+            for _ in 0..<Self.replicates {
+                before.withUnsafeMutableBufferPointer { bootstrap.resampledMean(baseline, using: &generator, into: $0) }
+                after.withUnsafeMutableBufferPointer { bootstrap.resampledMean(window, using: &generator, into: $0) }
+                replicates.append(before[0] > 0 ? 100 * (after[0] - before[0]) / before[0] : .nan)
+            }
+        }
+        return ChangeInterval(replicates: replicates)
+    }
+}

@@ -1,0 +1,79 @@
+import KetaMapCore
+import KetaMapDSP
+
+/// What the dose-aligned report reads from a session file.
+public struct ReportInput: Sendable {
+    /// A processed channel: its name, region, and whether spikes are detected on it.
+    public struct Channel: Sendable, Equatable {
+        public var name: String
+        public var region: String
+        public var detectsSpikes: Bool
+        /// Position in the montage's space, in mm (midpoint of a bipolar pair); nil when unknown.
+        public var position: Position?
+
+        public init(name: String, region: String, detectsSpikes: Bool, position: Position? = nil) {
+            self.name = name
+            self.region = region
+            self.detectsSpikes = detectsSpikes
+            self.position = position
+        }
+    }
+
+    /// A point in the montage's space, in mm.
+    public struct Position: Sendable, Codable, Equatable {
+        public var x: Double
+        public var y: Double
+        public var z: Double
+
+        public init(x: Double, y: Double, z: Double) {
+            self.x = x
+            self.y = y
+            self.z = z
+        }
+    }
+
+    public var bands: [ProcessingSettings.Band]
+    public var bandPowerRateHz: Double
+    /// Time of band-power row 0, in seconds since session start.
+    public var bandPowerStartSeconds: Double
+    public var channels: [Channel]
+    /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
+    public var power: [Float]
+    /// The doses that stand (voided ones left out), in the order recorded.
+    public var doses: [DoseEvent]
+    /// Voided doses (listed in the report's notes, never aligned to).
+    public var voidedDoses: [DoseEvent]
+    /// Threshold crossings: time in seconds and processed channel index.
+    public var crossings: [(seconds: Double, channel: Int)]
+    public var durationSeconds: Double
+    /// Who and which session, for cohort maps (empty when unknown).
+    public var subjectID = ""
+    public var sessionID = ""
+    /// The space of the channels' positions (BIDS name).
+    public var coordinateSpace = "Other"
+
+    public init(
+        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double, voidedDoses: [DoseEvent] = []
+    ) {
+        self.bands = bands
+        self.bandPowerRateHz = bandPowerRateHz
+        self.bandPowerStartSeconds = bandPowerStartSeconds
+        self.channels = channels
+        self.power = power
+        self.doses = doses
+        self.voidedDoses = voidedDoses
+        self.crossings = crossings
+        self.durationSeconds = durationSeconds
+    }
+
+    /// Band-power rows in the file.
+    public var rowCount: Int { channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count) }
+
+    /// Band-power rows whose time is in `[from, to)` seconds.
+    public func rows(from: Double, to: Double) -> Range<Int> {
+        let first = max(0, Int(((from - bandPowerStartSeconds) * bandPowerRateHz).rounded(.up)))
+        let last = min(rowCount, Int(((to - bandPowerStartSeconds) * bandPowerRateHz).rounded(.up)))
+        return first..<max(first, last)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import KetaMapControl
+import KetaMapCore
+
+/// The dose-aligned "map": per brain region, how band power (dB) and spike
+/// rate (%) changed from a baseline before the dose to a window after it.
+public struct SessionReport: Sendable, Codable, Equatable {
+    /// Change in one region.
+    public struct RegionChange: Sendable, Codable, Equatable {
+        public var region: String
+        /// Processed channels averaged.
+        public var channelCount: Int
+        /// Mean over the region's channels of 10·log10(window / baseline) per band, in dB (same order as `bands`).
+        public var bandChangeDecibels: [Double]
+        /// Spike rate before and after, per second, summed over the region's spike channels; nil without any.
+        public var spikeRateBaseline: Double?
+        public var spikeRateWindow: Double?
+        /// 95 % interval of each band's change, in dB (same order as `bands`); `excludesZero` marks a significant change.
+        public var bandIntervals: [ChangeInterval]
+        /// What the baseline and the window are worth in independent rows, per band.
+        public var effectiveSamples: [EffectiveSamples]
+        /// Length of the bootstrap's time blocks, in seconds.
+        public var blockSeconds: Double
+        /// 95 % interval of the spike rate's change, in percent; nil without spike channels.
+        public var spikeRateChangeInterval: ChangeInterval?
+
+        /// Relative change of the spike rate, in percent.
+        public var spikeRateChangePercent: Double? {
+            guard let before = spikeRateBaseline, let after = spikeRateWindow, before > 0 else { return nil }
+            return 100 * (after - before) / before
+        }
+    }
+
+    /// Change on one processed channel (what the contact map shows).
+    public struct ChannelChange: Sendable, Codable, Equatable {
+        public var name: String
+        public var region: String
+        public var position: ReportInput.Position?
+        /// 10·log10(window / baseline) per band, in dB; NaN without power.
+        public var bandChangeDecibels: [Double]
+    }
+
+    /// The subject and session the report is of (empty when the file does not say).
+    public var subjectID: String
+    public var sessionID: String
+    /// The dose the report is aligned to; nil for a report aligned to a time (a control comparison).
+    public var dose: DoseEvent?
+    /// Time 0 of the report (the dose's start), in seconds since session start.
+    public var alignmentSeconds: Double
+    public var bands: [String]
+    /// Seconds since session start.
+    public var baseline: ClosedRange<Double>
+    public var window: ClosedRange<Double>
+    /// What was shortened because the recording did not cover it.
+    public var notes: [String]
+    public var regions: [RegionChange]
+    public var channels: [ChannelChange]
+    /// The uncertainty's method, for people and for the JSON.
+    public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) moving-block bootstrap replicates (channels of a region drawn with replacement, time in blocks of ≥ 1 s and ≥ 2 autocorrelation times)"
+
+    /// What time 0 is, for titles: the dose, or the time a control comparison is aligned to.
+    public var alignmentDescription: String {
+        guard let dose else { return "no dose: aligned at \(StatusText.formatDuration(alignmentSeconds)) (a comparison without drug)" }
+        return DoseText.dose(dose)
+    }
+
+    /// Why a report cannot be made.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Computes the report for dose number `doseIndex` (0-based), a baseline
+    /// of `baselineSeconds` before it and a window `window` after it (seconds
+    /// after the dose), each clipped to what was recorded.
+    /// With `alignedAtSeconds`, time 0 is that time instead of a dose (a
+    /// comparison without drug, e.g. on a control session).
+    /// `progress` hears (regions done, regions) as the bootstrap goes.
+    public init(
+        input: ReportInput, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>,
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws {
+        let dose: DoseEvent?
+        if let alignedAtSeconds {
+            guard alignedAtSeconds.isFinite, alignedAtSeconds > 0 else { throw Unavailable(description: "--at must be a time after the session's start") }
+            dose = nil
+        } else {
+            guard !input.doses.isEmpty else {
+                throw Unavailable(description: "the session has no dose; a dose-aligned report needs one (record it with `ketamapctl dose`, or align to a time with --at)")
+            }
+            guard input.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(input.doses.count) doses; choose --dose 1…\(input.doses.count)") }
+            dose = input.doses[doseIndex]
+        }
+        guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
+        let zero = alignedAtSeconds ?? dose!.startSeconds
+        let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
+        var notes = input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
+        // Skip the filters' settling time: three cycles of the lowest band edge.
+        let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
+        let baselineStart = max(settleSeconds, zero - baselineSeconds)
+        guard zero - baselineStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded before the dose; no baseline") }
+        if baselineStart > zero - baselineSeconds {
+            notes.append("baseline shortened to the \(Int(zero - baselineStart)) s recorded before the dose")
+        }
+        var windowStart = zero + requested.lowerBound
+        let windowEnd = min(end, zero + requested.upperBound)
+        if windowStart >= windowEnd - 1 {
+            // The recording ends before the requested window: use its last part after the dose.
+            windowStart = max(zero, windowEnd - max(1, (windowEnd - zero) / 2))
+            notes.append("the recording ends \(Int(end - zero)) s after the dose; window moved to \(Int(windowStart - zero))..\(Int(windowEnd - zero)) s after it")
+        } else if windowEnd < zero + requested.upperBound {
+            notes.append("window shortened: the recording ends \(Int(end - zero)) s after the dose")
+        }
+        guard windowEnd - windowStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded after the dose") }
+
+        self.dose = dose
+        alignmentSeconds = zero
+        subjectID = input.subjectID
+        sessionID = input.sessionID
+        bands = input.bands.map(\.name)
+        baseline = baselineStart...zero
+        window = windowStart...windowEnd
+        self.notes = notes
+        let baselineMean = Self.meanPower(input, from: baselineStart, to: zero)
+        let windowMean = Self.meanPower(input, from: windowStart, to: windowEnd)
+        func channelChange(_ channel: Int, _ band: Int) -> Double {
+            let before = baselineMean[channel * input.bands.count + band]
+            let after = windowMean[channel * input.bands.count + band]
+            return before > 0 && after > 0 ? 10 * log10(after / before) : .nan
+        }
+        channels = input.channels.enumerated().map { index, channel in
+            ChannelChange(name: channel.name, region: channel.region, position: channel.position, bandChangeDecibels: input.bands.indices.map { channelChange(index, $0) })
+        }
+        let regionNames = input.channels.map(\.region).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let baselineRows = input.rows(from: baselineStart, to: zero)
+        let windowRows = input.rows(from: windowStart, to: windowEnd)
+        guard baselineRows.count >= 2, windowRows.count >= 2 else { throw Unavailable(description: "the baseline or the window holds fewer than 2 band-power rows") }
+        var done = 0
+        regions = regionNames.map { region in
+            defer { done += 1; progress(done, regionNames.count) }
+            let members = input.channels.indices.filter { input.channels[$0].region == region }
+            let changes = input.bands.indices.map { band in
+                let decibels = members.map { channelChange($0, band) }.filter { !$0.isNaN }
+                return decibels.isEmpty ? .nan : decibels.reduce(0, +) / Double(decibels.count)
+            }
+            let spikeMembers = Set(members.filter { input.channels[$0].detectsSpikes })
+            func rate(_ from: Double, _ to: Double) -> Double {
+                Double(input.crossings.count { spikeMembers.contains($0.channel) && $0.seconds >= from && $0.seconds < to }) / (to - from)
+            }
+            let uncertainty = RegionUncertainty(
+                input: input, members: members, spikeMembers: spikeMembers.sorted(), baseline: baselineRows, window: windowRows,
+                seed: Self.seed(region))
+            return RegionChange(
+                region: region, channelCount: members.count, bandChangeDecibels: changes,
+                spikeRateBaseline: spikeMembers.isEmpty ? nil : rate(baselineStart, zero),
+                spikeRateWindow: spikeMembers.isEmpty ? nil : rate(windowStart, windowEnd),
+                bandIntervals: uncertainty.bandIntervals, effectiveSamples: uncertainty.effectiveSamples, blockSeconds: uncertainty.blockSeconds,
+                spikeRateChangeInterval: uncertainty.spikeRateChangeInterval)
+        }
+    }
+
+    /// The bootstrap's seed for a region: its name's FNV-1a hash, so a file always gives the same intervals.
+    static func seed(_ region: String) -> UInt64 {
+        region.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+    }
+
+    /// Mean power per `[channel][band]` over the rows whose time is in `[from, to)`.
+    private static func meanPower(_ input: ReportInput, from: Double, to: Double) -> [Double] {
+        let width = input.channels.count * input.bands.count
+        let rows = input.rows(from: from, to: to)
+        var sums = [Double](repeating: 0, count: width)
+        guard !rows.isEmpty else { return sums }
+        for row in rows {
+            for index in 0..<width { sums[index] += Double(input.power[row * width + index]) }
+        }
+        return sums.map { $0 / Double(rows.count) }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import KetaMapControl
+import KetaMapReport
+
+/// What a dose map compares: a baseline before time 0 (a dose, or `--at`) and a
+/// window after it. Shared by `report` and `cohort`.
+struct ReportAlignment: ParsableArguments {
+    @Option(help: ArgumentHelp("Baseline length before the dose, e.g. 10m.", valueName: "duration"))
+    var baseline = DurationArgument(seconds: 600)
+
+    @Option(help: ArgumentHelp("Window after the dose, e.g. 5m..30m.", valueName: "start..end"))
+    var window = TimeWindow(startSeconds: 300, endSeconds: 1800)
+
+    @Option(help: ArgumentHelp("Which dose to align to (1 = the first).", valueName: "n"))
+    var dose = 1
+
+    @Option(help: ArgumentHelp("Align to this time instead of a dose (a comparison without drug, e.g. a control session), e.g. 10m.", valueName: "time"))
+    var at: DurationArgument?
+
+    func validate() throws {
+        guard dose >= 1 else { throw ValidationError("--dose counts from 1") }
+    }
+
+    /// Reads `file` and maps it, telling `progress` as it goes.
+    func report(_ file: String, progress: ReportProgress) throws -> (ReportInput, SessionReport) {
+        progress.say("reading \(file)")
+        let input = try SessionReportInput.read(path: file)
+        let report = try SessionReport(
+            input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds,
+            window: window.startSeconds...window.endSeconds, progress: progress.regions)
+        progress.finish()
+        return (input, report)
+    }
+}

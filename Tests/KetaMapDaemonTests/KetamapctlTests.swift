@@ -1,0 +1,94 @@
+import Foundation
+import KetaMapControl
+import Testing
+
+/// Every `ketamapctl` subcommand run as a process: its output and its exit status.
+@Suite("ketamapctl subcommands", .serialized)
+struct KetamapctlTests {
+    typealias Workspace = EndToEndTests.Workspace
+
+    static func ctl(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRunner.Result {
+        try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments, timeout: 120, environment: environment)
+    }
+
+    @Test("status, sessions, mark and dose against a running session; then report on its file")
+    func againstARunningSession() async throws {
+        let workspace = try Workspace(doseAt: nil)
+        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "ctl", []))
+        try await workspace.waitUntilRecording()
+        let environment = ["KETAMAP_RUN_DIR": workspace.directory.path]
+
+        let status = try Self.ctl(["status", "--json", "--socket", workspace.socketPath])
+        #expect(status.status == 0, "\(status.error)")
+        let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(status.output.utf8))
+        #expect(decoded.sessionID == "ctl")
+        #expect(decoded.channelCount == 108)
+
+        let sessions = try Self.ctl(["sessions", "--csv"], environment: environment)
+        #expect(sessions.status == 0, "\(sessions.error)")
+        #expect(sessions.output.hasPrefix("session,state,recorded,file,socket"))
+        #expect(sessions.output.contains("ctl,recording,"))
+
+        let mark = try Self.ctl(["mark", "eyes open", "--socket", workspace.socketPath])
+        #expect(mark.status == 0, "\(mark.error)")
+        #expect(mark.output.hasPrefix("mark recorded at sample "))
+
+        try await Self.waitUntilRecorded(seconds: 4, socket: workspace.socketPath)  // band power rows for a baseline
+        let dose = try Self.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--session", "s"], environment: environment)
+        #expect(dose.status == 0, "\(dose.error)")
+        #expect(dose.output.hasPrefix("dose recorded: ketamine 0.5 mg/kg iv-bolus"))
+
+        try await Self.waitUntilRecorded(seconds: 7.5, socket: workspace.socketPath)  // a window after the dose
+        daemon.signal(SIGTERM)
+        let ended = try daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "\(ended.error)")
+
+        let report = try Self.ctl(["report", workspace.nwb("ctl"), "--baseline", "1s", "--window", "0s..1s"])
+        #expect(report.status == 0, "\(report.error)")
+        #expect(report.output.hasPrefix("Dose: ketamine 0.500 mg/kg iv-bolus"), "\(report.output)")
+    }
+
+    /// Waits until the session's sample clock has passed `seconds`.
+    static func waitUntilRecorded(seconds: Double, socket: String) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let status = try await ControlClient.send(ControlRequest(command: .status), to: socket).status, status.recordedSeconds >= seconds { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the session did not reach \(seconds) s")
+    }
+
+    @Test("check prints every channel's figures as JSON and exits 0")
+    func check() throws {
+        let workspace = try Workspace(doseAt: nil)
+        let result = try Self.ctl(["check", "--config", workspace.configPath, "--seconds", "1", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let channels = try JSONDecoder().decode([ChannelStatus].self, from: Data(result.output.utf8))
+        #expect(channels.count == 108)
+        #expect(channels.allSatisfy { $0.rmsMicrovolts > 0 })
+    }
+
+    @Test("without a session: sessions and devices say so and exit 0; status cannot reach it and exits 1; a bad option exits 64")
+    func withoutASession() throws {
+        let empty = try TemporaryDirectory()
+        let sessions = try Self.ctl(["sessions"], environment: ["KETAMAP_RUN_DIR": empty.path])
+        #expect(sessions.status == 0)
+        #expect(sessions.output == "no running sessions in \(empty.path)\n")
+
+        let devices = try Self.ctl(["devices", "--directory", empty.path])
+        #expect(devices.status == 0)
+        #expect(devices.output.hasPrefix("no Comedi devices in \(empty.path)"))
+
+        let status = try Self.ctl(["status", "--socket", "\(empty.path)/none.sock"])
+        #expect(status.status == 1)
+        #expect(status.error.contains("cannot reach the session at \(empty.path)/none.sock"))
+
+        let report = try Self.ctl(["report", "\(empty.path)/none.nwb"])
+        #expect(report.status == 64)
+        #expect(report.error.contains("none.nwb: no such file"))
+
+        let bad = try Self.ctl(["dose", "--amount", "lots"])
+        #expect(bad.status == 64)
+        #expect(bad.error.contains("--amount"))
+    }
+}

@@ -1,0 +1,203 @@
+"""Checks what an analyst gets from session files with the `ketamap` package,
+the BIDS export and DANDI's validator; then runs the analyst guide's code.
+
+usage: check_analysis.py --work DIR --guide docs/analyst-guide.md FULL.nwb LEFT.nwb RIGHT.nwb
+
+FULL has the default montage, a dose and a mark; LEFT and RIGHT are other
+subjects implanted in one hemisphere. `ketamapctl` is $KETAMAPCTL. Prints
+every failure and exits 1 if there is one.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import warnings
+
+import h5py
+import numpy as np
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+
+
+def check_read_session(path):
+    import ketamap
+
+    raw = ketamap.read_session(path)
+    with h5py.File(path, "r") as f:
+        data = f["acquisition/ElectricalSeries/data"]
+        gains = f["acquisition/ElectricalSeries/channel_conversion"][:]
+        conversion = data.attrs["conversion"]
+        rate = f["acquisition/ElectricalSeries/starting_time"].attrs["rate"]
+        want = data[4000:4100, :].T * conversion * gains[:, None]
+        frames = data.shape[0]
+    check(not raw.preload, "read_session must not load the samples")
+    check(set(raw.get_channel_types()) == {"seeg"}, f"channel types {set(raw.get_channel_types())}")
+    check(raw.info["bads"] == ["RIN8"], f"bads {raw.info['bads']}")
+    check(raw.info["sfreq"] == rate and raw.n_times == frames, "rate or length differ")
+    check(abs(raw.info["highpass"] - 0.1) < 1e-9 and abs(raw.info["lowpass"] - 7500) < 1e-6 or raw.info["lowpass"] == rate / 2,
+          f"filter cut-offs {raw.info['highpass']}–{raw.info['lowpass']}")
+    got = raw.get_data(start=4000, stop=4100)
+    check(np.allclose(got, want), "read_session volts differ from raw × conversion × channel_conversion")
+    descriptions = list(raw.annotations.description)
+    check(any(d.startswith("dose/ketamine 0.5 mg/kg iv-infusion") for d in descriptions), f"dose annotation missing: {descriptions}")
+    check("mark/eyes closed" in descriptions, f"mark annotation missing: {descriptions}")
+    positions = raw.get_montage().get_positions()
+    check(positions["coord_frame"] == "mni_tal", f"montage frame {positions['coord_frame']}")
+    la1 = positions["ch_pos"]["LA1"]
+    check(np.allclose(la1, [-0.0185, -0.0035, -0.0195], atol=2e-3), f"LA1 at {la1} m, expected near MNI (-18.5, -3.5, -19.5) mm")
+    part = ketamap.read_session(path, tmin=5, tmax=7)
+    check(abs(part.times[-1] - 2) < 1e-3 and part.first_samp == int(5 * rate), "tmin/tmax crop")
+    check(np.allclose(part.get_data(start=0, stop=10), ketamap.read_session(path).get_data(start=int(5 * rate), stop=int(5 * rate) + 10)),
+          "a cropped range reads the same samples")
+    lfp = ketamap.read_session(path, kind="lfp")
+    check(lfp.info["sfreq"] == 1000 and "LOF1-LOF2" in lfp.ch_names, f"LFP {lfp.info['sfreq']} Hz, {lfp.ch_names[:2]}")
+    check(lfp.info["lowpass"] <= 400, f"LFP low-pass {lfp.info['lowpass']}")
+
+
+def check_band_power(path):
+    import ketamap
+
+    table = ketamap.band_power(path)
+    with h5py.File(path, "r") as f:
+        shape = f["processing/ecephys/BandPower/data"].shape
+        value = float(f["processing/ecephys/BandPower/data"][50, 3, 4])
+    check(len(table) == shape[0] * shape[1] * shape[2], f"band_power rows {len(table)} for {shape}")
+    check(list(table.columns) == ["time", "channel", "region", "band", "low_hz", "high_hz", "power_uv2"], f"columns {list(table.columns)}")
+    row = table.iloc[(50 * shape[1] + 3) * shape[2] + 4]
+    check(abs(row["power_uv2"] - value) <= 1e-6 * abs(value) and row["band"] == "gamma", f"band_power row {row.to_dict()} vs {value}")
+
+
+def check_dose_map(path):
+    import ketamap
+
+    options = {"baseline": "10", "window": "5..15"}
+    table = ketamap.dose_map(path, **options)
+    report = json.loads(subprocess.run([os.environ["KETAMAPCTL"], "report", path, "--json", "--baseline", "10", "--window", "5..15"],
+                                       capture_output=True, text=True, check=True).stdout)
+    amygdala = next(r for r in report["regions"] if r["region"] == "right amygdala")
+    row = table[(table.region == "right amygdala") & (table.measure == "gamma")].iloc[0]
+    gamma = report["bands"].index("gamma")
+    check(abs(row["change"] - amygdala["bandChangeDecibels"][gamma]) < 1e-12, "dose_map differs from the report")
+    check(row["low"] <= row["change"] <= row["high"], "dose_map interval does not hold its change")
+    check(set(table.measure) >= set(report["bands"]) | {"spike_rate"}, f"measures {set(table.measure)}")
+
+
+def check_cohort(paths, work):
+    import ketamap
+    from dask.distributed import Client, LocalCluster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, local_directory=work) as cluster, Client(cluster) as client:
+            table = ketamap.cohort_map(paths, client=client, baseline="10", window="5..15")
+    serial = ketamap.cohort_map(paths, baseline="10", window="5..15")
+    check(table.equals(serial), "the cohort map on the Dask cluster differs from the one made here")
+    left = table[(table.region == "left amygdala") & (table.band == "gamma")].iloc[0]
+    right = table[(table.region == "right amygdala") & (table.band == "gamma")].iloc[0]
+    check(left["subjects"] == 2 and right["subjects"] == 2, f"subjects per region: left {left['subjects']}, right {right['subjects']}")
+    check(left["low_db"] <= left["mean_db"] <= left["high_db"], "cohort interval does not hold its mean")
+    check(set(table.columns) >= {"region", "band", "subjects", "sessions", "mean_db", "low_db", "high_db", "significant"}, f"{table.columns}")
+
+
+def check_bids(path, shifted_path, work):
+    root = os.path.join(work, "bids")
+    ctl = os.environ["KETAMAPCTL"]
+    for session, extra in ((path, []), (shifted_path, ["--shift-days", "1000", "--session-label", "shifted"])):
+        result = subprocess.run([ctl, "export-bids", session, "--root", root, *extra], capture_output=True, text=True)
+        check(result.returncode == 0, f"export-bids {session}: {result.stderr}")
+    again = subprocess.run([ctl, "export-bids", path, "--root", root], capture_output=True, text=True)
+    check(again.returncode != 0 and "exists" in again.stderr, "a second export of the same session must be refused")
+    validator = os.path.join(os.path.dirname(sys.executable), "bids-validator-deno")
+    result = subprocess.run([validator, root, "--json"], capture_output=True, text=True)
+    try:
+        issues = json.loads(result.stdout)["issues"]["issues"]
+    except (ValueError, KeyError):
+        failures.append(f"bids-validator output unreadable: {result.stdout[:500]} {result.stderr[:500]}")
+        return
+    errors = [i for i in issues if i.get("severity") == "error"]
+    check(not errors, "bids-validator errors: " + "; ".join(f"{i.get('code')} {i.get('location', '')}" for i in errors[:10]))
+    ieeg = os.path.join(root, "sub-sim01", f"ses-{session_label(path)}", "ieeg")
+    channels = open(os.path.join(ieeg, f"sub-sim01_ses-{session_label(path)}_task-ketamine_channels.tsv")).read().splitlines()
+    check(channels[1].split("\t")[3:5] == ["0.1", "7500"], f"channels.tsv cut-offs {channels[1]}")
+    events = open(os.path.join(ieeg, f"sub-sim01_ses-{session_label(path)}_task-ketamine_events.tsv")).read()
+    check("\tdose\t" in events and "\tmark\t" in events, "events.tsv lacks the dose or the mark")
+    space = json.load(open(os.path.join(ieeg, f"sub-sim01_ses-{session_label(path)}_space-MNI152NLin2009cAsym_coordsystem.json")))
+    check(space["iEEGCoordinateSystem"] == "MNI152NLin2009cAsym" and space["iEEGCoordinateUnits"] == "mm", f"coordsystem {space}")
+    copy = os.path.join(root, "sub-sim02", "ses-shifted", "ieeg", "sub-sim02_ses-shifted_task-ketamine_ieeg.nwb")
+    from datetime import datetime
+    with h5py.File(shifted_path, "r") as a, h5py.File(copy, "r") as b:
+        before = datetime.fromisoformat(a["session_start_time"][()].decode())
+        after = datetime.fromisoformat(b["session_start_time"][()].decode())
+        check((before - after).days == 1000, f"dates shifted by {(before - after).days} days, not 1000")
+        check(np.array_equal(a["acquisition/ElectricalSeries/data"][:100], b["acquisition/ElectricalSeries/data"][:100]), "shifting dates changed samples")
+
+
+def session_label(path):
+    with h5py.File(path, "r") as f:
+        return re.sub(r"[^A-Za-z0-9]", "", f["general/session_id"][()].decode())
+
+
+def check_dandi(path, work):
+    dandiset = os.path.join(work, "dandiset")
+    os.makedirs(dandiset, exist_ok=True)
+    with open(os.path.join(dandiset, "dandiset.yaml"), "w") as f:
+        f.write("identifier: '000000'\nname: KetaMap test sessions\ndescription: Simulated sessions written by the tests\n")
+    dandi = os.path.join(os.path.dirname(sys.executable), "dandi")
+    organize = subprocess.run([dandi, "organize", "-d", dandiset, "-f", "copy", path], capture_output=True, text=True)
+    check(organize.returncode == 0, f"dandi organize: {organize.stderr[-800:]}")
+    organized = [os.path.join(d, n) for d, _, names in os.walk(dandiset) for n in names if n.endswith(".nwb")]
+    check(len(organized) == 1 and os.path.basename(organized[0]).startswith("sub-sim01_"), f"DANDI names {organized}")
+    result = subprocess.run([dandi, "validate", dandiset], capture_output=True, text=True)
+    check(result.returncode == 0 and "No errors found" in result.stdout + result.stderr,
+          f"dandi validate: {(result.stdout + result.stderr)[-1500:]}")
+
+
+def run_guide(guide, paths, work):
+    """Runs every ```python block of the guide that is marked to run (a first line `# runs in the tests`),
+    with SESSION, LEFT, RIGHT and WORK set to files the tests wrote."""
+    text = open(guide, encoding="utf-8").read()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if b.startswith("# runs in the tests")]
+    check(len(blocks) >= 4, f"the analyst guide has {len(blocks)} runnable Python blocks")
+    for i, block in enumerate(blocks):
+        code = f"SESSION, LEFT, RIGHT, WORK = {paths[0]!r}, {paths[1]!r}, {paths[2]!r}, {work!r}\n" + block
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work)
+        check(result.returncode == 0, f"analyst guide block {i + 1} failed:\n{block}\n{result.stderr[-1500:]}")
+    shells = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("# runs in the tests")]
+    for i, block in enumerate(shells):
+        env = dict(os.environ, SESSION=paths[0], LEFT=paths[1], RIGHT=paths[2], WORK=work, PATH=os.path.dirname(os.environ["KETAMAPCTL"]) + ":" + os.environ["PATH"])
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, cwd=work, env=env)
+        check(result.returncode == 0, f"analyst guide shell block {i + 1} failed:\n{block}\n{result.stderr[-1500:]}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--guide", required=True)
+    parser.add_argument("sessions", nargs=3)
+    args = parser.parse_args()
+    full, left, right = args.sessions
+    for step in (
+        lambda: check_read_session(full), lambda: check_band_power(full), lambda: check_dose_map(full),
+        lambda: check_cohort(args.sessions, args.work), lambda: check_bids(full, left, args.work), lambda: check_dandi(full, args.work),
+        lambda: run_guide(args.guide, args.sessions, args.work),
+    ):
+        try:
+            step()
+        except Exception as error:  # a step that raises is a failure; the others still run
+            import traceback
+            failures.append("".join(traceback.format_exception(error))[-2000:])
+    for line in failures:
+        print("FAIL:", line)
+    print(f"{'no' if not failures else len(failures)} failures")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
