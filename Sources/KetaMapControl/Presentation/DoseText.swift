@@ -3,7 +3,7 @@ import KetaMapCore
 /// How doses, corrections and totals read in replies, `status` and the end-of-session summary.
 public enum DoseText {
     /// `event 3: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg, 0.5 mg/kg at 70 kg, 0.75 mg/kg/h at 0:00:20.0 (sample 8000) by rsmith (uid 1001)`
-    public static func dose(_ dose: DoseEvent, voidedBy: Int? = nil) -> String {
+    public static func dose(_ dose: DoseEvent, voidedBy: UInt64? = nil) -> String {
         let r = dose.request, n = dose.normalized
         let over = r.overSeconds.map { " over \(StatusText.formatDuration($0))" } ?? ""
         let rate = n.milligramsPerKilogramPerHour.map { ", \(DoseNumber.format($0)) mg/kg/h" } ?? ""

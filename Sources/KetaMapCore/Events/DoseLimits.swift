@@ -1,3 +1,5 @@
+import Foundation
+
 /// Plausibility limits: a dose outside them is refused, naming the limit it
 /// broke, unless the clinician confirms it (`--confirm`), and then the
 /// override is recorded with the dose. They catch slips (mg for µg, a wrong
@@ -94,7 +96,7 @@ public struct DoseLimit: Sendable, Equatable, Codable {
     }
 
     /// How drug names are compared: trimmed and lowercased (`Ketamine` is `ketamine`).
-    public static func key(_ drug: String) -> String { drug.trimmingSpaces().lowercased() }
+    public static func key(_ drug: String) -> String { drug.trimmingCharacters(in: .whitespaces).lowercased() }
 }
 
 /// The most of one drug a session may give, voided doses left out.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KetaMapCore
+import KetaMapControl
 import KetaMapDaemon
 
 extension KetamapCtl {
