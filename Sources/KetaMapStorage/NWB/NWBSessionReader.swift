@@ -275,10 +275,9 @@ public final class NWBSessionReader {
         let account = try t["operator"]!.readStrings(), op = try t["operator_note"]!.readStrings(), peer = try peers(t)
         let note = try t["note"]!.readStrings(), override = try t["limit_override"]!.readStrings()
         let wall = try t["wall_clock"]!.readStrings(), sample = try t["sample_index"]!.readAll(as: Int64.self)
-        let n = [
-            start.count, stop.count, ids.count, drug.count, amount.count, unit.count, route.count, duration.count, mg.count, mgPerKg.count, rate.count, weight.count,
-            account.count, peer.count, op.count, note.count, override.count, wall.count, sample.count,
-        ].min() ?? 0
+        let numberCounts: [Int] = [start.count, stop.count, ids.count, amount.count, duration.count, mg.count, mgPerKg.count, rate.count, weight.count, sample.count]
+        let textCounts: [Int] = [drug.count, unit.count, route.count, account.count, peer.count, op.count, note.count, override.count, wall.count]
+        let n = (numberCounts + textCounts).min() ?? 0
         return (0..<n).map { i in
             let request = DoseRequest(
                 drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: Route(rawValue: route[i]) ?? .ivBolus,
