@@ -14,7 +14,7 @@ enum UserAccounts {
         var size = max(1024, Int(sysconf(Int32(_SC_GETPW_R_SIZE_MAX))))
         while size <= 1 << 20 {
             let name: String?? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
-                let code = getpwuid_r(uid_t(uid), &entry, buffer.baseAddress, size, &found)
+                let code = getpwuid_r(uid_t(uid), &entry, buffer.baseAddress!, size, &found)
                 if code == ERANGE { return .none }  // a larger buffer is needed
                 guard code == 0, found != nil, let name = entry.pw_name else { return .some(nil) }
                 return .some(String(cString: name))
