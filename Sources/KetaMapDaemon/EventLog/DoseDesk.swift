@@ -206,10 +206,11 @@ public final class DoseDesk: Sendable {
         }
     }
 
-    /// Waits for the ticket's answer, refusing it after the timeout; logs a
+    /// Wakes the writer for the queued event, then waits for the ticket's answer, refusing it after the timeout; logs a
     /// refusal of a logged event and gives the event back to the ledger.
     /// Returns the totals as they stand once it is acknowledged.
     private func answer(_ ticket: EventTicket) async throws -> DosingSummary {
+        writer.async { self.writeWaiting() }
         let timeout = durableTimeoutSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             ticket.refuse("the disk did not confirm it within \(timeout.formatted()) s")
