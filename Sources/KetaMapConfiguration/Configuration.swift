@@ -112,7 +112,12 @@ public struct SourceSettings: Sendable, Equatable, Codable {
         self.replay = replay
     }
 
+    /// Highest sample rate a source may be configured with, in Hz (a DAQ card's aggregate maximum is
+    /// a few MS/s; per channel far less): a larger number is a typing error, refused before it sizes a ring.
+    public static let highestSampleRateHz = 1_000_000.0
+
     /// Frames per block: `blockFrames`, or 10 ms at the sample rate.
+
     public var framesPerBlock: Int { blockFrames ?? max(1, Int((sampleRateHz / 100).rounded())) }
 }
 
@@ -151,24 +156,37 @@ public struct ComediSettings: Sendable, Equatable, Codable {
     }
 }
 
-/// `[source.replay]`, or `replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop]`.
+/// `[source.replay]`, or `replay:PATH[?stream=NAME][&loop]` for a recording that
+/// describes itself, `replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop]` for a headless one.
 public struct ReplaySettings: Sendable, Equatable, Codable {
-    /// A KetaMap session file (`.nwb`) or a plain interleaved int16 file.
+    /// A KetaMap session file (`.nwb`), an Open Ephys, SpikeGLX or Intan recording
+    /// (file or folder), or a headless interleaved int16 file.
     public var path: String
-    /// For a plain int16 file: channels per frame, rate in Hz, µV per bit.
+    /// For a headless int16 file only: channels per frame, rate in Hz, µV per bit.
+    /// A recording that saves its metadata is read with its own.
     public var channelCount: Int?
     public var sampleRateHz: Double?
     public var microvoltsPerBit: Double?
+    /// Which of a recording's streams to replay when it has several (an Open Ephys
+    /// stream folder, a SpikeGLX `imec0.ap`, `imec0.lf` or `nidq`).
+    public var stream: String?
     /// Start again from the beginning at the end of the file.
     public var loop: Bool
 
-    public init(path: String, channelCount: Int? = nil, sampleRateHz: Double? = nil, microvoltsPerBit: Double? = nil, loop: Bool = false) {
+    public init(
+        path: String, channelCount: Int? = nil, sampleRateHz: Double? = nil, microvoltsPerBit: Double? = nil, stream: String? = nil,
+        loop: Bool = false
+    ) {
         self.path = path
         self.channelCount = channelCount
         self.sampleRateHz = sampleRateHz
         self.microvoltsPerBit = microvoltsPerBit
+        self.stream = stream
         self.loop = loop
     }
+
+    /// `true` when any of channel count, rate or µV per bit is given: the file is then read as headless int16.
+    public var isHeadless: Bool { channelCount != nil || sampleRateHz != nil || microvoltsPerBit != nil }
 }
 
 /// `[storage]`: how the session file is written.

@@ -7,9 +7,14 @@ import Darwin
 /// Reading the text of a configuration or montage file: the only file I/O in
 /// KetaMapCore (the configuration is read once, before any thread starts).
 enum ConfigurationFile {
-    /// The whole file as UTF-8 text. The C functions are `open`, `read` and `close`.
+    /// Largest config or montage file read, in bytes (a 4096-channel montage is about 400 kB).
+    static let maximumBytes = 4 << 20
+
+    /// The whole file as UTF-8 text; only a regular file of at most `maximumBytes`
+    /// (a FIFO, a device such as /dev/zero or a folder is refused, never waited on).
+    /// The C functions are `open`, `fstat`, `read` and `close`.
     static func read(_ path: String) throws(ConfigError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // opening a FIFO must not wait for a writer
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw ConfigError(
@@ -17,6 +22,17 @@ enum ConfigurationFile {
                 fix: "check the path (relative paths in the config are relative to the config file's folder) and its permissions")
         }
         defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigError(
+                .unreadableFile, file: path, line: nil, key: nil, message: "is not a regular file",
+                fix: "give the path of a text file (not a pipe, device or folder)")
+        }
+        guard status.st_size <= maximumBytes else {
+            throw ConfigError(
+                .unreadableFile, file: path, line: nil, key: nil, message: "is \(status.st_size) bytes, more than the \(maximumBytes) a config or montage may have",
+                fix: "check that this is the right file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -30,6 +46,11 @@ enum ConfigurationFile {
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
+            guard bytes.count <= maximumBytes else {  // it grew while being read
+                throw ConfigError(
+                    .unreadableFile, file: path, line: nil, key: nil, message: "is more than the \(maximumBytes) bytes a config or montage may have",
+                    fix: "check that this is the right file")
+            }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(

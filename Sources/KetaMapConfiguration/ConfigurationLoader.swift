@@ -109,10 +109,10 @@ public enum ConfigurationLoader {
         static let comedi = [
             "device", "subdevice", "range_index", "range_volts", "reference", "buffer_seconds", "rate_tolerance_percent", "read_timeout_ms",
         ]
-        static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "loop"]
+        static let replay = ["path", "channels", "sample_rate_hz", "uv_per_bit", "stream", "loop"]
         static let montage = ["channels", "electrodes", "space"]
         static let processing = [
-            "enabled", "reference", "line_frequency_hz", "line_harmonics", "notch_q", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
+            "enabled", "reference", "line_frequency_hz", "line_harmonics", "line_bandwidth_hz", "lfp_rate_hz", "band_power_rate_hz", "spike_low_hz",
             "spike_high_hz", "spike_threshold_k", "spike_polarity", "spike_refractory_ms", "snippet_before_ms", "snippet_after_ms",
             "noise_window_seconds", "band",
         ]
@@ -221,8 +221,9 @@ public enum ConfigurationLoader {
                 .missingKey, "replay", "`kind = \"replay\"` needs a `[source.replay]` table",
                 fix: "add `[source.replay]` with `path`, and for a raw int16 file `channels`, `sample_rate_hz` and `uv_per_bit`")
         }
-        let positive = { (x: Double) in x > 0 }
-        var rate = try t.double("sample_rate_hz", unit: "Hz", example: "30000", rule: "must be a positive rate", positive)
+        let rateRule = "must be a positive rate of at most \(TOMLTableReader.format(SourceSettings.highestSampleRateHz)) Hz"
+        let plausibleRate = { (x: Double) in x > 0 && x <= SourceSettings.highestSampleRateHz }
+        var rate = try t.double("sample_rate_hz", unit: "Hz", example: "30000", rule: rateRule, plausibleRate)
         if kind == .replay, let replayRate = replay?.sampleRateHz {
             if let rate, rate != replayRate {
                 throw t.error(
@@ -232,11 +233,11 @@ public enum ConfigurationLoader {
             rate = replayRate
         }
         if rate == nil, kind != .replay {
-            _ = try t.requiredDouble("sample_rate_hz", unit: "Hz", example: "30000", rule: "must be a positive rate", positive)
+            _ = try t.requiredDouble("sample_rate_hz", unit: "Hz", example: "30000", rule: rateRule, plausibleRate)
         }
         let defaults = SourceSettings(kind: kind, sampleRateHz: rate ?? 0)
-        let blockFrames = try t.integer("block_frames", example: "300", rule: "must be at least 1 frame") { $0 >= 1 }
-        let ringSeconds = try t.double("ring_seconds", unit: "s", example: "4", rule: "must be positive", positive)
+        let blockFrames = try t.integer("block_frames", example: "300", rule: "must be between 1 and 1048576 frames") { $0 >= 1 && $0 <= 1 << 20 }
+        let ringSeconds = try t.double("ring_seconds", unit: "s", example: "4", rule: "must be positive and at most 120 s") { $0 > 0 && $0 <= 120 }
         let settings = SourceSettings(
             kind: kind, sampleRateHz: rate ?? 0, blockFrames: blockFrames ?? defaults.blockFrames,
             ringSeconds: ringSeconds ?? defaults.ringSeconds, comedi: try readComedi(t), replay: replay)
@@ -258,12 +259,12 @@ public enum ConfigurationLoader {
             rangeIndex: try t.integer("range_index", example: "0", rule: "must be 0 or more") { $0 >= 0 } ?? defaults.rangeIndex,
             rangeVolts: try t.double("range_volts", unit: "V", example: "10", rule: "must be positive", positive) ?? defaults.rangeVolts,
             reference: try t.choice("reference", ComediSettings.Reference.self) ?? defaults.reference,
-            bufferSeconds: try t.double("buffer_seconds", unit: "s", example: "2", rule: "must be positive", positive)
+            bufferSeconds: try t.double("buffer_seconds", unit: "s", example: "2", rule: "must be positive and at most 60 s") { $0 > 0 && $0 <= 60 }
                 ?? defaults.bufferSeconds,
             rateTolerancePercent: try t.double(
                 "rate_tolerance_percent", unit: "%", example: "1", rule: "must be between 0 and 100", { $0 >= 0 && $0 <= 100 })
                 ?? defaults.rateTolerancePercent,
-            readTimeoutMilliseconds: try t.integer("read_timeout_ms", example: "2000", rule: "must be at least 1 ms") { $0 >= 1 }
+            readTimeoutMilliseconds: try t.integer("read_timeout_ms", example: "2000", rule: "must be between 1 and 600000 ms") { $0 >= 1 && $0 <= 600_000 }
                 ?? defaults.readTimeoutMilliseconds)
     }
 
@@ -273,20 +274,24 @@ public enum ConfigurationLoader {
         let path = ConfigurationFile.resolve(relative, nextTo: configPath)
         let positive = { (x: Double) in x > 0 }
         let channels = try t.integer("channels", example: "64", rule: "must be between 1 and 4096") { $0 >= 1 && $0 <= 4096 }
-        let rate = try t.double("sample_rate_hz", unit: "Hz", example: "30000", rule: "must be a positive rate", positive)
+        let rate = try t.double(
+            "sample_rate_hz", unit: "Hz", example: "30000", rule: "must be a positive rate of at most \(TOMLTableReader.format(SourceSettings.highestSampleRateHz)) Hz"
+        ) { $0 > 0 && $0 <= SourceSettings.highestSampleRateHz }
         let microvolts = try t.double("uv_per_bit", unit: "µV per bit", example: "0.195", rule: "must be positive", positive)
+        let stream = try t.string("stream", example: "imec0.ap")
         let loop = try t.boolean("loop") ?? false
-        if !path.hasSuffix(".nwb") {
+        if channels != nil || rate != nil || microvolts != nil {
+            // Any of the three says the file is headless int16, which needs all three.
             let given: [(key: String, present: Bool, example: String)] = [
                 ("channels", channels != nil, "64"), ("sample_rate_hz", rate != nil, "30000"), ("uv_per_bit", microvolts != nil, "0.195"),
             ]
             for entry in given where !entry.present {
                 throw t.error(
-                    .missingKey, entry.key, "a raw int16 file says nothing about itself, so [source.replay] needs `\(entry.key)`",
-                    fix: "add `\(entry.key) = \(entry.example)` (a KetaMap .nwb session file needs none)")
+                    .missingKey, entry.key, "a headless int16 file says nothing about itself, so [source.replay] needs `\(entry.key)`",
+                    fix: "add `\(entry.key) = \(entry.example)` (a session file or an Open Ephys, SpikeGLX or Intan recording needs none)")
             }
         }
-        return ReplaySettings(path: path, channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, loop: loop)
+        return ReplaySettings(path: path, channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, stream: stream, loop: loop)
     }
 
     static func readProcessing(_ root: TOMLTableReader, file: String, sampleRateHz rate: Double) throws(ConfigError) -> ProcessingSettings {
@@ -294,7 +299,7 @@ public enum ConfigurationLoader {
         guard let t = try root.table("processing", known: Keys.processing) else { return d }
         let positive = { (x: Double) in x > 0 }
         let nyquist = rate > 0 ? rate / 2 : Double.infinity
-        let line = try t.double("line_frequency_hz", unit: "Hz", example: "50", rule: "must be 0 (notch off) or a positive frequency") { $0 >= 0 }
+        let line = try t.double("line_frequency_hz", unit: "Hz", example: "50", rule: "must be 0 (line removal off) or a positive frequency") { $0 >= 0 }
         let lfpRate = try t.double("lfp_rate_hz", unit: "Hz", example: "1000", rule: "must be positive and at most the sample rate (\(TOMLTableReader.format(rate)) Hz)") {
             $0 > 0 && (rate <= 0 || $0 <= rate)
         } ?? d.lfpRateHz
@@ -337,13 +342,15 @@ public enum ConfigurationLoader {
             lineFrequencyHz: line.map { $0 == 0 ? nil : $0 } ?? d.lineFrequencyHz,
             lineHarmonics: try t.integer("line_harmonics", example: "3", rule: "must be between 1 and 20") { $0 >= 1 && $0 <= 20 }
                 ?? d.lineHarmonics,
-            notchQ: try t.double("notch_q", unit: "centre / bandwidth", example: "30", rule: "must be positive", positive) ?? d.notchQ,
+            lineBandwidthHz: try t.double("line_bandwidth_hz", unit: "Hz", example: "0.1", rule: "must be above 0 and at most 5") {
+                $0 > 0 && $0 <= 5
+            } ?? d.lineBandwidthHz,
             lfpRateHz: lfpRate, bands: bands, bandPowerRateHz: bandPowerRate, spikeLowHz: spikeLow, spikeHighHz: spikeHigh,
             spikeThresholdK: try t.double("spike_threshold_k", unit: "× noise", example: "5", rule: "must be positive", positive)
                 ?? d.spikeThresholdK,
             spikePolarity: try t.choice("spike_polarity", ProcessingSettings.Polarity.self) ?? d.spikePolarity,
-            spikeRefractoryMilliseconds: try t.double("spike_refractory_ms", unit: "ms", example: "1", rule: "must not be negative") {
-                $0 >= 0
+            spikeRefractoryMilliseconds: try t.double("spike_refractory_ms", unit: "ms", example: "1", rule: "must be between 0 and 1000 ms") {
+                $0 >= 0 && $0 <= 1000
             } ?? d.spikeRefractoryMilliseconds,
             snippetBeforeMilliseconds: try t.double("snippet_before_ms", unit: "ms", example: "0.5", rule: "must be between 0 and 10") {
                 $0 >= 0 && $0 <= 10
@@ -351,7 +358,7 @@ public enum ConfigurationLoader {
             snippetAfterMilliseconds: try t.double("snippet_after_ms", unit: "ms", example: "1", rule: "must be above 0 and at most 10") {
                 $0 > 0 && $0 <= 10
             } ?? d.snippetAfterMilliseconds,
-            noiseWindowSeconds: try t.double("noise_window_seconds", unit: "s", example: "2", rule: "must be positive", positive)
+            noiseWindowSeconds: try t.double("noise_window_seconds", unit: "s", example: "2", rule: "must be positive and at most 600 s") { $0 > 0 && $0 <= 600 }
                 ?? d.noiseWindowSeconds)
         // The same rules SignalProcessor applies at the source's real rate.
         if rate > 0, let conflict = settings.rateConflict(atSampleRateHz: rate) {
@@ -365,9 +372,9 @@ public enum ConfigurationLoader {
         guard let t = try root.table("storage", known: Keys.storage) else { return d }
         let level = try t.integer("deflate_level", example: "4", rule: "must be 0 (no compression) or 1–9") { (0...9).contains($0) }
         return StorageSettings(
-            flushSeconds: try t.double("flush_seconds", unit: "s", example: "1", rule: "must be positive") { $0 > 0 } ?? d.flushSeconds,
+            flushSeconds: try t.double("flush_seconds", unit: "s", example: "1", rule: "must be positive and at most 3600 s") { $0 > 0 && $0 <= 3600 } ?? d.flushSeconds,
             deflateLevel: level.map { $0 == 0 ? nil : $0 } ?? d.deflateLevel,
-            chunkSeconds: try t.double("chunk_seconds", unit: "s", example: "0.1", rule: "must be positive") { $0 > 0 } ?? d.chunkSeconds)
+            chunkSeconds: try t.double("chunk_seconds", unit: "s", example: "0.1", rule: "must be positive and at most 60 s") { $0 > 0 && $0 <= 60 } ?? d.chunkSeconds)
     }
 
     static func readSimulator(_ root: TOMLTableReader, bands: [ProcessingSettings.Band]) throws(ConfigError) -> SimulatorSettings {

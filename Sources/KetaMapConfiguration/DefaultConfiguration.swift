@@ -56,8 +56,10 @@ ring_seconds = 4            # seconds of samples buffered; use 8 from about 2000
 # read_timeout_ms = 2000
 
 # [source.replay]           # used when kind = "replay"
-# path = "recording.dat"    # interleaved int16 (Open Ephys .dat, SpikeGLX .bin, Intan .dat) or a KetaMap .nwb
-# channels = 108
+# path = "recording1"       # an Open Ephys, SpikeGLX or Intan recording (file or folder) or a KetaMap .nwb:
+#                           # names, rate and gains come from its metadata
+# stream = "imec0.ap"       # which stream, when the recording has several
+# channels = 108            # only for a headless interleaved int16 file, with the next two
 # sample_rate_hz = 30000
 # uv_per_bit = 0.195
 # loop = false
@@ -70,16 +72,16 @@ space = "MNI152NLin2009cAsym"   # the coordinates' space as BIDS names it (ACPC,
 [processing]
 enabled = true
 reference = "bipolar"      # monopolar | bipolar | car-shaft | car-all
-line_frequency_hz = 50     # 0 turns the notch off
-line_harmonics = 3
-notch_q = 30
+line_frequency_hz = 50     # 0 turns line-noise removal off
+line_harmonics = 8         # 50 ... 400 Hz, cancelled (not notched) at the LFP rate
+line_bandwidth_hz = 0.1    # width of the null at each harmonic
 lfp_rate_hz = 1000
 band_power_rate_hz = 10
 spike_low_hz = 300
 spike_high_hz = 6000
 spike_threshold_k = 5      # threshold = k x median(|x|)/0.6745
 spike_polarity = "negative"
-spike_refractory_ms = 1
+spike_refractory_ms = 0.5   # peak search, look-back and dead time
 snippet_before_ms = 0.5
 snippet_after_ms = 1
 noise_window_seconds = 2

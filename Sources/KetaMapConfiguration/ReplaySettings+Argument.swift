@@ -1,12 +1,15 @@
 extension ReplaySettings {
     /// The parameters `replay:PATH?…` accepts.
-    public static let argumentParameters = ["channels", "rate", "uv_per_bit", "loop"]
+    public static let argumentParameters = ["channels", "rate", "uv_per_bit", "stream", "loop"]
 
-    /// Parses the command-line form `replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop]`
-    /// (the `replay:` prefix is optional; `loop` may also be `loop=true|false`).
+    /// Parses the command-line form `replay:PATH[?stream=NAME][&loop]` or
+    /// `replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop]` (the `replay:` prefix
+    /// is optional; `loop` may also be `loop=true|false`).
     ///
-    /// A KetaMap session file (`.nwb`) needs no parameters; a raw interleaved
-    /// int16 file needs all three of `channels`, `rate` and `uv_per_bit`.
+    /// A KetaMap session file and an Open Ephys, SpikeGLX or Intan recording need
+    /// no parameters (`stream` picks one stream of several); a headless interleaved
+    /// int16 file needs all three of `channels`, `rate` and `uv_per_bit`: giving
+    /// any of them says the file is headless. Nothing is opened here.
     /// Errors are `ConfigError`s whose `file` is `--source` and whose `key` is the parameter.
     public init(argument: String) throws(ConfigError) {
         var text = Substring(argument)
@@ -28,6 +31,7 @@ extension ReplaySettings {
         var channels: Int?
         var rate: Double?
         var microvolts: Double?
+        var stream: String?
         var loop = false
         var seen = Set<String>()
         for item in query.split(separator: "&", omittingEmptySubsequences: true) {
@@ -53,6 +57,8 @@ extension ReplaySettings {
                     throw error(.outOfRange, key, "`\(value)` is not a channel count between 1 and 4096", "write e.g. `channels=64`")
                 }
                 channels = n
+            case "stream":
+                stream = value
             case "rate":
                 guard let hz = Double(value), hz.isFinite, hz > 0 else {
                     throw error(.outOfRange, key, "`\(value)` is not a positive rate in Hz", "write e.g. `rate=30000`")
@@ -65,12 +71,15 @@ extension ReplaySettings {
                 microvolts = uv
             }
         }
-        if !path.hasSuffix(".nwb") {
+        if channels != nil || rate != nil || microvolts != nil {
             let example = "--source 'replay:\(path)?channels=64&rate=30000&uv_per_bit=0.195'"
             if channels == nil { throw error(.missingKey, "channels", "a raw int16 file needs its channel count", "add `channels=N`: \(example)") }
             if rate == nil { throw error(.missingKey, "rate", "a raw int16 file needs its sample rate", "add `rate=HZ`: \(example)") }
             if microvolts == nil { throw error(.missingKey, "uv_per_bit", "a raw int16 file needs its scale", "add `uv_per_bit=X`: \(example)") }
         }
-        self.init(path: String(path), channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, loop: loop)
+        if stream != nil, channels != nil || rate != nil || microvolts != nil {
+            throw error(.invalidValue, "stream", "a headless int16 file has no streams", "remove `stream`, or remove channels, rate and uv_per_bit to replay a recording with its own metadata")
+        }
+        self.init(path: String(path), channelCount: channels, sampleRateHz: rate, microvoltsPerBit: microvolts, stream: stream, loop: loop)
     }
 }

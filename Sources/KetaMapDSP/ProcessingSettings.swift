@@ -26,12 +26,12 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
 
     public var enabled: Bool
     public var reference: Reference
-    /// Mains frequency (50 or 60 Hz); nil turns the notch off.
+    /// Mains frequency (50 or 60 Hz); nil turns line-noise removal off.
     public var lineFrequencyHz: Double?
-    /// Harmonics notched, counting the fundamental (3 = 50, 100, 150 Hz).
+    /// Harmonics cancelled, counting the fundamental (8 = 50 … 400 Hz), those below the LFP Nyquist.
     public var lineHarmonics: Int
-    /// Notch quality factor (centre / bandwidth).
-    public var notchQ: Double
+    /// Width of the line canceller's null around each harmonic, in Hz (a sine 1 Hz away keeps 99.75 % of its power).
+    public var lineBandwidthHz: Double
     /// Rate of the decimated LFP, in Hz.
     public var lfpRateHz: Double
     public var bands: [Band]
@@ -58,18 +58,18 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
     public var channelFiguresRateHz: Double
 
     public init(
-        enabled: Bool = true, reference: Reference = .bipolar, lineFrequencyHz: Double? = 50, lineHarmonics: Int = 3,
-        notchQ: Double = 30, lfpRateHz: Double = 1000, bands: [Band] = ProcessingSettings.defaultBands,
+        enabled: Bool = true, reference: Reference = .bipolar, lineFrequencyHz: Double? = 50, lineHarmonics: Int = 8,
+        lineBandwidthHz: Double = 0.1, lfpRateHz: Double = 1000, bands: [Band] = ProcessingSettings.defaultBands,
         bandPowerRateHz: Double = 10, spikeLowHz: Double = 300, spikeHighHz: Double = 6000, spikeThresholdK: Double = 5,
-        spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 1,
+        spikePolarity: Polarity = .negative, spikeRefractoryMilliseconds: Double = 0.5,
         snippetBeforeMilliseconds: Double = 0.5, snippetAfterMilliseconds: Double = 1, noiseWindowSeconds: Double = 2,
-        spikeFilterOrder: Int = 2, bandFilterOrder: Int = 2, lfpAntiAliasOrder: Int = 6, channelFiguresRateHz: Double = 2
+        spikeFilterOrder: Int = 1, bandFilterOrder: Int = 6, lfpAntiAliasOrder: Int = 6, channelFiguresRateHz: Double = 2
     ) {
         self.enabled = enabled
         self.reference = reference
         self.lineFrequencyHz = lineFrequencyHz
         self.lineHarmonics = lineHarmonics
-        self.notchQ = notchQ
+        self.lineBandwidthHz = lineBandwidthHz
         self.lfpRateHz = lfpRateHz
         self.bands = bands
         self.bandPowerRateHz = bandPowerRateHz

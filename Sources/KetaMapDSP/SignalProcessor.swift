@@ -7,7 +7,7 @@ import KetaMapCore
 /// ```
 /// Int16 frames ─► µV, re-reference ─┬─► spike band-pass (Float) ─► running noise ─► threshold, peak, snippet ─► crossings
 ///  [frame][raw]   [frame][processed] │
-///                                    └─► triangular FIR ÷D1, Butterworth low-pass (Float) ÷D2 ─► notch (Double) ─┬─► lfp
+///                                    └─► triangular FIR ÷D1, Butterworth low-pass (Float) ÷D2 ─► line canceller (Double) ─┬─► lfp
 ///                                                                                                         └─► band-pass per band (Double) ─► mean square ─► bandPower
 /// raw frames ─► RMS, line-noise share, flat, saturated, spike rate per raw channel (~2 Hz) ─► channelFigures
 /// ```
@@ -32,8 +32,8 @@ public final class SignalProcessor: @unchecked Sendable {
     public let lfpRowsPerBandPowerRow: Int
     /// Averaging window of each band's power, in seconds (same order as `settings.bands`).
     public let bandPowerWindowSeconds: [Double]
-    /// Notched frequencies, in Hz.
-    public let notchFrequenciesHz: [Double]
+    /// Line frequencies cancelled (nominal mains and harmonics), in Hz.
+    public let lineFrequenciesHz: [Double]
     /// Snippet length before / after the peak, in samples.
     public let snippetBeforeFrames: Int
     public let snippetAfterFrames: Int
@@ -53,7 +53,7 @@ public final class SignalProcessor: @unchecked Sendable {
     private let reference: ReferenceStage
     private let detector: ThresholdDetector
     private let decimator: Decimator
-    private let notch: NotchFilter
+    private let lineCanceller: LineCanceller
     private let power: BandPowerStage
     private let figures: ChannelFiguresStage
     /// Re-referenced rows of one block: [maxBlockFrames][stride].
@@ -113,8 +113,9 @@ public final class SignalProcessor: @unchecked Sendable {
             decimator = try Decimator(
                 sampleRateHz: fs, factor: factor, cutoffHz: 0.4 * lfpRate, order: settings.lfpAntiAliasOrder,
                 stride: stride, maxBlockFrames: maxBlockFrames)
-            notch = try NotchFilter(
-                lineFrequencyHz: settings.lineFrequencyHz, harmonics: settings.lineHarmonics, q: settings.notchQ,
+            lineCanceller = try LineCanceller(
+                lineFrequencyHz: settings.lineFrequencyHz, harmonics: settings.lineHarmonics,
+                bandwidthHz: settings.lineBandwidthHz,
                 sampleRateHz: lfpRate, stride: stride)
             maxLFPRows = maxBlockFrames / factor + 1
             power = try BandPowerStage(
@@ -125,7 +126,7 @@ public final class SignalProcessor: @unchecked Sendable {
         } catch {
             throw SetupError(description: "processing filter design: \(error.description)")
         }
-        notchFrequenciesHz = notch.frequenciesHz
+        lineFrequenciesHz = lineCanceller.frequenciesHz
         bandPowerWindowSeconds = power.windowSeconds
         snippetBeforeFrames = detector.beforeFrames
         snippetAfterFrames = detector.afterFrames
@@ -148,12 +149,16 @@ public final class SignalProcessor: @unchecked Sendable {
         lfpRows.deallocate()
     }
 
+    /// The running band-power estimate of processed channel `channel` in band
+    /// `band` (index into `settings.bands`), in µV². Processing thread only.
+    public func currentBandPower(channel: Int, band: Int) -> Double { power.current(channel: channel, band: band) }
+
     /// Forgets all filter memory and estimates: the next block starts at `sample`
     /// (after a gap). Processing thread only.
     public func reset(atSample sample: UInt64) {
         detector.reset(atSample: sample)
         decimator.reset()
-        notch.reset()
+        lineCanceller.reset()
         power.reset()
         figures.reset(atSample: sample, eventCounts: detector.eventCounts, spikeChannelCount: detector.channelCount)
         nextSample = sample
@@ -185,7 +190,7 @@ public final class SignalProcessor: @unchecked Sendable {
         figures.process(input, frames: n, firstSample: firstSample, eventCounts: detector.eventCounts, ring: channelFigures)
         let (lfpCount, firstRow) = decimator.process(rows, frames: n, firstSample: firstSample, into: lfpRows)
         guard lfpCount > 0 else { return }
-        notch.process(lfpRows, rows: lfpCount)
+        lineCanceller.process(lfpRows, rows: lfpCount)
         let p = channels.count
         let stride = stride
         let lfpRows = lfpRows

@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapCore
 
 /// A 95 % interval and whether it excludes 0 (the change is significant).
 public struct ChangeInterval: Sendable, Codable, Equatable {

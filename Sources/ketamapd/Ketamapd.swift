@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetaMapAcquisition
 import KetaMapCore
 import KetaMapDaemon
 import Logging
@@ -8,7 +9,6 @@ import KetaMapControl
 
 /// `ketamapd`: records one session, from start until SIGTERM/SIGINT, `--duration`
 /// or `ketamapctl … stop`; exits 0 after a clean close, non-zero on a fault.
-@main
 struct Ketamapd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ketamapd",
@@ -28,7 +28,10 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds of the sample clock.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("sim | comedi | replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]; default: the config's.", valueName: "source"))
+    @Option(
+        help: ArgumentHelp(
+            "sim | comedi | replay:PATH[?stream=NAME][&loop] (Open Ephys, SpikeGLX, Intan, .nwb) | replay:PATH?channels=N&rate=HZ&uv_per_bit=X[&loop] (headless int16); default: the config's.",
+            valueName: "source"))
     var source: String?
 
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
@@ -64,12 +67,19 @@ struct Ketamapd: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrapForKetaMap(label: "ketamapd", level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "ketamapd")
+        // From here on SIGTERM, SIGINT and SIGHUP stop the session, never kill it, also during set-up.
+        let stopper = SessionStopper()
+        StopSignals.deliver { number in
+            logger.notice("\(StopSignals.name(number)) received: stopping the session")
+            stopper.stop()
+        }
+
         let configuration: Configuration
         do {
             configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
         } catch {
             logger.critical("configuration refused", metadata: ["error": "\(error)"])
-            throw ExitCode(78)  // EX_CONFIG: systemd will not restart into the same error
+            throw ExitCode(ExitStatus.configuration.rawValue)  // systemd will not restart into the same error
         }
         let sessionID = session ?? SessionFiles.defaultSessionID()
         let sourceSpec = try source.map(SourceSpec.parse) ?? SourceSpec(configuration.source)
@@ -78,23 +88,53 @@ struct Ketamapd: AsyncParsableCommand {
             outputDirectory: outputDirectory ?? configuration.session.outputDirectory, source: sourceSpec, durationSeconds: duration,
             controlSocket: controlSocket ?? "\(configuration.session.controlDirectory)/\(sessionID).sock",
             realTime: pace == .realtime, softwareVersion: KetaMapVersion.current, applyScheduleToReplay: applySchedule)
+        if stopper.isRequested {
+            logger.notice("stopped before the session started: nothing was created")
+            return
+        }
         let session: Session
         do {
-            session = try Session(options: options, logger: logger)
+            session = try Session(options: options, logger: logger, stopper: stopper)
         } catch let error as ConfigError {
             logger.critical("configuration refused", metadata: ["error": "\(error)"])
-            throw ExitCode(78)
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        } catch let error as ReplayError {
+            // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
+            logger.critical("recording refused", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.configuration.rawValue)
         } catch let refusal as DiskSpaceRefusal {
             logger.critical("start refused", metadata: ["error": "\(refusal)"])
-            throw ExitCode(73)  // EX_CANTCREAT: the unit does not restart into a full disk
+            throw ExitCode(ExitStatus.diskTooFull.rawValue)  // the unit does not restart into a full disk
+        } catch let held as SessionLock.Held {
+            logger.critical("start refused: \(held)")
+            throw ExitCode(ExitStatus.sessionRunning.rawValue)
+        } catch {
+            // The card or the output folder failed before recording began.
+            let status: ExitStatus = error is ComediError ? .sourceFault : .storageFault
+            logger.critical("the session could not start", metadata: ["error": "\(error)", "exit": "\(status.rawValue)"])
+            throw ExitCode(status.rawValue)
         }
         do {
             try await session.run()
-        } catch {
-            logger.error("session ended on a fault", metadata: ["error": "\(error)", "file": "\(session.files.nwbPath)"])
+        } catch let fault as SessionFault {
+            logger.error(
+                "session ended on a fault; the file is closed with the fault in it",
+                metadata: ["fault": "\(fault.reason)", "stage": "\(fault.stage.rawValue)", "file": "\(session.files.nwbPath)", "exit": "\(fault.exitStatus.rawValue)"])
             print(SessionSummary.render(session.board.snapshot()))
-            throw ExitCode.failure
+            throw ExitCode(fault.exitStatus.rawValue)
         }
         print(SessionSummary.render(session.board.snapshot()))
+    }
+}
+
+extension Ketamapd {
+    /// What `AsyncParsableCommand.main()` does, called from `main.swift` once the stop signals are held.
+    static func parseAndRun() async {
+        do {
+            let command = try parse()
+            try await command.run()
+        } catch {
+            exit(withError: error)
+        }
     }
 }

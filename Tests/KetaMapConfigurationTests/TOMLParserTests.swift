@@ -6,26 +6,29 @@ import KetaMapCore
 struct TOMLParserTests {
     func parse(_ text: String) throws(ConfigError) -> TOMLTable { try TOMLParser.parse(text, file: "t.toml") }
 
+    /// One of each kind of value (also read by tomllib in `TOMLReferenceTests`).
+    static let everyValueKind = #"""
+        # comment
+        a = 1_000          # trailing comment
+        b = -2.5e3
+        c = true
+        d = "tab\there \"q\" \u00B5V"
+        e = 'C:\raw\path'
+        f = [1, 2,
+             3,  # inside
+        ]
+        g = { x = 1, y = "z" }
+        h = 0x1F
+        i = inf
+        j = """
+        two
+        lines"""
+        "quoted key" = 'x'
+        """#
+
     @Test("scalars, strings, arrays and inline tables, each with its line")
     func values() throws {
-        let table = try parse(#"""
-            # comment
-            a = 1_000          # trailing comment
-            b = -2.5e3
-            c = true
-            d = "tab\there \"q\" \u00B5V"
-            e = 'C:\raw\path'
-            f = [1, 2,
-                 3,  # inside
-            ]
-            g = { x = 1, y = "z" }
-            h = 0x1F
-            i = inf
-            j = """
-            two
-            lines"""
-            "quoted key" = 'x'
-            """#)
+        let table = try parse(Self.everyValueKind)
         #expect(table["a"] == TOMLValue(.integer(1000), line: 2))
         #expect(table["b"]?.kind == .float(-2500))
         #expect(table["c"]?.kind == .boolean(true))

@@ -11,9 +11,13 @@ enum ScipyReference {
     /// Tests that need scipy run when `KETAMAP_PYTHON` is set; `pythonIsConfiguredInCI` fails CI without it.
     static var available: Bool { python != nil }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("python/dsp_scipy.py").path
+    /// A script in `Tests/python/`.
+    static func scriptPath(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/\(name)").path
+    }
+    static let script = scriptPath("dsp_scipy.py")
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -41,25 +45,31 @@ enum ScipyReference {
     }
 
     private static func run(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws -> Data {
-        guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-dsp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let inURL = dir.appendingPathComponent("in.f64")
         let outURL = dir.appendingPathComponent("out.f64")
         try input.withUnsafeBytes { Data($0) }.write(to: inURL)
+        try runScript(script, arguments + ["\(frames)", "\(channels)", inURL.path, outURL.path])
+        return try Data(contentsOf: outURL)
+    }
+
+    /// Runs a Python script with `$KETAMAP_PYTHON`; throws its standard error when it fails.
+    static func runScript(_ path: String, _ arguments: [String]) throws {
+        guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script] + arguments + ["\(frames)", "\(channels)", inURL.path, outURL.path]
+        process.arguments = [path] + arguments
         let errors = Pipe()
         process.standardError = errors
         try process.run()
+        // Read before waiting: a full pipe would block the script.
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(description: "dsp_scipy.py \(arguments) failed: \(text)")
+            throw Failure(description: "\(URL(fileURLWithPath: path).lastPathComponent) \(arguments) failed: \(text)")
         }
-        return try Data(contentsOf: outURL)
     }
 }
 
@@ -72,15 +82,9 @@ enum ScipyReference {
 
 /// Seeded noise generator for the DSP tests (SplitMix64 + Box–Muller).
 struct SeededNoise {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var bits: SplitMix64
+    init(seed: UInt64) { bits = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { bits.next() }
     /// Uniform in (0, 1).
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
     /// Standard normal.

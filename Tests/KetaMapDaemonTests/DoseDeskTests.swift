@@ -169,8 +169,8 @@ struct DoseDeskTests {
 
     @Test("a dose the recorder has begun writing is answered by the recorder, never refused by the timeout")
     func claimedIsNotRefused() async throws {
-        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
-        let recorder = fixture.recorder(delay: .milliseconds(600))
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1)
+        let recorder = fixture.recorder(delay: .milliseconds(1800))
         let dose = try await fixture.desk.record(infusion).dose
         recorder.cancel()
         #expect(dose.eventID == 1)

@@ -58,17 +58,18 @@ struct KetamapctlTests {
         Issue.record("the session did not reach \(seconds) s")
     }
 
-    @Test("check prints every channel's figures as JSON and exits 0")
+    @Test("check prints every channel's figures as JSON and exits with its verdict")
     func check() throws {
         let workspace = try Workspace(doseAt: nil)
         let result = try Self.ctl(["check", "--config", workspace.configPath, "--seconds", "1", "--json"])
-        #expect(result.status == 0, "\(result.error)")
-        let channels = try JSONDecoder().decode([ChannelStatus].self, from: Data(result.output.utf8))
-        #expect(channels.count == 108)
-        #expect(channels.allSatisfy { $0.rmsMicrovolts > 0 })
+        let report = try JSONDecoder().decode(ChannelCheckReport.self, from: Data(result.output.utf8))
+        #expect(result.status == report.verdict.rawValue, "\(result.error)")
+        #expect(report.verdict != .notReachable && report.verdict != .samplesLost)
+        #expect(report.channels.count == 108)
+        #expect(report.channels.allSatisfy { $0.rmsMicrovolts > 0 })
     }
 
-    @Test("without a session: sessions and devices say so and exit 0; status cannot reach it and exits 1; a bad option exits 64")
+    @Test("without a session: sessions and devices say so and exit 0; status cannot reach it and exits 3; a bad option exits 64")
     func withoutASession() throws {
         let empty = try TemporaryDirectory()
         let sessions = try Self.ctl(["sessions"], environment: ["KETAMAP_RUN_DIR": empty.path])
@@ -80,7 +81,7 @@ struct KetamapctlTests {
         #expect(devices.output.hasPrefix("no Comedi devices in \(empty.path)"))
 
         let status = try Self.ctl(["status", "--socket", "\(empty.path)/none.sock"])
-        #expect(status.status == 1)
+        #expect(status.status == StatusVerdict.notReachable.rawValue)
         #expect(status.error.contains("cannot reach the session at \(empty.path)/none.sock"))
 
         let report = try Self.ctl(["report", "\(empty.path)/none.nwb"])

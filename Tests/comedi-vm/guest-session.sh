@@ -5,8 +5,9 @@ set -e
 ketamapd=$1
 ketamapctl=$2
 "$ketamapctl" devices > /out/devices.txt
-# A steady session: 4 s of the sample clock.
-"$ketamapd" --config /data/comedi.toml --session steady --duration 4
+# A steady session: 4 s of the sample clock, allowed to lock its memory (as the
+# unit's LimitMEMLOCK=infinity does); its log says what it was granted.
+(ulimit -l unlimited && exec "$ketamapd" --config /data/comedi.toml --session steady --duration 4) 2> /out/steady.log
 # An overrun: a 0.1 s kernel buffer, and the whole daemon paused for 1 s mid-way.
 "$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 8 &
 pid=$!

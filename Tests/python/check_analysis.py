@@ -50,8 +50,14 @@ def check_read_session(path):
     check("mark/eyes closed" in descriptions, f"mark annotation missing: {descriptions}")
     positions = raw.get_montage().get_positions()
     check(positions["coord_frame"] == "mni_tal", f"montage frame {positions['coord_frame']}")
-    la1 = positions["ch_pos"]["LA1"]
-    check(np.allclose(la1, [-0.0185, -0.0035, -0.0195], atol=2e-3), f"LA1 at {la1} m, expected near MNI (-18.5, -3.5, -19.5) mm")
+    with h5py.File(path, "r") as f:
+        electrodes = json.loads(f["general/data_collection"][()])["configuration"]["electrodes_tsv"].splitlines()
+    header = electrodes[0].split("\t")
+    for line in electrodes[1:4]:
+        cells = dict(zip(header, line.split("\t")))
+        want_m = np.array([float(cells[a]) for a in "xyz"]) / 1000
+        got_m = positions["ch_pos"][cells["name"]]
+        check(np.allclose(got_m, want_m, atol=1e-9), f"{cells['name']} at {got_m} m, the montage says {want_m} m (RAS)")
     part = ketamap.read_session(path, tmin=5, tmax=7)
     check(abs(part.times[-1] - 2) < 1e-3 and part.first_samp == int(5 * rate), "tmin/tmax crop")
     check(np.allclose(part.get_data(start=0, stop=10), ketamap.read_session(path).get_data(start=int(5 * rate), stop=int(5 * rate) + 10)),
@@ -160,16 +166,17 @@ def check_dandi(path, work):
 
 
 def run_guide(guide, paths, work):
-    """Runs every ```python block of the guide that is marked to run (a first line `# runs in the tests`),
-    with SESSION, LEFT, RIGHT and WORK set to files the tests wrote."""
+    """Runs every ```python and ```sh block of the guide whose first line names its inputs
+    (`# SESSION …`), with SESSION, LEFT, RIGHT and WORK set to files the tests wrote."""
     text = open(guide, encoding="utf-8").read()
-    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if b.startswith("# runs in the tests")]
-    check(len(blocks) >= 4, f"the analyst guide has {len(blocks)} runnable Python blocks")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if b.startswith("# SESSION")]
+    check(len(blocks) >= 3, f"the analyst guide has {len(blocks)} runnable Python blocks")
     for i, block in enumerate(blocks):
         code = f"SESSION, LEFT, RIGHT, WORK = {paths[0]!r}, {paths[1]!r}, {paths[2]!r}, {work!r}\n" + block
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work)
         check(result.returncode == 0, f"analyst guide block {i + 1} failed:\n{block}\n{result.stderr[-1500:]}")
-    shells = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("# runs in the tests")]
+    shells = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("# SESSION")]
+    check(len(shells) >= 3, f"the analyst guide has {len(shells)} runnable shell blocks")
     for i, block in enumerate(shells):
         env = dict(os.environ, SESSION=paths[0], LEFT=paths[1], RIGHT=paths[2], WORK=work, PATH=os.path.dirname(os.environ["KETAMAPCTL"]) + ":" + os.environ["PATH"])
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, cwd=work, env=env)

@@ -3,7 +3,8 @@
 (Tests/comedi-vm/guest-session.sh): sample counts at the card's reported rate,
 channel 0's ±1 V sawtooth and channel 1's ±1 V square wave (period 0.1 s,
 within 1 %), 0 V on channels 2–7, the device listing, and an overrun recorded
-as a gap after which recording resumed.
+as a gap after which recording resumed; the steady session's log shows
+SCHED_FIFO granted and memory locked.
 
 usage: check_comedi_session.py OUT_DIR   (prints one line per check; exit 0 when all pass)
 """
@@ -67,6 +68,9 @@ def main():
     check(not gaps, f"steady: no gaps ({gaps})")
     check_waveforms(v, rate, "steady")
 
+    log = open(f"{out}/steady.log").read()
+    check("acquisition thread at real-time priority" in log, "steady: the acquisition thread runs at SCHED_FIFO")
+    check("memory locked" in log and "memory not locked" not in log, "steady: memory locked under an unlimited RLIMIT_MEMLOCK")
     v, rate, gaps = volts(f"{out}/overrun.nwb")
     check(v.shape == (round(8 * rate), 8), f"overrun: {v.shape[0]} frames = 8 s at {rate} Hz, gap included")
     overruns = [g for g in gaps if g[2] == "device-overrun"]

@@ -15,8 +15,18 @@ public struct ReplayError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let partialFrame = Code(rawValue: "partial-frame")
         /// Channel count, rate or µV per bit is missing or impossible.
         public static let badParameters = Code(rawValue: "bad-parameters")
-        /// The montage lists a different number of channels than the file holds.
+        /// The montage does not name the same channels as the recording.
         public static let montageMismatch = Code(rawValue: "montage-mismatch")
+        /// A data file holds less than its header promises (a copy cut short).
+        public static let truncated = Code(rawValue: "truncated")
+        /// A header disagrees with the size of its data file.
+        public static let sizeMismatch = Code(rawValue: "size-mismatch")
+        /// A header or metadata file cannot be parsed: a field is missing, out of range or cut short.
+        public static let badHeader = Code(rawValue: "bad-header")
+        /// A variant of a format KetaMap does not read (another file layout, probe or version).
+        public static let unsupported = Code(rawValue: "unsupported")
+        /// The path holds several recordings or streams and none was chosen.
+        public static let ambiguous = Code(rawValue: "ambiguous")
 
         public var description: String { rawValue }
     }

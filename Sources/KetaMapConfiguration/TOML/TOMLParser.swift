@@ -15,6 +15,11 @@ public struct TOMLParser {
     private var line = 1
     /// Dotted paths of the arrays made by `[[header]]`s (a `key = [...]` array cannot be extended by one).
     private var headerArrays: Set<String> = []
+    /// Arrays and inline tables open around the value being parsed.
+    private var depth = 0
+
+    /// Deepest nesting of arrays and inline tables accepted (a config needs 2; the parser recurses per level).
+    public static let maximumDepth = 32
 
     /// Parses `text`; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
@@ -224,6 +229,13 @@ public struct TOMLParser {
     private mutating func parseValue() throws(ConfigError) -> TOMLValue {
         let valueLine = line
         guard let byte = peek() else { throw error("expected a value after `=`, found the end of the file", fix: "give the key a value") }
+        if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+            guard depth < Self.maximumDepth else {
+                throw error("arrays and inline tables are nested more than \(Self.maximumDepth) deep", fix: "a KetaMap config needs at most 2 levels")
+            }
+            depth += 1
+        }
+        defer { if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { depth -= 1 } }
         switch byte {
         case UInt8(ascii: "\""):
             if startsWith("\"\"\"") {

@@ -62,6 +62,10 @@ struct TOMLTableReader {
     }
 
     /// A number (integer or float) checked by `valid`; `rule` says what `valid` wants ("must be positive").
+    /// Largest magnitude of any number in a config (a billion): every key's own
+    /// rule is tighter, and everything below it converts to an integer count safely.
+    static let largestNumber = 1e9
+
     func double(_ key: String, unit: String, example: String, rule: String, _ valid: (Double) -> Bool) throws(ConfigError) -> Double? {
         guard let value = table[key] else { return nil }
         let number: Double
@@ -70,7 +74,7 @@ struct TOMLTableReader {
         case .float(let f): number = f
         default: throw wrongType(key, value, expected: "a number in \(unit)", example: example)
         }
-        guard number.isFinite, valid(number) else {
+        guard number.isFinite, abs(number) <= Self.largestNumber, valid(number) else {
             throw error(.outOfRange, key, "\(rule), got \(Self.format(number))", fix: "write e.g. `\(key) = \(example)` (\(unit))")
         }
         return number

@@ -35,6 +35,14 @@ public struct SessionStatus: Sendable, Equatable, Codable {
     public var secondsSinceLastDose: Double?
     public var marks: Int
     public var channels: [ChannelStatus]
+    /// Names of the bands in each channel's `bandPowerDecibels`, in order.
+    public var bands: [String]
+    /// What the session writes per second (raw samples, LFP, band power).
+    public var bytesPerSecond: Double
+    /// Free space where the file is, and the hours of recording it holds at
+    /// `bytesPerSecond`; nil when the file system does not say.
+    public var diskFreeBytes: UInt64?
+    public var diskHoursLeft: Double?
     /// Why the session faulted, when it did.
     public var fault: String?
 
@@ -42,7 +50,9 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         sessionID: String, state: State, filePath: String, fileBytes: UInt64 = 0, source: String, sampleRateHz: Double,
         channelCount: Int, newestSample: UInt64 = 0, recordedSeconds: Double = 0, framesWritten: UInt64 = 0,
         lostFrames: UInt64 = 0, gapCount: Int = 0, buffers: [BufferStatus] = [], droppedFeatureRows: Int = 0,
-        doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], fault: String? = nil, dosing: DosingSummary = DosingSummary()
+        doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], bands: [String] = [], bytesPerSecond: Double = 0,
+        diskFreeBytes: UInt64? = nil, diskHoursLeft: Double? = nil, fault: String? = nil, dosing: DosingSummary = DosingSummary(),
+        secondsSinceLastDose: Double? = nil
     ) {
         self.sessionID = sessionID
         self.state = state
@@ -60,8 +70,13 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         self.droppedFeatureRows = droppedFeatureRows
         self.doses = doses
         self.dosing = dosing
+        self.secondsSinceLastDose = secondsSinceLastDose
         self.marks = marks
         self.channels = channels
+        self.bands = bands
+        self.bytesPerSecond = bytesPerSecond
+        self.diskFreeBytes = diskFreeBytes
+        self.diskHoursLeft = diskHoursLeft
         self.fault = fault
     }
 }
@@ -85,6 +100,8 @@ public struct BufferStatus: Sendable, Equatable, Codable {
 public struct ChannelStatus: Sendable, Equatable, Codable {
     public var name: String
     public var region: String
+    /// The shaft (electrode group) the contact is on.
+    public var shaft: String
     public var rmsMicrovolts: Double
     /// Share of the signal's power at the mains frequency and harmonics, 0–1.
     public var lineNoiseShare: Double
@@ -92,14 +109,27 @@ public struct ChannelStatus: Sendable, Equatable, Codable {
     public var isSaturated: Bool
     /// Threshold crossings per second (spike channels), else nil.
     public var spikeRatePerSecond: Double?
+    /// Band power of the processed channel whose anode this contact is, per band
+    /// of `SessionStatus.bands`, in dB re 1 µV²; nil before the first estimate
+    /// (or for a contact that anchors no derivation, such as a shaft's last
+    /// contact under the bipolar reference).
+    public var bandPowerDecibels: [Double?]
+    /// What a technician should look at; set by `ChannelHealth.flag(_:)`.
+    public var flags: [ChannelFlag]
 
-    public init(name: String, region: String, rmsMicrovolts: Double = 0, lineNoiseShare: Double = 0, isFlat: Bool = false, isSaturated: Bool = false, spikeRatePerSecond: Double? = nil) {
+    public init(
+        name: String, region: String, shaft: String = "", rmsMicrovolts: Double = 0, lineNoiseShare: Double = 0, isFlat: Bool = false,
+        isSaturated: Bool = false, spikeRatePerSecond: Double? = nil, bandPowerDecibels: [Double?] = [], flags: [ChannelFlag] = []
+    ) {
         self.name = name
         self.region = region
+        self.shaft = shaft
         self.rmsMicrovolts = rmsMicrovolts
         self.lineNoiseShare = lineNoiseShare
         self.isFlat = isFlat
         self.isSaturated = isSaturated
         self.spikeRatePerSecond = spikeRatePerSecond
+        self.bandPowerDecibels = bandPowerDecibels
+        self.flags = flags
     }
 }

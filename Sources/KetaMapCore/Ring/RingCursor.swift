@@ -28,6 +28,11 @@ public final class RingCursor: @unchecked Sendable {
     /// the producer in as-fast-as-possible mode and by status.
     private let next = Atomic<UInt64>(0)
     private let consumerThread: ThreadOwnership
+    #if DEBUG
+    /// Tests only: runs between a copy and the check of what the producer
+    /// claimed meanwhile, so that a test can overwrite the frames being copied.
+    var afterCopyForTesting: (() -> Void)?
+    #endif
 
     init(name: String, ring: SampleRing) {
         self.name = name
@@ -70,6 +75,9 @@ public final class RingCursor: @unchecked Sendable {
             let count = Int(min(end - start, UInt64(requested)))
             guard count > 0 else { break }
             ring.copyOut(into: destination.baseAddress!, from: start, frames: count)
+            #if DEBUG
+            afterCopyForTesting?()
+            #endif
             let claimed = ring.claimedAfterCopy()
             // Frames below `claimed - capacity` may have been overwritten during the copy.
             let safeFrom = claimed > capacity ? claimed - capacity : 0

@@ -67,6 +67,10 @@ final class BandPowerStage {
         second.deallocate()
     }
 
+    /// The running estimate of `band` on processed channel `channel`, in µV²:
+    /// what the next row will hold. Processing thread only.
+    func current(channel: Int, band: Int) -> Double { second[band * stride + channel] }
+
     func reset() {
         for f in filters { f.reset() }
         first.update(repeating: 0, count: max(1, bandCount * stride))

@@ -15,6 +15,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let monitor: StageMonitor
     private let frameLimit: UInt64?
     private let waitsForRoom: Bool
+    private let realTimePriority: Bool
     private let blockFrames: Int
     private let schedule: ScheduleBarrier
     private let logger: Logger
@@ -22,7 +23,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     init(
         source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
-        waitsForRoom: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
+        waitsForRoom: Bool, realTimePriority: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
     ) {
         self.source = source
         self.ring = ring
@@ -31,23 +32,21 @@ final class AcquisitionService: Service, @unchecked Sendable {
         self.monitor = monitor
         self.frameLimit = frameLimit
         self.waitsForRoom = waitsForRoom
+        self.realTimePriority = realTimePriority
         self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
         self.schedule = schedule
         self.logger = logger
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await monitor.run(.acquisition) { [self] in
-                if !waitsForRoom { raisePriority() }
-                try acquire()
-            }
-        } onGracefulShutdown: {
-            self.stop.raise()
+        try await monitor.run(.acquisition, stoppingWith: stop) { [self] in
+            if realTimePriority { raisePriority() }
+            try acquire()
         }
     }
 
-    /// Real time only: as fast as possible, the thread would run flat out at a
+    /// Real time with a card only (`PipelinePlan.realTimePriority`): as fast as
+    /// possible, or computing a simulation, the thread would run flat out at a
     /// priority nothing else on the machine could preempt.
     private func raisePriority() {
         let priority = RealTimeScheduling.acquisitionPriority

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Runs one hot-path loop on its own OS thread and awaits its end, so a
@@ -17,6 +18,24 @@ enum DedicatedThread {
             }
             thread.stackSize = 8 << 20
             thread.start()
+        }
+    }
+}
+
+extension DedicatedThread {
+    /// Runs a hot-path service's loop on its own thread until it returns; a
+    /// graceful shutdown and a cancellation of the service group both raise
+    /// `stop` (cancellation is never the only signal a thread gets, since a
+    /// thread cannot see it).
+    static func run(name: String, stoppingWith stop: StopFlag, _ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await run(name: name, body)
+            } onGracefulShutdown: {
+                stop.raise()
+            }
+        } onCancel: {
+            stop.raise()
         }
     }
 }

@@ -1,15 +1,19 @@
 import Synchronization
 
-/// The first fault of a session, kept for the file's record and the exit code.
+/// The first fault of a session, kept for the file's record, the event log's
+/// `session-ended` line and the exit status.
 public final class FaultLatch: Sendable {
-    private let first = Mutex<String?>(nil)
+    private let first = Mutex<(reason: String, stage: SessionFault.Stage)?>(nil)
 
     public init() {}
 
     /// Keeps `reason` unless a fault was already recorded.
-    public func record(_ reason: String) {
-        first.withLock { if $0 == nil { $0 = reason } }
+    public func record(_ reason: String, stage: SessionFault.Stage) {
+        first.withLock { if $0 == nil { $0 = (reason, stage) } }
     }
 
-    public var reason: String? { first.withLock { $0 } }
+    public var reason: String? { first.withLock { $0?.reason } }
+
+    /// The fault as the session ends on it, if there was one.
+    public var fault: SessionFault? { first.withLock { $0.map { SessionFault(reason: $0.reason, stage: $0.stage) } } }
 }

@@ -70,7 +70,11 @@ final class Pipeline: Sendable {
             initial: SessionStatus(
                 sessionID: plan.sessionID, state: .starting, filePath: plan.filePath, source: plan.sourceDescription,
                 sampleRateHz: format.sampleRateHz, channelCount: format.channelCount,
-                channels: montage.channels.map { ChannelStatus(name: $0.name, region: $0.region) }),
+                channels: [ChannelStatus](montage: montage, bandCount: processor?.settings.bands.count ?? 0),
+                bands: processor?.settings.bands.map(\.name) ?? [],
+                bytesPerSecond: DiskBudget(
+                    format: format, processedChannels: processor?.channels.count ?? 0, processing: processor?.settings, plannedSeconds: nil
+                ).bytesPerSecond),
             ring: ring)
         self.board = board
         barrier = ScheduleBarrier(samples: plan.realTime ? [] : plan.scheduleSeconds.map { UInt64(($0 * format.sampleRateHz).rounded()) })
@@ -85,22 +89,34 @@ final class Pipeline: Sendable {
         let acquisition = AcquisitionService(
             source: source, ring: ring, mailbox: mailbox, board: board, monitor: monitor,
             frameLimit: plan.durationSeconds.map { format.frames(inSeconds: $0) }, waitsForRoom: !plan.realTime,
-            blockFrames: blockFrames, schedule: barrier, logger: logger)
-        var stages: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder)]
+            realTimePriority: plan.realTime && plan.realTimePriority, blockFrames: blockFrames, schedule: barrier, logger: logger)
+        var stages: [any Service] = [recorder]
         if let processor {
-            stages.append(
-                .init(service: SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, monitor: monitor, logger: logger)))
+            stages.append(SignalProcessingService(processor: processor, cursor: ring.cursors[1], ring: ring, board: board, monitor: monitor, logger: logger))
         }
-        // The session ends when acquisition does: at the frame limit, the end of a replay, or a fault.
-        stages.append(.init(service: acquisition, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
-        self.stages = stages
+        stages.append(acquisition)
+        self.stages = stages.map(Self.endingTheSession)
     }
 
-    /// The stages with `before` started first and `after` started last.
-    func services(
-        before: [ServiceGroupConfiguration.ServiceConfiguration] = [], after: [ServiceGroupConfiguration.ServiceConfiguration] = []
-    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        before + stages + after
+    /// The stages with `before` started first and `after` started last: the one
+    /// fault path. Any of them failing records its fault (the hot path through
+    /// `monitor`, the others through `StageService`) and shuts the whole group
+    /// down gracefully, in reverse order: acquisition stops, processing and the
+    /// recorder drain, the file closes with the fault, the event log writes
+    /// `session-ended` with the cause. A stage returning (acquisition at the
+    /// frame limit or the end of a replay) ends the session the same way.
+    func services(before: [StageService] = [], after: [StageService] = []) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let faults = monitor.faults
+        let reporting = { (service: StageService) -> ServiceGroupConfiguration.ServiceConfiguration in
+            var service = service
+            service.faults = faults
+            return Self.endingTheSession(service)
+        }
+        return before.map(reporting) + stages + after.map(reporting)
+    }
+
+    private static func endingTheSession(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
     }
 
     /// Runs the stages alone until acquisition ends; throws the first stage's error after every stage has stopped.
@@ -129,4 +145,8 @@ struct PipelinePlan: Sendable {
     var flushSeconds: Double
     /// Sample-clock seconds of scheduled doses (acquisition waits for each when not real time).
     var scheduleSeconds: [Double] = []
+    /// Ask for SCHED_FIFO on the acquisition thread: for a card, whose kernel
+    /// buffer must be drained in time. A simulator or replay computes its
+    /// samples on that thread and would starve processing at that priority.
+    var realTimePriority = false
 }

@@ -7,6 +7,15 @@ public enum PipelineStage: String, Sendable, CaseIterable {
     case processing
     case recording
 
+    /// What a failure of this stage is, for the exit status.
+    var faultStage: SessionFault.Stage {
+        switch self {
+        case .acquisition: .source
+        case .processing: .internal
+        case .recording: .storage
+        }
+    }
+
     /// The OS thread's name (shown by `top -H` and in `/proc`).
     var threadName: String {
         switch self {
@@ -43,19 +52,21 @@ public final class StageMonitor: Sendable {
     /// Adds an observer; call before the pipeline runs.
     public func observe(_ observer: any StageObserver) { observers.withLock { $0.append(observer) } }
 
-    /// Runs `body` on the stage's own thread and reports its life.
+    /// Runs `body` on the stage's own thread and reports its life; a graceful
+    /// shutdown and a cancellation of the group both raise `stop`.
     ///
     /// - Parameter cleanUp: runs on that thread after a failure was recorded
     ///   (so `faults.reason` already holds it), before the error is rethrown.
     func run(
-        _ stage: PipelineStage, cleanUp: @escaping @Sendable () -> Void = {}, _ body: @escaping @Sendable () throws -> Void
+        _ stage: PipelineStage, stoppingWith stop: StopFlag, cleanUp: @escaping @Sendable () -> Void = {},
+        _ body: @escaping @Sendable () throws -> Void
     ) async throws {
-        try await DedicatedThread.run(name: stage.threadName) { [self] in
+        try await DedicatedThread.run(name: stage.threadName, stoppingWith: stop) { [self] in
             notify { $0.stageStarted(stage) }
             do {
                 try body()
             } catch {
-                faults.record("\(stage.rawValue) stopped: \(error)")
+                faults.record("\(stage.rawValue) stopped: \(error)", stage: stage.faultStage)
                 logger.error("\(stage.rawValue) stopped", metadata: ["error": "\(error)"])
                 cleanUp()
                 notify { $0.stageFailed(stage, error: error) }

@@ -31,11 +31,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await monitor.run(.processing) { [self] in process() }
-        } onGracefulShutdown: {
-            self.finishing.raise()
-        }
+        try await monitor.run(.processing, stoppingWith: finishing) { [self] in process() }
     }
 
     private func process() {
@@ -68,6 +64,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         while processor.channelFigures.pop({ _, row in
             board.tryUpdate { status in
                 status.channels.update(fromFiguresRow: row)
+                status.channels.updateBandPower(from: processor)
                 status.droppedFeatureRows = droppedRows
             }
         }) {}

@@ -49,17 +49,13 @@ final class RecorderService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await monitor.run(
-                .recording,
-                cleanUp: { [self] in
-                    mailbox.close(reason: "recording stopped")
-                    try? sink.close(fault: monitor.faults.reason)
-                }
-            ) { [self] in try record() }
-        } onGracefulShutdown: {
-            self.finishing.raise()
-        }
+        try await monitor.run(
+            .recording, stoppingWith: finishing,
+            cleanUp: { [self] in
+                mailbox.close(reason: "recording stopped")
+                try? sink.close(fault: monitor.faults.reason)
+            }
+        ) { [self] in try record() }
     }
 
     private func record() throws {

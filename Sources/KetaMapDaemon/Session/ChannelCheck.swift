@@ -7,9 +7,10 @@ import KetaMapControl
 
 /// `ketamapctl check`: runs the session's pipeline for a few seconds into a
 /// sink that writes nothing, and returns each channel's figures (RMS, line
-/// noise, flat, saturated, spike rate) over the last period.
+/// noise, flat, saturated, spike rate, band power, flags) over the last
+/// period, and the frames the source lost meanwhile.
 public enum ChannelCheck {
-    public static func run(configuration: Configuration, seconds: Double, logger: Logger) async throws -> [ChannelStatus] {
+    public static func run(configuration: Configuration, seconds: Double, logger: Logger) async throws -> ChannelCheckReport {
         let opened = try SourceFactory.make(SourceSpec(configuration.source), configuration: configuration, realTime: true, logger: logger)
         var processing = configuration.processing
         processing.enabled = true
@@ -21,6 +22,7 @@ public enum ChannelCheck {
             source: opened.source, montage: opened.montage, monitor: StageMonitor(logger: logger), logger: logger,
             makeSink: { DiscardingSink(channelCount: $0.format.channelCount) })
         try await pipeline.run()
-        return pipeline.board.snapshot().channels
+        let status = pipeline.board.snapshot()
+        return ChannelCheckReport(channels: status.channels, bands: status.bands, seconds: seconds, lostFrames: status.lostFrames)
     }
 }

@@ -44,9 +44,6 @@ public struct DiskBudget: Sendable, Equatable {
         guard let free = Self.freeBytes(in: directory), free < neededBytes else { return }
         throw DiskSpaceRefusal(directory: directory, freeBytes: free, budget: self)
     }
-
-    /// Hours of recording the free space holds at this byte rate.
-    public func hoursLeft(freeBytes: Double) -> Double { freeBytes / bytesPerSecond / 3600 }
 }
 
 /// A start refused because the session would not fit on the disk.

@@ -67,13 +67,18 @@ public final class Session: Sendable {
     private let services: [ServiceGroupConfiguration.ServiceConfiguration]
     private let eventLog: EventLog
     private let faults: FaultLatch
-    private let stopper = SessionStopper()
+    private let stopper: SessionStopper
+    /// Held for the life of the session: one owner per session id.
+    private let lock: SessionLock
     private let lockMemory: Bool
     private let logger: Logger
 
     /// Opens the source, the session file and the event log; starts nothing yet.
-    /// A schedule the source cannot take is a `ConfigError`, before anything is opened.
-    public init(options: Options, logger: Logger) throws {
+    /// A schedule the source cannot take is a `ConfigError`, before anything is opened;
+    /// a session id another process is recording is `SessionLock.Held`, before any file or socket is touched.
+    /// `stopper` may be asked to stop before the session runs (a signal during set-up): it then ends at once.
+    public init(options: Options, logger: Logger, stopper: SessionStopper = SessionStopper()) throws {
+        self.stopper = stopper
         try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
@@ -81,6 +86,9 @@ public final class Session: Sendable {
         let configuration = options.configuration
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        lock = try SessionLock(
+            sessionID: options.sessionID,
+            paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
 
         let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
@@ -93,10 +101,12 @@ public final class Session: Sendable {
             pipeline = try Pipeline(
                 plan: PipelinePlan(
                     sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
-                    blockFrames: configuration.source.framesPerBlock, ringSeconds: configuration.source.ringSeconds,
+                    // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
+                    blockFrames: configuration.source.blockFrames ?? max(1, Int((opened.source.format.sampleRateHz / 100).rounded())),
+                    ringSeconds: configuration.source.ringSeconds,
                     processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
                     realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
-                    scheduleSeconds: configuration.schedule.map(\.atSeconds)),
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds), realTimePriority: options.source == .comedi),
                 source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
                 makeSink: { layout in
                     try DiskBudget(
@@ -130,14 +140,18 @@ public final class Session: Sendable {
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
             logger: logger)
         services = pipeline.services(
-            before: [.init(service: EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board))],
+            before: [
+                StageService(
+                    EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board), stage: .storage,
+                    name: "event log")
+            ],
             after: [
-                .init(
-                    service: DoseScheduleService(
+                StageService(
+                    DoseScheduleService(
                         schedule: configuration.schedule, rateHz: format.sampleRateHz, ring: pipeline.ring, desk: desk,
-                        barrier: pipeline.barrier, logger: logger)),
-                .init(service: control),
-                .init(service: ShutdownAnnouncer(board: board, notifier: notifier)),
+                        barrier: pipeline.barrier, logger: logger), stage: .internal, name: "dose schedule"),
+                StageService(control, stage: .control, name: "control socket"),
+                StageService(ShutdownAnnouncer(board: board, notifier: notifier), stage: .internal, name: "shutdown announcer"),
             ])
         lockMemory = options.realTime
         logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
@@ -146,19 +160,27 @@ public final class Session: Sendable {
     /// Runs until the session ends; throws (after closing the file) when it faulted.
     public func run() async throws {
         if lockMemory { reportMemoryLock(RealTimeScheduling.lockMemory()) }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                cancellationSignals: [],
-                logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [],  // `StopSignals` turns SIGTERM, SIGINT and SIGHUP into `stopper.stop()`, from the first statement of ketamapd on
+            cancellationSignals: [],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(Self.maximumStopSeconds)
+        let group = ServiceGroup(configuration: configuration)
         stopper.attach(group)
-        try await group.run()
-        if let fault = faults.reason { throw SessionFault(reason: fault) }
+        do {
+            try await group.run()
+        } catch {
+            faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
+        }
+        if let fault = faults.fault { throw fault }
     }
 }
 
 extension Session {
+    /// Seconds a graceful stop may take before the group is cancelled (below the unit's TimeoutStopSec=90).
+    static let maximumStopSeconds: Int64 = 60
+
     /// One line either way; an unlocked session records all the same.
     private func reportMemoryLock(_ outcome: RealTimeScheduling.MemoryLock) {
         switch outcome {
@@ -174,20 +196,30 @@ extension Session {
     }
 }
 
-/// Lets the control socket's `stop` end the session it belongs to.
-final class SessionStopper: Sendable {
-    private let group = Mutex<ServiceGroup?>(nil)
+/// Ends a session gracefully: from the control socket's `stop` and from
+/// signals, which may come before the session runs (then it ends as soon as it starts).
+public final class SessionStopper: Sendable {
+    private let state = Mutex<(group: ServiceGroup?, requested: Bool)>((nil, false))
 
-    func attach(_ group: ServiceGroup) { self.group.withLock { $0 = group } }
+    public init() {}
 
-    func stop() {
-        guard let group = group.withLock({ $0 }) else { return }
-        Task { await group.triggerGracefulShutdown() }
+    func attach(_ group: ServiceGroup) {
+        let requested = state.withLock { state in
+            state.group = group
+            return state.requested
+        }
+        if requested { Task { await group.triggerGracefulShutdown() } }
     }
-}
 
-/// A session that ended on a fault; its file is closed and records the reason.
-public struct SessionFault: Error, CustomStringConvertible {
-    public let reason: String
-    public var description: String { "session ended on a fault: \(reason)" }
+    /// Asks for a graceful stop (any thread, any moment).
+    public func stop() {
+        let group = state.withLock { state in
+            state.requested = true
+            return state.group
+        }
+        if let group { Task { await group.triggerGracefulShutdown() } }
+    }
+
+    /// Whether a stop was asked for.
+    public var isRequested: Bool { state.withLock { $0.requested } }
 }

@@ -32,11 +32,13 @@ enum SourceFactory {
                 let source = try SessionFileSource(path: settings.path, loop: settings.loop, pacing: pacing)
                 return Opened(source: source, montage: source.montage, description: "replay \(settings.path)")
             }
-            // A plain int16 file: the config's montage when it matches the channel count, else numbered microwires.
-            let channelCount = settings.channelCount ?? configuration.montage.channels.count
-            let montage = channelCount == configuration.montage.channels.count ? configuration.montage : Montage.numbered(count: channelCount)
-            let source = try RawReplaySource(settings: settings, montage: montage, pacing: pacing)
-            return Opened(source: source, montage: montage, description: "replay \(settings.path)")
+            // A recording names its own channels; a montage from the user's config is matched to them
+            // (the embedded default's montage describes the simulator, not the recording).
+            var given = configuration.provenance.configPath.hasPrefix(DefaultConfiguration.directory) ? nil : configuration.montage
+            // A headless file has no names: a config montage of another size describes another source, so its channels are numbered.
+            if settings.isHeadless, given?.channels.count != settings.channelCount { given = nil }
+            let source = try RecordingReplaySource(settings: settings, montage: given, pacing: pacing)
+            return Opened(source: source, montage: source.montage, description: "replay \(source.recording.system) \(settings.path)")
         }
     }
 }

@@ -1,11 +1,11 @@
 import KetaMapCore
 import KetaMapConfiguration
 
-/// `--source sim|comedi|replay:PATH[?channels=N&rate=HZ&uv_per_bit=X&loop]`.
+/// `--source sim|comedi|replay:PATH[?stream=NAME|?channels=N&rate=HZ&uv_per_bit=X][&loop]`.
 public enum SourceSpec: Sendable, Equatable {
     case simulated
     case comedi
-    /// A KetaMap session file (`.nwb`) or a plain interleaved int16 file.
+    /// A KetaMap session file (`.nwb`), an Open Ephys, SpikeGLX or Intan recording, or a headless int16 file.
     case replay(ReplaySettings)
 
     /// Parses the command-line form; throws `SourceSpecError` (or the replay parser's `ConfigError`) when it is not one of the three.

@@ -1,3 +1,4 @@
+import Foundation
 import KetaMapCore
 import KetaMapDSP
 import KetaMapControl
@@ -18,6 +19,31 @@ extension [ChannelStatus] {
     mutating func update(fromFiguresRow row: UnsafeBufferPointer<Float>) {
         for channel in indices where (channel + 1) * ChannelFigure.allCases.count <= row.count {
             self[channel].update(from: ChannelFigures(row: row, channel: channel))
+        }
+    }
+}
+
+extension [ChannelStatus] {
+    /// Processing thread: each contact takes the band powers (dB re 1 µV²) of the
+    /// processed channel whose anode it is. Expects `bandPowerDecibels` sized
+    /// to the bands already (see `Session`), so nothing is allocated here.
+    mutating func updateBandPower(from processor: SignalProcessor) {
+        let bands = processor.settings.bands.count
+        for (p, processed) in processor.channels.enumerated() where indices.contains(processed.anode) {
+            guard self[processed.anode].bandPowerDecibels.count == bands else { continue }
+            for b in 0..<bands {
+                let power = processor.currentBandPower(channel: p, band: b)
+                self[processed.anode].bandPowerDecibels[b] = power > 0 ? 10 * log10(power) : nil
+            }
+        }
+    }
+}
+
+extension [ChannelStatus] {
+    /// One blank row per montage channel, with room for a figure per band.
+    init(montage: Montage, bandCount: Int) {
+        self = montage.channels.map {
+            ChannelStatus(name: $0.name, region: $0.region, shaft: $0.group, bandPowerDecibels: [Double?](repeating: nil, count: bandCount))
         }
     }
 }

@@ -45,6 +45,11 @@ public final class StatusBoard: Sendable {
         if let size = try? FileManager.default.attributesOfItem(atPath: copy.filePath)[.size] as? NSNumber {
             copy.fileBytes = size.uint64Value
         }
+        if let free = DiskBudget.freeBytes(in: (copy.filePath as NSString).deletingLastPathComponent) {
+            copy.diskFreeBytes = UInt64(free)
+            copy.diskHoursLeft = copy.bytesPerSecond > 0 ? free / copy.bytesPerSecond / 3600 : nil
+        }
+        ChannelHealth.flag(&copy.channels)
         return copy
     }
 }

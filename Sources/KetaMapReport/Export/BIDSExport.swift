@@ -12,7 +12,7 @@ import KetaMapStorage
 ///   ROOT/dataset_description.json  README  participants.tsv  participants.json
 ///   ROOT/sub-<subject>/ses-<session>/ieeg/
 ///       sub-…_ses-…_task-<task>_ieeg.nwb  _ieeg.json  _channels.tsv  _events.tsv  _events.json
-///       sub-…_ses-…_space-<space>_electrodes.tsv  _coordsystem.json
+///       sub-…_ses-…_space-<space>_electrodes.tsv  _electrodes.json  _coordsystem.json
 /// ```
 public struct BIDSExport {
     public struct Options: Sendable {
@@ -135,6 +135,9 @@ public struct BIDSExport {
                 electrodes.append([c.name, number(c.x), number(c.y), number(c.z), number(c.sizeSquareMillimeters), c.group, c.kind == .micro ? "microwire" : "depth", cell(c.region)])
             }
             try write("\(folder)/\(prefix)_space-\(space)_electrodes.tsv", tsv(electrodes))
+            try write("\(folder)/\(prefix)_space-\(space)_electrodes.json", json([
+                "region": ["Description": "Brain region of the contact, as the montage names it (the NWB electrodes table's location)"],
+            ]))
             var system: [String: Any] = ["iEEGCoordinateSystem": space, "iEEGCoordinateUnits": "mm"]
             if space == Montage.unstatedSpace {
                 system["iEEGCoordinateSystemDescription"] = "The montage does not state its space: millimetres on RAS axes (+x right, +y anterior, +z superior)."

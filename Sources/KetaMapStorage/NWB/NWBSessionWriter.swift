@@ -98,6 +98,7 @@ public final class NWBSessionWriter {
         let creatingPath = path + ".creating"
         try? FileManager.default.removeItem(atPath: creatingPath)
         let file = try HDF5File.create(creatingPath)
+        chmod(creatingPath, 0o640)  // the session's group may read it, nobody else; set explicitly, whatever the umask
         let root = file.root
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
@@ -133,12 +134,12 @@ public final class NWBSessionWriter {
             let processing = try root.openGroup("processing")
             let module = try processing.location.createGroup("ecephys")
             try NWBObject.tag(module.location, type: "ProcessingModule")
-            try module.location.setAttribute("description", "Online processing by ketamapd \(d.softwareVersion): re-referencing (\(d.processing.reference.rawValue)), notch, decimation to LFP, band power, threshold crossings.")
+            try module.location.setAttribute("description", "Online processing by ketamapd \(d.softwareVersion): re-referencing (\(d.processing.reference.rawValue)), decimation to LFP, line-noise cancelling, band power, threshold crossings.")
             let lfpContainer = try module.location.createGroup("LFP")
             try NWBObject.tag(lfpContainer.location, type: "LFP")
             let lfpSeries = try lfpContainer.location.createGroup("LFP")
             try Self.tagTimeSeries(lfpSeries.location, type: "ElectricalSeries", description: "Decimated LFP of the processed channels, in microvolts (conversion 1e-6 gives volts).")
-            try lfpSeries.location.setAttribute("filtering", "re-reference \(d.processing.reference.rawValue); notch \(d.processing.lineFrequencyHz.map { "\($0) Hz × \(d.processing.lineHarmonics)" } ?? "off"); anti-alias and decimate to \(d.processing.lfpRateHz) Hz")
+            try lfpSeries.location.setAttribute("filtering", "re-reference \(d.processing.reference.rawValue); anti-alias and decimate to \(d.processing.lfpRateHz) Hz; line canceller \(d.processing.lineFrequencyHz.map { "\($0) Hz × \(d.processing.lineHarmonics), null \(d.processing.lineBandwidthHz) Hz wide" } ?? "off")")
             let lfpChunkRows = UInt64(max(1, Int(d.processing.lfpRateHz.rounded())))
             let lfpData = try lfpSeries.location.createDataset(
                 "data", of: Float.self, shape: .growable(rowDims: [UInt64(processedCount)], chunkRows: lfpChunkRows, chunkCacheBytes: 4 * Int(lfpChunkRows) * processedCount * 4))

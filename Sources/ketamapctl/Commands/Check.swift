@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KetaMapCore
 import KetaMapDaemon
 import Logging
@@ -10,7 +11,11 @@ extension KetamapCtl {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Test the channels for a few seconds without recording.",
-            discussion: "Runs the configured source and prints each channel's RMS, line noise, flat/saturated flags and spike rate.")
+            discussion: """
+                Runs the configured source and prints the flagged channels, one line per shaft and each channel's RMS, \
+                line noise, spike rate, flags and band powers. Exit status: 0 all good; 1 a channel is flagged; \
+                2 samples were lost; 3 the source could not be read; 78 the configuration is refused.
+                """)
 
         @Option(help: ArgumentHelp("Configuration file (TOML); default: the embedded default config.", valueName: "path"))
         var config: String?
@@ -27,15 +32,22 @@ extension KetamapCtl {
 
         func run() async throws {
             LoggingSystem.bootstrapForKetaMap(label: "ketamapctl", level: .warning)
-            let configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
-            let channels = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
-            if json {
-                print(try JSONText.encode(channels))
-                return
+            let configuration: Configuration
+            do {
+                configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
+            } catch {
+                FileHandle.standardError.write(Data("ketamapctl: \(error)\n".utf8))
+                throw ExitCode(78)
             }
-            print(StatusText.renderChannels(channels))
-            let problems = channels.filter { $0.isFlat || $0.isSaturated }.map(\.name)
-            print(problems.isEmpty ? "\nall \(channels.count) channels look alive" : "\ncheck these channels: \(problems.joined(separator: " "))")
+            let report: ChannelCheckReport
+            do {
+                report = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
+            } catch {
+                FileHandle.standardError.write(Data("ketamapctl: the source could not be read: \(error)\n".utf8))
+                throw ExitCode(StatusVerdict.notReachable.rawValue)
+            }
+            print(json ? try JSONText.encode(report) : StatusText.renderCheck(report))
+            throw ExitCode(report.verdict.rawValue)
         }
     }
 }

@@ -16,6 +16,15 @@ struct ComediSourceTests {
             monotonicNanoseconds: { [driver] in driver.clock() })
     }
 
+    @Test("ComediSource passes the Source conformance suite")
+    func conformance() throws {
+        try checkSourceConformance(frames: 3000) {
+            let driver = FakeComediDriver.comediTestLike()
+            driver.script = Array(repeating: .frames(250), count: 12) + [.endOfStream]
+            return try makeSource(driver, channels: [0, 1, 2])
+        }
+    }
+
     @Test func deliversContiguousReCentredFramesAcrossPartialReads() throws {
         let driver = FakeComediDriver.comediTestLike()
         let source = try makeSource(driver, channels: [0, 1, 2])

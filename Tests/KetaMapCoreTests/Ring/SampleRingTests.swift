@@ -105,6 +105,41 @@ private func runStress(
 
 @Suite("SampleRing")
 struct SampleRingTests {
+    @Test("a copy the producer overwrote while it ran is reported lost, and the cursor copies again further on")
+    func tornCopyIsDetected() throws {
+        let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["torn"])
+        let capacity = UInt64(ring.capacityFrames)
+        var next: UInt64 = 0
+        func produce(_ frames: UInt64) {
+            let block = (next..<next + frames).flatMap { index in (0..<2).map { tag(index, $0) } }
+            block.withUnsafeBufferPointer { ring.write($0) }
+            next += frames
+        }
+        produce(capacity)
+        let cursor = ring.cursors[0]
+        var overwrites = 0
+        // During the first copy (frames 0..<capacity/4), the producer claims and
+        // writes half a ring more: the slots being copied are overwritten.
+        cursor.afterCopyForTesting = {
+            guard overwrites == 0 else { return }
+            overwrites += 1
+            produce(capacity / 4)
+            produce(capacity / 4)
+        }
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: Int(capacity / 4) * 2)
+        defer { buffer.deallocate() }
+        let read = cursor.read(into: buffer, maxFrames: Int(capacity / 4))
+        #expect(overwrites == 1)
+        let safeFrom = next - capacity  // the oldest frame the producer cannot have touched
+        #expect(read.lost == 0..<read.firstSample)
+        #expect(read.firstSample == safeFrom + capacity / 4)
+        #expect(read.frameCount == Int(capacity / 4))
+        let intact = (0..<read.frameCount).allSatisfy { frame in
+            (0..<2).allSatisfy { buffer[frame * 2 + $0] == tag(read.firstSample + UInt64(frame), $0) }
+        }
+        #expect(intact)
+    }
+
     @Test("a cursor reads back every frame in order when it keeps up")
     func readsBackInOrder() {
         let ring = SampleRing(channelCount: 3, minimumFrames: 10, consumers: ["recorder"])

@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
 import Testing

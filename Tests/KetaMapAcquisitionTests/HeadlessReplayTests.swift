@@ -40,8 +40,8 @@ func recording(frames: Int, channels: Int, seed: UInt64) -> [Int16] {
     return samples
 }
 
-@Suite("RawReplaySource")
-struct RawReplaySourceTests {
+@Suite("Headless int16 replay")
+struct HeadlessReplayTests {
     @Test("conforms to Source and gives back the file's samples bit for bit")
     func bitForBit() throws {
         let directory = temporaryDirectory()
@@ -49,10 +49,10 @@ struct RawReplaySourceTests {
         let samples = recording(frames: 4321, channels: 7, seed: 42)
         writeSamples(path, samples)
         let settings = ReplaySettings(path: path, channelCount: 7, sampleRateHz: 30000, microvoltsPerBit: 0.195)
-        let replayed = try checkSourceConformance(frames: 10_000) { try RawReplaySource(settings: settings, pacing: .asFastAsPossible) }
+        let replayed = try checkSourceConformance(frames: 10_000) { try RecordingReplaySource(settings: settings, pacing: .asFastAsPossible) }
         #expect(replayed == samples, "every sample, in order, and nothing after the end")
-        let source = try RawReplaySource(settings: settings, pacing: .asFastAsPossible)
-        #expect(source.fileFrames == 4321)
+        let source = try RecordingReplaySource(settings: settings, pacing: .asFastAsPossible)
+        #expect(source.recording.frameCount == 4321)
         #expect(source.format.calibration.microvoltsPerCount.allSatisfy { abs($0 - 0.195) < 1e-12 })
         #expect(source.format.sampleRateHz == 30000)
         #expect(source.framesPerBlock == 300)
@@ -67,7 +67,7 @@ struct RawReplaySourceTests {
         let path = directory + "/rec.bin"
         let samples = recording(frames: 1000, channels: 3, seed: 7)
         writeSamples(path, samples)
-        let source = try RawReplaySource(
+        let source = try RecordingReplaySource(
             settings: ReplaySettings(path: path, channelCount: 3, sampleRateHz: 1000, microvoltsPerBit: 2.34, loop: true), framesPerBlock: 300,
             pacing: .asFastAsPossible)
         let replayed = try readAll(source, frames: 2500, bufferFrames: 300)
@@ -86,10 +86,10 @@ struct RawReplaySourceTests {
         let three = Montage(
             channels: ["A1", "A2", "A3"].enumerated().map { MontageChannel(name: $1, kind: .seeg, group: "A", region: "left amygdala", hardwareChannel: $0) },
             groups: [ElectrodeGroup(name: "A", description: "", region: "left amygdala")])
-        #expect(try RawReplaySource(settings: settings, montage: three).montage == three)
+        #expect(try RecordingReplaySource(settings: settings, montage: three).montage == three)
         var two = three
         two.channels.removeLast()
-        #expect { try RawReplaySource(settings: settings, montage: two) } throws: { ($0 as? ReplayError)?.code == .montageMismatch }
+        #expect { try RecordingReplaySource(settings: settings, montage: two) } throws: { ($0 as? ReplayError)?.code == .montageMismatch }
     }
 
     @Test("clear errors: missing file, empty file, size not a whole number of frames, missing parameters")
@@ -97,7 +97,7 @@ struct RawReplaySourceTests {
         let directory = temporaryDirectory()
         func code(_ settings: ReplaySettings) -> ReplayError? {
             do {
-                _ = try RawReplaySource(settings: settings)
+                _ = try RecordingReplaySource(settings: settings)
                 return nil
             } catch { return error }
         }
@@ -123,7 +123,7 @@ struct RawReplaySourceTests {
         let directory = temporaryDirectory()
         let path = directory + "/rec.dat"
         writeSamples(path, recording(frames: 2000, channels: 2, seed: 5))
-        let source = try RawReplaySource(settings: ReplaySettings(path: path, channelCount: 2, sampleRateHz: 10_000, microvoltsPerBit: 1))
+        let source = try RecordingReplaySource(settings: ReplaySettings(path: path, channelCount: 2, sampleRateHz: 10_000, microvoltsPerBit: 1))
         let clock = ContinuousClock()
         let started = clock.now
         _ = try readAll(source, frames: 2000, bufferFrames: 100)

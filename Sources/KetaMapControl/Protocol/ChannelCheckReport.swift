@@ -1,0 +1,19 @@
+/// What `ketamapctl check` prints (and `--json` encodes): the channels after
+/// a few seconds of the source without recording, and what was lost.
+public struct ChannelCheckReport: Sendable, Codable {
+    public var channels: [ChannelStatus]
+    /// Names of the bands in each channel's `bandPowerDecibels`.
+    public var bands: [String]
+    public var seconds: Double
+    /// Frames the source lost during the check (device overruns).
+    public var lostFrames: UInt64
+
+    public init(channels: [ChannelStatus], bands: [String], seconds: Double, lostFrames: UInt64) {
+        self.channels = channels
+        self.bands = bands
+        self.seconds = seconds
+        self.lostFrames = lostFrames
+    }
+
+    public var verdict: StatusVerdict { ChannelHealth.verdict(lostFrames: lostFrames, channels: channels) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGTERM, SIGINT and SIGHUP, from the first statement of `ketamapd` to its
+/// last: each is a stop, never a kill, also while the session is being set up.
+///
+/// A `sigaction` handler (process-wide, installed first) writes the signal's
+/// number to a pipe, the one thing it may safely do; a thread reads the pipe
+/// and calls the stop. A signal that comes before that thread exists waits in
+/// the pipe, so none is lost and none kills.
+public enum StopSignals {
+    /// The signals that stop a session.
+    public static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+
+    /// The pipe's ends; set once, before the handler is installed (a handler must not initialise anything).
+    nonisolated(unsafe) private static var pipeWriteEnd: Int32 = -1
+    nonisolated(unsafe) private static var pipeReadEnd: Int32 = -1
+
+    /// The first thing `ketamapd` does: from here on a stop signal is remembered, not fatal.
+    public static func holdUntilHandled() {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return }  // cannot happen at start (no descriptors in use); the defaults stay
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }  // no child process inherits them
+        pipeReadEnd = ends[0]
+        pipeWriteEnd = ends[1]
+        for number in handled {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(StopSignals.pipeWriteEnd, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART  // other threads' system calls carry on
+            sigaction(number, &action, nil)
+        }
+    }
+
+    /// Calls `onSignal`, on a thread of its own, for every stop signal since `holdUntilHandled()`.
+    public static func deliver(to onSignal: @escaping @Sendable (Int32) -> Void) {
+        let readEnd = pipeReadEnd
+        guard readEnd >= 0 else { return }
+        let reader = Thread {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(readEnd, &byte, 1)
+                if count == 1 {
+                    onSignal(Int32(byte))
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+        reader.name = "signals"
+        reader.start()
+    }
+
+    /// The signal's name, for the log.
+    public static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(number)"
+        }
+    }
+}
