@@ -82,6 +82,14 @@ struct DoseRecordTests {
         #expect(status.output.contains("total   ketamine 82 mg (1.1 mg/kg) in 3 doses, last"), "\(status.output)")
         #expect(status.output.contains("total   last dose "))
         #expect(status.output.contains("total   weight 80 kg"))
+        let json = try live.ctl(["status", "--json"])
+        try StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
+        let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
+        #expect(decoded.dosing.voidedBy == [1: 7] && decoded.dosing.totals.map(\.doseCount) == [3], "\(json.output)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let dosing = object?["dosing"] as? [String: Any]
+        #expect(dosing?["voidedBy"] as? [String: Int] == ["1": 7], "voids are an object keyed by the dose's event id")
+        #expect(try #require(decoded.secondsSinceLastDose) >= 0)
         try await live.waitUntilRecorded(seconds: 9)  // a window after the study dose
         let ended = try live.stop()
         #expect(ended.output.contains("VOIDED by event 7"))
@@ -89,7 +97,7 @@ struct DoseRecordTests {
         let records = try live.records
         #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .dose, .dose, .weight, .mark, .dose, .void, .sessionEnded], "refusals log nothing")
         #expect(records.compactMap(\.dose).map(\.eventID) == [1, 2, 3, 6])
-        try expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
+        try Self.expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
         let report = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
         #expect(report.status == 0, "\(report.error)")
         #expect(report.output.contains("Dose: event 2: ketamine 0.5 mg/kg"), "the report aligns to the first dose that stands: \(report.output)")
@@ -107,6 +115,7 @@ struct DoseRecordTests {
         #expect(uid != 0)
 
         let live = try await LiveSession(session: "who")
+        try await live.waitUntilRecorded(seconds: 5)  // a baseline for the report, after the filters settle (3 s)
         var socket = stat()
         try #require(stat(live.workspace.socketPath, &socket) == 0)
         // The user joins the socket's group only (as clinicians join `ketamap`).
@@ -119,7 +128,10 @@ struct DoseRecordTests {
         let asRoot = try live.ctl(["dose", "--amount", "0.25", "--unit", "mg/kg", "--route", "iv-bolus"])
         #expect(asRoot.output.contains("by root (uid 0)"), "\(asRoot.output)")
         #expect(try live.ctl(["status"]).output.contains("by \(name) (uid \(uid))"))
+        try await live.waitUntilRecorded(seconds: 7)  // a window after the doses
         _ = try live.stop()
+        let report = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
+        #expect(report.status == 0 && report.output.contains("Dose: event 1: ketamine 0.25 mg/kg") && report.output.contains("by \(name) (uid \(uid))"), "\(report.output)\(report.error)")
 
         let records = try live.records
         let logged = records.compactMap(\.dose)
@@ -129,11 +141,11 @@ struct DoseRecordTests {
         reader.close()
         #expect(filed.map(\.operatorAccount) == [name, "root"])
         #expect(filed.first?.peer == logged.first?.peer && filed.first?.request.operator == "Dr. Typed")
-        try expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
+        try Self.expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
     }
 
     /// The session file holds every dose, void, weight and mark exactly as the event log does, field by field.
-    func expectFileAgreesWithLog(_ path: String, _ records: [EventRecord]) throws {
+    static func expectFileAgreesWithLog(_ path: String, _ records: [EventRecord]) throws {
         let reader = try NWBSessionReader(path: path)
         defer { reader.close() }
         let fileDoses = try reader.doses(), logDoses = records.compactMap(\.dose)

@@ -8,7 +8,12 @@ import KetaMapConfiguration
 
 /// What `writeSyntheticSession` wrote, for comparisons (also dumped as JSON for `check_session.py`).
 struct WrittenSession: Codable {
-    struct Dose: Codable { var drug, unit, route, `operator`, note, wall_clock: String; var amount: Double; var sample_index: Int; var start_time, stop_time: Double }
+    struct Dose: Codable {
+        var drug, unit, route, `operator`, note, wall_clock: String; var amount: Double; var sample_index: Int; var start_time, stop_time: Double
+        /// The normalised form and who gave it, beside the entered one.
+        var operator_note: String; var operator_uid: Int; var amount_mg, amount_mg_per_kg, weight_kg: Double
+        var duration_s, rate_mg_per_kg_per_h: Double?
+    }
     struct Crossing: Codable { var sample_index: Int; var electrode_row: Int; var amplitude: Float }
     struct Gap: Codable { var first_sample: Int; var is_exact: Bool }
     var channel_names: [String]
@@ -81,7 +86,10 @@ func writeSyntheticSession(at path: String, description d: SessionDescription, f
             try writer.flush()
             doses.append(.init(
                 drug: request.drug, unit: request.unit.rawValue, route: request.route.rawValue, operator: dose.operatorAccount!, note: request.note,
-                wall_clock: dose.wallClock, amount: request.amount, sample_index: frame - 1, start_time: dose.startSeconds, stop_time: dose.stopSeconds))
+                wall_clock: dose.wallClock, amount: request.amount, sample_index: frame - 1, start_time: dose.startSeconds, stop_time: dose.stopSeconds,
+                operator_note: request.operator, operator_uid: Int(dose.peer!.uid), amount_mg: dose.normalized.milligrams,
+                amount_mg_per_kg: dose.normalized.milligramsPerKilogram, weight_kg: dose.normalized.weightKilograms, duration_s: request.overSeconds,
+                rate_mg_per_kg_per_h: dose.normalized.milligramsPerKilogramPerHour))
         }
         if frame == block * 100 {
             try writer.addMark(Mark(text: "eyes closed", sampleIndex: UInt64(frame), seconds: Double(frame) / d.format.sampleRateHz, wallClock: "2026-11-26T09:00:01Z"))

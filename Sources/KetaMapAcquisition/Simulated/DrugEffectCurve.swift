@@ -72,11 +72,11 @@ public struct DrugEffectCurve: Sendable, Equatable {
         exp(-ke * t) - exp(-ka * t)
     }
 
-    /// `∫₀^u b`, before the division by `norm`.
-    private func integral(_ u: Double) -> Double {
-        guard u > 0 else { return 0 }
+    /// `∫ b` from `start` to `start + length`, before the division by `norm`,
+    /// written with `expm1` so that a short infusion loses no precision.
+    private func integral(from start: Double, length: Double) -> Double {
         let ke = eliminationPerSecond, ka = absorptionPerSecond
-        return -(exp(-ke * u) - 1) / ke + (exp(-ka * u) - 1) / ka
+        return exp(-ke * start) * -expm1(-ke * length) / ke - exp(-ka * start) * -expm1(-ka * length) / ka
     }
 
     /// The concentration, in peaks of the reference bolus, `secondsSinceStart`
@@ -90,7 +90,7 @@ public struct DrugEffectCurve: Sendable, Equatable {
             return scale * max(0, Self.bateman(tau, ke: eliminationPerSecond, ka: absorptionPerSecond) / norm)
         }
         let given = min(tau, length)
-        return scale * max(0, (integral(tau) - integral(tau - given)) / (length * norm))
+        return scale * max(0, integral(from: tau - given, length: given) / (length * norm))
     }
 
     /// The effect of a summed concentration: 0 at none, 1 at the reference peak, saturating at `1 + K`.

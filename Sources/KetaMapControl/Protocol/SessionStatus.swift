@@ -27,7 +27,7 @@ public struct SessionStatus: Sendable, Equatable, Codable {
     public var buffers: [BufferStatus]
     /// Feature rows (LFP, band power, crossings) refused because the recorder fell behind.
     public var droppedFeatureRows: Int
-    /// Every dose recorded, voided ones included (`dosing.voidedEventIDs` names those).
+    /// Every dose recorded, voided ones included (`dosing.voidedBy` names those).
     public var doses: [DoseEvent]
     /// Running totals per drug (voided doses left out), the weight and the last dose.
     public var dosing: DosingSummary

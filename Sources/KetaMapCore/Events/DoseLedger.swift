@@ -155,6 +155,34 @@ public struct DosingSummary: Sendable, Equatable, Codable {
         self.lastDoseEventID = lastDoseEventID
         self.lastDoseSeconds = lastDoseSeconds
     }
+
+    // `voidedBy` is a JSON object keyed by the voided dose's event id ("1": 7),
+    // not the flat array JSON coders make of a dictionary with integer keys.
+    enum CodingKeys: String, CodingKey { case weightKilograms, totals, voidedBy, lastDoseEventID, lastDoseSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var voided: [UInt64: UInt64] = [:]
+        for (key, by) in try c.decode([String: UInt64].self, forKey: .voidedBy) {
+            guard let dose = UInt64(key) else {
+                throw DecodingError.dataCorruptedError(forKey: .voidedBy, in: c, debugDescription: "`\(key)` is not an event id")
+            }
+            voided[dose] = by
+        }
+        self.init(
+            weightKilograms: try c.decodeIfPresent(Double.self, forKey: .weightKilograms), totals: try c.decode([DrugTotal].self, forKey: .totals),
+            voidedBy: voided, lastDoseEventID: try c.decodeIfPresent(UInt64.self, forKey: .lastDoseEventID),
+            lastDoseSeconds: try c.decodeIfPresent(Double.self, forKey: .lastDoseSeconds))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(weightKilograms, forKey: .weightKilograms)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(Dictionary(uniqueKeysWithValues: voidedBy.map { (String($0.key), $0.value) }), forKey: .voidedBy)
+        try c.encodeIfPresent(lastDoseEventID, forKey: .lastDoseEventID)
+        try c.encodeIfPresent(lastDoseSeconds, forKey: .lastDoseSeconds)
+    }
 }
 
 /// What a session gave of one drug.

@@ -1,3 +1,5 @@
+import KetaMapCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +9,8 @@ import Glibc
 /// for the control socket's peer.
 enum UserAccounts {
     /// The login name of `uid`, or `uid N` when the database has none (the
-    /// number is then all that can honestly be said).
+    /// number is then all that can honestly be said) or when the name is
+    /// longer than the file's operator column (it is never cut).
     static func name(of uid: UInt32) -> String {
         var entry = passwd()
         var found: UnsafeMutablePointer<passwd>?
@@ -17,7 +20,8 @@ enum UserAccounts {
                 let code = getpwuid_r(uid_t(uid), &entry, buffer.baseAddress!, size, &found)
                 if code == ERANGE { return .none }  // a larger buffer is needed
                 guard code == 0, found != nil, let name = entry.pw_name else { return .some(nil) }
-                return .some(String(cString: name))
+                let account = String(cString: name)
+                return .some(EventText.check(account, field: "operator", maxBytes: EventText.operatorBytes) == nil ? account : nil)
             }
             if let name { return name ?? "uid \(uid)" }
             size *= 4

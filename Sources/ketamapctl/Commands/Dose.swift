@@ -22,7 +22,7 @@ extension KetamapCtl {
         @Option(help: "Amount, in --unit (for mg/kg/h or ug/kg/min, the infusion rate).")
         var amount: Double
 
-        @Option(help: "Unit of the amount (µg and ug are the same).")
+        @Option(help: "Unit of the amount: mg, ug, mg/kg, ug/kg, mg/kg/h or ug/kg/min (ug is a microgram; the micro sign may be typed for u).")
         var unit: DoseUnit = .milligramsPerKilogram
 
         @Option(help: "Route of administration.")
