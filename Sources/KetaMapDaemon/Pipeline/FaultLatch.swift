@@ -4,12 +4,21 @@ import Synchronization
 /// `session-ended` line and the exit status.
 public final class FaultLatch: Sendable {
     private let first = Mutex<(reason: String, stage: SessionFault.Stage)?>(nil)
+    private let onFirst: @Sendable () -> Void
 
-    public init() {}
+    /// - Parameter onFirst: runs once, on the thread recording the first fault, before that stage cleans up.
+    public init(onFirst: @escaping @Sendable () -> Void = {}) {
+        self.onFirst = onFirst
+    }
 
     /// Keeps `reason` unless a fault was already recorded.
     public func record(_ reason: String, stage: SessionFault.Stage) {
-        first.withLock { if $0 == nil { $0 = (reason, stage) } }
+        let isFirst = first.withLock { first in
+            guard first == nil else { return false }
+            first = (reason, stage)
+            return true
+        }
+        if isFirst { onFirst() }
     }
 
     public var reason: String? { first.withLock { $0?.reason } }

@@ -1,4 +1,3 @@
-import Glibc
 import KetaMapCore
 import Logging
 import ServiceLifecycle
@@ -39,14 +38,18 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         let blockFrames = processor.maxBlockFrames
         let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
         defer { buffer.deallocate() }
+        let heartbeat = monitor.heartbeat(.processing)
         while true {
+            heartbeat.beat()
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
             let read = cursor.read(into: buffer, maxFrames: blockFrames)
             highWater.record(cursor.backlogFrames)
             if !read.lost.isEmpty {
                 // Filters must not run across a hole: restart their state at the new position.
                 processor.reset(atSample: read.firstSample)
-                logger.error("processing fell a ring behind", metadata: ["first": "\(read.lost.lowerBound)", "count": "\(read.lost.count)"])
+                // Only the features are lost here (NaN rows); the recorder has its own cursor.
+                let skipped = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
+                logger.error("processing fell a ring behind", metadata: .gap(skipped, at: .processing))
             }
             if read.frameCount > 0 {
                 processor.process(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]), firstSample: read.firstSample)
@@ -54,7 +57,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
             } else if done {
                 return
             } else {
-                usleep(500)
+                MonotonicClock.sleep(microseconds: 500)
             }
         }
     }

@@ -47,13 +47,8 @@ struct HostileRequestCorpusTests {
     @Test("at least 60 hostile requests: each refused with a field and a reason, nothing recorded, none crashes")
     func everyOneRefused() async throws {
         #expect(Self.corpus.count >= 60)
-        let directory = try TemporaryDirectory()
-        let ring = SampleRing(channelCount: 1, minimumFrames: 16, consumers: ["recorder"])
-        let board = StatusBoard(
-            initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 1), ring: ring)
-        let log = try EventLog(creating: .init("\(directory.path)/s.events.jsonl"))
-        let desk = DoseDesk(sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: RecorderMailbox(), board: board, durableTimeoutSeconds: 0.5)
-        let dispatcher = ControlDispatcher(desk: desk, board: board, requestStop: {})
+        let fixture = try ControlFixture()
+        let (dispatcher, desk, log) = (fixture.dispatcher, fixture.desk, fixture.log)
         let peer = PeerCredentials(uid: 0, gid: 0, pid: 1)
         for line in Self.corpus {
             let reply = await dispatcher.respond(toLine: Array(line.utf8), from: peer)

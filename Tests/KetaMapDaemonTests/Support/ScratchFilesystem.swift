@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// A real, size-limited file system made for one test and mounted on a fresh
+/// folder: a tmpfs, or an ext4 image on a loop device (which `fsfreeze` can
+/// stall). Needs root, as CI has; unmounted and removed by `remove()`.
+final class ScratchFilesystem {
+    let path: String
+    private let image: String?
+    private var mounted = false
+
+    private init(path: String, image: String?) {
+        self.path = path
+        self.image = image
+    }
+
+    /// Runs a system tool; a failure is a test failure with the tool's words.
+    @discardableResult
+    static func tool(_ arguments: [String]) throws -> ProcessRunner.Result {
+        let result = try ProcessRunner.run("/usr/bin/env", arguments, timeout: 60)
+        if result.status != 0 { Issue.record("\(arguments.joined(separator: " ")) failed (\(result.status)): \(result.error)") }
+        return result
+    }
+
+    private static func freshFolder() throws -> String {
+        guard geteuid() == 0 else { throw Refused(reason: "mounting a scratch file system needs root (CI runs as root)") }
+        let path = NSTemporaryDirectory() + "ketamap-fs-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    struct Refused: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { reason }
+    }
+
+    /// A tmpfs of `megabytes` MiB.
+    static func tmpfs(megabytes: Int) throws -> ScratchFilesystem {
+        let filesystem = ScratchFilesystem(path: try freshFolder(), image: nil)
+        try tool(["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", filesystem.path])
+        filesystem.mounted = true
+        return filesystem
+    }
+
+    /// An ext4 file system of `megabytes` MiB in an image file, loop-mounted.
+    static func loopExt4(megabytes: Int) throws -> ScratchFilesystem {
+        let path = try freshFolder()
+        let image = path + ".img"
+        let filesystem = ScratchFilesystem(path: path, image: image)
+        try tool(["truncate", "-s", "\(megabytes)M", image])
+        try tool(["mkfs.ext4", "-q", "-F", image])
+        try tool(["mount", "-o", "loop", image, path])
+        filesystem.mounted = true
+        return filesystem
+    }
+
+    /// Fills every free block with a ballast file, as another program filling the disk would.
+    func fill() throws {
+        let ballast = "\(path)/ballast"
+        // Large blocks first, then small ones for the last partial megabyte; both end on ENOSPC.
+        for blockSize in ["1M", "4k"] {
+            _ = try ProcessRunner.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(ballast)", "bs=\(blockSize)", "oflag=append", "conv=notrunc"], timeout: 120)
+        }
+    }
+
+    /// Stalls every write to the file system (`fsfreeze --freeze`) until `thaw()`.
+    func freeze() throws { try Self.tool(["fsfreeze", "--freeze", path]) }
+    func thaw() { _ = try? Self.tool(["fsfreeze", "--unfreeze", path]) }
+
+    /// Thaws (harmless if not frozen), unmounts and removes the folder and image.
+    func remove() {
+        guard mounted else { return }
+        mounted = false
+        if image != nil { _ = try? ProcessRunner.run("/usr/bin/env", ["fsfreeze", "--unfreeze", path], timeout: 30) }
+        _ = try? ProcessRunner.run("/usr/bin/env", ["umount", "-l", path], timeout: 60)
+        try? FileManager.default.removeItem(atPath: path)
+        if let image { try? FileManager.default.removeItem(atPath: image) }
+    }
+
+    deinit { remove() }
+}
