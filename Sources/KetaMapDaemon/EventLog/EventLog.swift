@@ -38,7 +38,15 @@ public final class EventLog: Sendable {
         }
         try file.withLock { descriptor in
             guard let descriptor else { throw Errno.badFileDescriptor }
-            try descriptor.writeAll(lines)
+            let end = try descriptor.seek(offset: 0, from: .end)
+            do {
+                try descriptor.writeAll(lines)
+            } catch {
+                // A full disk can take part of the lines: cut them off, so the log
+                // never holds a torn line and reads back whole.
+                try? descriptor.resize(to: end)
+                throw error
+            }
             try descriptor.sync()
         }
         let subscribers = subscribers.withLock { $0 }
