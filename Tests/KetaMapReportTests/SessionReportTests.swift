@@ -111,7 +111,7 @@ struct SessionReportTests {
             for channel in channels { power += [50, Double(row) / 10 >= 40 ? channel.after : channel.before] }
         }
         let dose = DoseEvent(
-            stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000,
+            stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000, weightKilograms: 70,
             wallClock: "2026-11-26T10:00:00Z")
         return ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels.map(\.0), power: power, doses: [dose], crossings: [], durationSeconds: 100)
     }
