@@ -46,7 +46,7 @@ extension ConfigurationLoader {
         let source = streams[0].source
         let storage = try readStorage(root)
         let simulator = try readSimulator(root, bands: processing.bands)
-        let schedule = try readSchedule(root, source: source)
+        let schedule = try readSchedule(root, source: source, weightKilograms: subject.weightKilograms)
         for stream in streams {
             try Configuration.checkSchedule(schedule, file: configPath, source: stream.source.kind, applyToReplay: true)
         }

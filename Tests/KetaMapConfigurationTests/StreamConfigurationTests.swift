@@ -12,6 +12,7 @@ enum StreamFixture {
         id = "sub-01"
         sex = "M"
         age = "P40Y"
+        weight_kg = 70
 
         [[stream]]
         name = "seeg"
@@ -115,14 +116,14 @@ struct StreamConfigurationTests {
     @Test(
         "a bad stream config names the file, line and key",
         arguments: [
-            ("sample_rate_hz = 2000\nchannels = \"seeg.tsv\"", "sample_rate_hz = 2000\nchannels = \"seeg.tsv\"\non_fault = \"retry\"", "stream[1].on_fault", 14, ConfigError.Code.invalidValue),
-            ("name = \"micro\"", "name = \"seeg\"", "stream[2].name", 16, .duplicate),
-            ("name = \"micro\"", "name = \"micro wires\"", "stream[2].name", 16, .invalidValue),
-            ("channels = \"micro.tsv\"\n", "", "stream[2].channels", 15, .missingKey),
-            ("sample_rate_hz = 30000", "sample_rate_hz = 2500", "stream[2].sample_rate_hz", 18, .outOfRange),
-            ("sample_rate_hz = 30000", "sample_rate_hz = 8000", "stream[2].sample_rate_hz", 18, .outOfRange),
-            ("kind = \"sim\"\nsample_rate_hz = 30000", "kind = \"video\"\nsample_rate_hz = 30000", "stream[2].kind", 17, .invalidValue),
-            ("space = \"ACPC\"", "space = \"ACPC\"\nchannels = \"seeg.tsv\"", "montage.channels", 25, .unknownKey),
+            ("sample_rate_hz = 2000\nchannels = \"seeg.tsv\"", "sample_rate_hz = 2000\nchannels = \"seeg.tsv\"\non_fault = \"retry\"", "stream[1].on_fault", 15, ConfigError.Code.invalidValue),
+            ("name = \"micro\"", "name = \"seeg\"", "stream[2].name", 17, .duplicate),
+            ("name = \"micro\"", "name = \"micro wires\"", "stream[2].name", 17, .invalidValue),
+            ("channels = \"micro.tsv\"\n", "", "stream[2].channels", 16, .missingKey),
+            ("sample_rate_hz = 30000", "sample_rate_hz = 2500", "stream[2].sample_rate_hz", 19, .outOfRange),
+            ("sample_rate_hz = 30000", "sample_rate_hz = 8000", "stream[2].sample_rate_hz", 19, .outOfRange),
+            ("kind = \"sim\"\nsample_rate_hz = 30000", "kind = \"video\"\nsample_rate_hz = 30000", "stream[2].kind", 18, .invalidValue),
+            ("space = \"ACPC\"", "space = \"ACPC\"\nchannels = \"seeg.tsv\"", "montage.channels", 26, .unknownKey),
         ])
     func badStream(old: String, new: String, key: String, line: Int, code: ConfigError.Code) throws {
         let error = try #require(StreamFixture.error(StreamFixture.replacing(old, with: new)))

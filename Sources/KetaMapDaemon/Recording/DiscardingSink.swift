@@ -26,6 +26,8 @@ class DiscardingSink: SessionSink, @unchecked Sendable {
         sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>, stream: Int
     ) throws {}
     func addDose(_ dose: DoseEvent) throws {}
+    func addVoid(_ void: DoseVoid) throws {}
+    func addWeight(_ weight: WeightChange) throws {}
     func addMark(_ mark: Mark) throws {}
     func addGap(_ gap: AcquisitionGap, stream: Int) throws {}
     func addClockSample(stream: Int, sampleIndex: UInt64, sessionSeconds: Double, wallClock: Date, monotonicSeconds: Double) throws {}

@@ -14,6 +14,8 @@ protocol SessionSink: AnyObject {
     func appendThresholdCrossing(
         sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>, stream: Int) throws
     func addDose(_ dose: DoseEvent) throws
+    func addVoid(_ void: DoseVoid) throws
+    func addWeight(_ weight: WeightChange) throws
     func addMark(_ mark: Mark) throws
     func addGap(_ gap: AcquisitionGap, stream: Int) throws
     /// Stream `stream`'s newest sample index at `sessionSeconds` of the session clock.

@@ -50,6 +50,7 @@ public final class StatusBoard: Sendable {
         var copy = status.withLock { $0 }
         copy.newestSample = rings[0].ring.writeIndex
         copy.recordedSeconds = Double(copy.newestSample) / copy.sampleRateHz
+        copy.secondsSinceLastDose = copy.dosing.lastDoseSeconds.map { max(0, copy.recordedSeconds - $0) }
         copy.framesWritten = written.load(ordering: .relaxed)
         copy.buffers = rings.flatMap { name, ring in
             ring.cursors.map { cursor in
