@@ -16,12 +16,16 @@ public struct Configuration: Sendable, Equatable {
     public var schedule: [ScheduledDose]
     /// Where the configuration came from, and its text verbatim (stored in the file).
     public var provenance: ConfigurationProvenance
+    /// The `[[stream]]` tables, when the config has them; empty for a `[source]`
+    /// config (see `streams`). With streams, `source` is the first stream's and
+    /// `montage` holds every stream's channels, stream after stream: the electrodes table.
+    public var declaredStreams: [StreamSettings]
 
     public init(
         session: SessionSettings, subject: SubjectSettings, source: SourceSettings, montage: Montage,
         processing: ProcessingSettings = ProcessingSettings(), storage: StorageSettings = StorageSettings(),
         simulator: SimulatorSettings = SimulatorSettings(), schedule: [ScheduledDose] = [],
-        provenance: ConfigurationProvenance
+        provenance: ConfigurationProvenance, declaredStreams: [StreamSettings] = []
     ) {
         self.session = session
         self.subject = subject
@@ -32,6 +36,7 @@ public struct Configuration: Sendable, Equatable {
         self.simulator = simulator
         self.schedule = schedule
         self.provenance = provenance
+        self.declaredStreams = declaredStreams
     }
 }
 
@@ -74,13 +79,16 @@ public struct SubjectSettings: Sendable, Equatable, Codable {
     /// ISO 8601 duration, e.g. `P35Y`.
     public var age: String
     public var description: String
+    /// Body weight at the start of the session, in kg; converts per-kg doses to mg and back.
+    public var weightKilograms: Double?
 
-    public init(id: String, species: String = "Homo sapiens", sex: Sex, age: String, description: String = "") {
+    public init(id: String, species: String = "Homo sapiens", sex: Sex, age: String, description: String = "", weightKilograms: Double? = nil) {
         self.id = id
         self.species = species
         self.sex = sex
         self.age = age
         self.description = description
+        self.weightKilograms = weightKilograms
     }
 }
 
