@@ -12,6 +12,6 @@ struct KetamapCtl: AsyncParsableCommand {
             channels with `check` and watch a running session with `status`; analysts summarise a session \
             file with `report`.
             """,
-        subcommands: [Status.self, Check.self, Dose.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self, ExportBIDS.self]
+        subcommands: [Status.self, Check.self, Dose.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self, ExportBIDS.self, Recover.self, Verify.self]
     )
 }

@@ -24,6 +24,13 @@ public struct SessionFiles: Sendable, Equatable {
         self.stem = stem
     }
 
+    /// The files of a session already recorded, by their stem.
+    public init(sessionID: String, stem: String, directory: String) {
+        self.sessionID = sessionID
+        self.stem = stem
+        self.directory = directory
+    }
+
     /// The default session id: the UTC start time, `YYYYMMDDTHHMMSSZ`.
     public static func defaultSessionID(at date: Date = Date()) -> String {
         let formatter = DateFormatter()

@@ -99,6 +99,21 @@ enum HDF5Calls {
         return try check(H5Fopen(path, flags, fapl), "H5Fopen", path)
     }
 
+    /// Clears the status flags that a writer which never closed the file (it was
+    /// killed) left in the superblock, so the file opens again: what `h5clear -s`
+    /// does. The C functions are `H5Pset` (file-access property `clear_status_flags`),
+    /// `H5Fopen` read-write and `H5Fclose`.
+    static func clearStatusFlags(_ path: String) throws(HDF5Error) {
+        silenceErrorPrinting()
+        let fapl = try check(H5Pcreate(CHDF5_H5P_FILE_ACCESS()), "H5Pcreate", path)
+        defer { _ = H5Pclose(fapl) }
+        try check(H5Pset_libver_bounds(fapl, CHDF5_H5F_LIBVER_LATEST(), CHDF5_H5F_LIBVER_LATEST()), "H5Pset_libver_bounds", path)
+        var clear = true  // hbool_t
+        try check(H5Pset(fapl, "clear_status_flags", &clear), "H5Pset", path)
+        let file = try check(H5Fopen(path, CHDF5_H5F_ACC_RDWR(), fapl), "H5Fopen", path)
+        try check(H5Fclose(file), "H5Fclose", path)
+    }
+
     /// Writes every buffer of the whole file to disk. The C function is `H5Fflush` (global scope).
     static func flushFile(_ file: HID) throws(HDF5Error) {
         try check(H5Fflush(file, H5F_SCOPE_GLOBAL), "H5Fflush", "file")

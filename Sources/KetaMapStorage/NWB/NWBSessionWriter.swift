@@ -406,17 +406,27 @@ public final class NWBSessionWriter {
         if let last = lastDoseStart, dose.sampleIndex <= last {
             throw SessionFileError("dose at sample \(dose.sampleIndex) does not start after the previous dose (sample \(last)); two doses never share a start time", path: path)
         }
+        try dosing.appendRow(Self.row(dose))
+        lastDoseStart = dose.sampleIndex
+    }
+
+    /// A dose's row of `/intervals/dosing`, in column order.
+    static func row(_ dose: DoseEvent) -> [NWBCell] {
         let r = dose.request
-        try dosing.appendRow([
+        return [
             .double(dose.startSeconds), .double(dose.stopSeconds), .text(r.drug), .double(r.amount), .text(r.unit.rawValue),
             .text(r.route.rawValue), .text(r.operator), .text(r.note), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
-        ])
-        lastDoseStart = dose.sampleIndex
+        ]
     }
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        try marks.appendRow([.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock)])
+        try marks.appendRow(Self.row(mark))
+    }
+
+    /// A mark's row of `/events/marks`, in column order.
+    static func row(_ mark: Mark) -> [NWBCell] {
+        [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock)]
     }
 
     /// Records a gap in `/intervals/acquisition_gaps` (the caller writes its zeros with `appendRaw`).
