@@ -38,7 +38,10 @@ let package = Package(
             // Release builds use AVX2 (Haswell and any later x86 CPU, 2013 on): the biquad
             // cascades run across channels in SIMD and gain about 20 % from it.
             swiftSettings: strictSwift + [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
-        .target(name: "KetaMapConfiguration", dependencies: ["KetaMapCore", "KetaMapDSP"], swiftSettings: strictSwift),
+        .target(
+            name: "KetaMapConfiguration",
+            dependencies: ["KetaMapCore", "KetaMapDSP", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSwift),
         .target(
             name: "KetaMapAcquisition",
             dependencies: [
@@ -47,7 +50,11 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
         .target(
-            name: "KetaMapStorage", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "CHDF5"],
+            name: "KetaMapStorage",
+            dependencies: [
+                "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "CHDF5",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strictSwift),
         .target(
             name: "KetaMapControl",

@@ -1,7 +1,4 @@
-#if canImport(Glibc)
-import Glibc
 import KetaMapCore
-#endif
 
 /// How a file-less or file-backed source (simulator, replay) hands out blocks.
 public enum SourcePacing: String, Sendable, Equatable, CaseIterable {
@@ -32,7 +29,6 @@ public struct RealTimePacer: Sendable {
     /// with `TIMER_ABSTIME`; an interrupted sleep is resumed.
     public func wait(untilSample sampleCount: UInt64) {
         let due = startNanoseconds + UInt64((Double(sampleCount) / rateHz * 1e9).rounded())
-        var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
-        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+        MonotonicClock.sleep(untilNanoseconds: due)
     }
 }

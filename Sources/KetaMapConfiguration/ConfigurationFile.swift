@@ -1,11 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// Reading the text of a configuration or montage file: the only file I/O in
-/// KetaMapCore (the configuration is read once, before any thread starts).
+/// KetaMapConfiguration (the configuration is read once, before any thread
+/// starts), through swift-system's `FileDescriptor`.
 enum ConfigurationFile {
     /// Largest config or montage file read, in bytes (a 4096-channel montage is about 400 kB).
     static let maximumBytes = 4 << 20
@@ -14,34 +11,35 @@ enum ConfigurationFile {
     /// (a FIFO, a device such as /dev/zero or a folder is refused, never waited on).
     /// The C functions are `open`, `fstat`, `read` and `close`.
     static func read(_ path: String) throws(ConfigError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // opening a FIFO must not wait for a writer
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
+        let descriptor: FileDescriptor
+        do {
+            // Non-blocking: opening a FIFO must not wait for a writer.
+            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+        } catch {
             throw ConfigError(
-                .unreadableFile, file: path, line: nil, key: nil, message: "cannot open the file (\(reason))",
+                .unreadableFile, file: path, line: nil, key: nil, message: "cannot open the file (\(error))",
                 fix: "check the path (relative paths in the config are relative to the config file's folder) and its permissions")
         }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+        defer { try? descriptor.close() }
+        guard let status = try? descriptor.stat(), status.type == .regular else {
             throw ConfigError(
                 .unreadableFile, file: path, line: nil, key: nil, message: "is not a regular file",
                 fix: "give the path of a text file (not a pipe, device or folder)")
         }
-        guard status.st_size <= maximumBytes else {
+        guard status.size <= maximumBytes else {
             throw ConfigError(
-                .unreadableFile, file: path, line: nil, key: nil, message: "is \(status.st_size) bytes, more than the \(maximumBytes) a config or montage may have",
+                .unreadableFile, file: path, line: nil, key: nil, message: "is \(status.size) bytes, more than the \(maximumBytes) a config or montage may have",
                 fix: "check that this is the right file")
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }  // EINTR is retried
+            } catch {
                 throw ConfigError(
-                    .unreadableFile, file: path, line: nil, key: nil, message: "cannot read the file (\(reason))",
+                    .unreadableFile, file: path, line: nil, key: nil, message: "cannot read the file (\(error))",
                     fix: "check that it is a regular file")
             }
             if n == 0 { break }

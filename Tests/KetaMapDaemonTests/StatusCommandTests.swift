@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapControl
 import KetaMapCore
+import KetaMapStorage
 import Testing
 
 @testable import KetaMapDaemon
@@ -92,6 +93,60 @@ struct StatusCommandTests {
         let answer = try JSONDecoder().decode(SessionStatus.self, from: Data(flaggedJSON.output.utf8))
         #expect(flaggedJSON.status == ChannelHealth.verdict(lostFrames: answer.lostFrames, channels: answer.channels).rawValue)
         try Self.expectValid(flaggedJSON.output, schema: "status.schema.json")
+    }
+
+    @Test("status exits 2 once samples were lost for real: a recorder held up by a frozen disk (fsfreeze) laps a 0.1 s ring; text and --json say LOST, the file holds the gap")
+    func statusExitsTwoAfterLoss() async throws {
+        let workspace = try EndToEndTests.Workspace(doseAt: nil) {
+            EndToEndTests.Workspace.withoutProcessing($0).replacingOccurrences(of: "ring_seconds = 4 ", with: "ring_seconds = 0.1 ")
+        }
+        let disk = try ScratchFilesystem.loopExt4(megabytes: 96)
+        defer { disk.remove() }
+        // An hour would not fit the scratch disk: the start check wants room for the planned minute.
+        let daemon = try DiskFaultTests.daemon(workspace, session: "lossy", outputDirectory: disk.path, ["--duration", "60"])
+        try await workspace.waitUntilRecording()
+        let before = try workspace.ctl(["status"])
+        #expect(before.status == 0, "nothing lost yet: \(before.output)")
+
+        try disk.freeze()
+        var thawed = false
+        defer { if !thawed { disk.thaw() } }
+        // The recorder blocks at its next write; wait until acquisition is two rings past what it stored.
+        let request = ControlRequest(command: .status)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let s = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status,
+                let ring = s.buffers.first(where: { $0.consumer == "recorder" }), s.newestSample > s.framesWritten + 2 * UInt64(ring.capacityFrames)
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        disk.thaw()
+        thawed = true
+        var lost = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status
+        while (lost?.lostFrames ?? 0) == 0 && Date() < deadline.addingTimeInterval(30) {
+            try await Task.sleep(for: .milliseconds(100))
+            lost = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status
+        }
+        #expect((lost?.lostFrames ?? 0) > 0, "the recorder never reported the frames it lost")
+
+        let text = try workspace.ctl(["status"])
+        #expect(text.status == 2, "\(text.output)")
+        #expect(text.output.contains("LOST "), "\(text.output)")
+        let json = try workspace.ctl(["status", "--json"])
+        #expect(json.status == 2)
+        let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
+        #expect(decoded.lostFrames > 0 && decoded.gapCount > 0)
+        try Self.expectValid(json.output, schema: "status.schema.json")
+
+        daemon.signal(SIGTERM)
+        let ended = try daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "a loss is recorded, not a fault: \(ended.error)")
+        let reader = try NWBSessionReader(path: "\(disk.path)/lossy.nwb")
+        defer { reader.close() }
+        let gaps = try reader.gaps()
+        #expect(gaps.reduce(0) { $0 + $1.sampleCount } >= decoded.lostFrames && gaps.allSatisfy { $0.cause == .ringOverrun })
     }
 
     @Test("status --watch in an 80×24 pseudo-terminal: state and flagged channels first, one line per shaft, nothing past the screen")

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import SystemPackage
 
 /// The file-system questions a replay asks before it starts: does a path
@@ -15,25 +11,23 @@ enum ReplayFiles {
     enum Kind { case missing, file, directory, other }
 
     static func kind(_ path: String) -> Kind {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .missing }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .directory
+        guard let info = try? FilePath(path).stat() else { return .missing }
+        switch info.type {
+        case .regular: return .file
+        case .directory: return .directory
         default: return .other
         }
     }
 
     /// The size of a regular file in bytes.
     static func size(_ path: String) throws(ReplayError) -> Int64 {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard let info = try? FilePath(path).stat() else {
             throw ReplayError(.fileMissing, path: path, message: "there is no such file", fix: "check the path; the recording may be incomplete")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
+        guard info.type == .regular else {
             throw ReplayError(.unreadable, path: path, message: "is not a regular file", fix: "replay a regular file, not a pipe or device")
         }
-        return Int64(info.st_size)
+        return info.size
     }
 
     /// The whole of a small file (at most `limit` bytes, else an error).
@@ -79,14 +73,7 @@ enum ReplayFiles {
 
     /// The names in a folder, sorted; empty when it cannot be listed.
     static func names(in directory: String) -> [String] {
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        POSIXCalls.directoryNames(in: directory).sorted()
     }
 
     /// Paths under `directory` (itself included, at most `depth` folders down) whose last component satisfies `matches`.

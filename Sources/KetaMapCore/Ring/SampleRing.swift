@@ -110,7 +110,7 @@ public final class SampleRing: @unchecked Sendable {
         let end = writeIndex + UInt64(frameCount)
         while let slowest = cursors.lazy.map({ $0.position }).min(), end - slowest > UInt64(capacityFrames) {
             if shouldStop() { return false }
-            sleepMicroseconds(pollMicroseconds)
+            MonotonicClock.sleep(microseconds: pollMicroseconds)
         }
         return true
     }

@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 
 /// Debug-build check that a role (a ring's producer, a cursor's consumer) is
@@ -16,14 +15,9 @@ struct ThreadOwnership: ~Copyable {
 
     func check() {
         #if DEBUG
-        let me = UInt(pthread_self())
+        let me = POSIXCalls.currentThread()
         let (exchanged, current) = owner.compareExchange(expected: 0, desired: me, ordering: .relaxed)
         precondition(exchanged || current == me, "\(role) used from a second thread")
         #endif
     }
-}
-
-/// Sleeps the calling thread (the hot-path threads' only way to wait).
-func sleepMicroseconds(_ microseconds: UInt32) {
-    usleep(microseconds)
 }

@@ -8,7 +8,7 @@ struct ControlDispatcher: Sendable {
     let desk: DoseDesk
     let board: StatusBoard
     /// The user the daemon runs as: with root, the only one allowed to `stop`.
-    var serviceUID: UInt32 = UInt32(geteuid())
+    var serviceUID: UInt32 = POSIXCalls.effectiveUserID()
     /// Starts a graceful stop of the whole session.
     let requestStop: @Sendable () -> Void
 

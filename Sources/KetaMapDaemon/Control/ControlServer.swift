@@ -26,16 +26,25 @@ final class ControlServer: Service {
     private let dispatcher: ControlDispatcher
     private let access: ControlSocketAccess
     private let limits: Limits
+    private let heartbeat: StageHeartbeat?
     private let logger: Logger
     private let open = Atomic<Int>(0)
 
-    init(socketPath: String, dispatcher: ControlDispatcher, access: ControlSocketAccess = ControlSocketAccess(), limits: Limits = Limits(), logger: Logger) {
+    /// - Parameter heartbeat: beaten from the listening channel's event loop while the socket serves, for the watchdog.
+    init(
+        socketPath: String, dispatcher: ControlDispatcher, access: ControlSocketAccess = ControlSocketAccess(), limits: Limits = Limits(),
+        heartbeat: StageHeartbeat? = nil, logger: Logger
+    ) {
         self.socketPath = socketPath
         self.dispatcher = dispatcher
         self.access = access
         self.limits = limits
+        self.heartbeat = heartbeat
         self.logger = logger
     }
+
+    /// Event-loop turns between beats are this far apart (a loop stuck in a call misses them).
+    static let heartbeatInterval = TimeAmount.milliseconds(250)
 
     private typealias Connection = (channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: PeerCredentials)
 
@@ -59,6 +68,14 @@ final class ControlServer: Service {
             throw error
         }
         logger.info("control socket ready", metadata: ["socket": "\(socketPath)", "group": "\(access.group)"])
+        heartbeat?.begin()
+        let beating = heartbeat.map { heartbeat in
+            server.channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: Self.heartbeatInterval) { _ in heartbeat.beat() }
+        }
+        defer {
+            beating?.cancel()
+            heartbeat?.end()
+        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in

@@ -67,15 +67,22 @@ final class AcquisitionService: Service, @unchecked Sendable {
         try source.start()
         defer { source.stop() }
         logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
+        let heartbeat = monitor.heartbeat(.acquisition)
+        // Waiting for ring room or a scheduled dose is progress: the stage that holds it up is the one that stalls.
+        let stopOrBeat = { [stop] in
+            heartbeat.beat()
+            return stop.isRaised
+        }
         while !stop.isRaised {
+            heartbeat.beat()
             var frames = blockFrames
             if let limit = frameLimit {
                 guard ring.writeIndex < limit else { break }
                 frames = Int(min(UInt64(frames), limit - ring.writeIndex))
             }
             if waitsForRoom {
-                guard ring.waitForRoom(frameCount: frames, shouldStop: { stop.isRaised }) else { break }
-                schedule.waitUntilRecorded(before: ring.writeIndex, shouldStop: { stop.isRaised })
+                guard ring.waitForRoom(frameCount: frames, shouldStop: stopOrBeat) else { break }
+                schedule.waitUntilRecorded(before: ring.writeIndex, shouldStop: stopOrBeat)
             }
             switch try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<frames * channels])) {
             case .frames(let first, let count):

@@ -74,7 +74,7 @@ final class ScheduleBarrier: Sendable {
     func waitUntilRecorded(before index: UInt64, shouldStop: () -> Bool) {
         guard let next = pending.first(where: { $0 >= recordedThrough.load(ordering: .acquiring) }), next < index else { return }
         while recordedThrough.load(ordering: .acquiring) <= next, !shouldStop() {
-            usleep(500)
+            MonotonicClock.sleep(microseconds: 500)
         }
     }
 }

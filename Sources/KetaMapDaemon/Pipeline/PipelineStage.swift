@@ -1,11 +1,14 @@
 import Logging
 import Synchronization
 
-/// One hot-path stage of the pipeline, each on its own thread.
+/// One stage of the pipeline whose progress the watchdog follows: the three
+/// hot-path stages, each on its own thread, and the control socket's event loop.
 public enum PipelineStage: String, Sendable, CaseIterable {
     case acquisition
     case processing
     case recording
+    /// The control socket (an event loop of the process's NIO group, not a thread of its own).
+    case control
 
     /// What a failure of this stage is, for the exit status.
     var faultStage: SessionFault.Stage {
@@ -13,6 +16,7 @@ public enum PipelineStage: String, Sendable, CaseIterable {
         case .acquisition: .source
         case .processing: .internal
         case .recording: .storage
+        case .control: .control
         }
     }
 
@@ -22,6 +26,7 @@ public enum PipelineStage: String, Sendable, CaseIterable {
         case .acquisition: "acquisition"
         case .processing: "processing"
         case .recording: "recorder"
+        case .control: "control"
         }
     }
 }
@@ -37,16 +42,27 @@ public protocol StageObserver: Sendable {
 /// The one place a stage's life is reported: each stage runs its loop through
 /// `run(_:cleanUp:_:)`, which records the first failure in the session's
 /// `FaultLatch` (`"<stage> stopped: <error>"`, what the file and the exit code
-/// carry), logs it and tells the observers.
+/// carry), logs it and tells the observers. Each stage also beats its
+/// `heartbeat(_:)` as it goes, which is what the watchdog reads.
 public final class StageMonitor: Sendable {
     public let faults: FaultLatch
     private let observers: Mutex<[any StageObserver]>
+    private let heartbeats: [PipelineStage: StageHeartbeat]
     private let logger: Logger
 
     public init(faults: FaultLatch = FaultLatch(), observers: [any StageObserver] = [], logger: Logger) {
         self.faults = faults
         self.observers = Mutex(observers)
+        heartbeats = Dictionary(uniqueKeysWithValues: PipelineStage.allCases.map { ($0, StageHeartbeat()) })
         self.logger = logger
+    }
+
+    /// The stage's progress counter; a stage takes it once and beats it from its loop.
+    func heartbeat(_ stage: PipelineStage) -> StageHeartbeat { heartbeats[stage]! }
+
+    /// Every stage's progress now, for `StageProgress.stalled(since:)`.
+    func progress() -> StageProgress {
+        StageProgress(beats: heartbeats.compactMapValues { $0.isRunning ? $0.count : nil })
     }
 
     /// Adds an observer; call before the pipeline runs.
@@ -61,7 +77,10 @@ public final class StageMonitor: Sendable {
         _ stage: PipelineStage, stoppingWith stop: StopFlag, cleanUp: @escaping @Sendable () -> Void = {},
         _ body: @escaping @Sendable () throws -> Void
     ) async throws {
+        let heartbeat = heartbeat(stage)
         try await DedicatedThread.run(name: stage.threadName, stoppingWith: stop) { [self] in
+            heartbeat.begin()
+            defer { heartbeat.end() }
             notify { $0.stageStarted(stage) }
             do {
                 try body()
@@ -78,5 +97,42 @@ public final class StageMonitor: Sendable {
 
     private func notify(_ event: (any StageObserver) -> Void) {
         for observer in observers.withLock({ $0 }) { event(observer) }
+    }
+}
+
+/// How far one stage has got: its loop beats once per turn (a few atomic
+/// instructions, no lock), whether it moved samples or found nothing to do; a
+/// stage blocked in a call (a read that never returns, a write to a frozen
+/// disk) stops beating.
+final class StageHeartbeat: Sendable {
+    private let beats = Atomic<UInt64>(0)
+    private let running = Atomic<Bool>(false)
+
+    /// The stage's own thread (or event loop), once per turn of its loop.
+    func beat() { beats.wrappingAdd(1, ordering: .relaxed) }
+
+    /// The stage is running from here on (and that counts as progress).
+    func begin() {
+        running.store(true, ordering: .relaxed)
+        beat()
+    }
+
+    /// The stage has returned: a stopped stage is not a stalled one.
+    func end() { running.store(false, ordering: .relaxed) }
+
+    var isRunning: Bool { running.load(ordering: .relaxed) }
+    var count: UInt64 { beats.load(ordering: .relaxed) }
+}
+
+/// The beat counts of the running stages at one moment.
+struct StageProgress: Sendable, Equatable {
+    let beats: [PipelineStage: UInt64]
+
+    /// The stages that were running at `earlier` and now, and have not beaten in between.
+    func stalled(since earlier: StageProgress) -> [PipelineStage] {
+        PipelineStage.allCases.filter { stage in
+            guard let now = beats[stage], let then = earlier.beats[stage] else { return false }
+            return now == then
+        }
     }
 }

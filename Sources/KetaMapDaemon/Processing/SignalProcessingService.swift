@@ -1,4 +1,3 @@
-import Glibc
 import KetaMapCore
 import Logging
 import ServiceLifecycle
@@ -39,7 +38,9 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         let blockFrames = processor.maxBlockFrames
         let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
         defer { buffer.deallocate() }
+        let heartbeat = monitor.heartbeat(.processing)
         while true {
+            heartbeat.beat()
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
             let read = cursor.read(into: buffer, maxFrames: blockFrames)
             highWater.record(cursor.backlogFrames)
@@ -54,7 +55,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
             } else if done {
                 return
             } else {
-                usleep(500)
+                MonotonicClock.sleep(microseconds: 500)
             }
         }
     }

@@ -70,7 +70,9 @@ final class RecorderService: Service, @unchecked Sendable {
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
         var storedAny = false
+        let heartbeat = monitor.heartbeat(.recording)
         while true {
+            heartbeat.beat()
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
             try deliverMail()
             let read = cursor.read(into: buffer, maxFrames: blockFrames)
@@ -103,7 +105,7 @@ final class RecorderService: Service, @unchecked Sendable {
             }
             if read.frameCount == 0 && read.lost.isEmpty && featureRows == 0 {
                 if done && cursor.backlogFrames == 0 { break }
-                usleep(1000)
+                MonotonicClock.sleep(microseconds: 1000)
             }
         }
         mailbox.close(reason: "the session is closing")

@@ -1,4 +1,3 @@
-import Glibc
 import KetaMapCore
 import KetaMapDSP
 import KetaMapControl
@@ -31,10 +30,9 @@ public struct DiskBudget: Sendable, Equatable {
     ///
     /// The corresponding C function is `statvfs`.
     public static func freeBytes(in directory: String) -> Double? {
-        var info = statvfs()
         // ramfs (an initramfs root) reports no blocks at all: its space is unknown, not zero.
-        guard statvfs(directory, &info) == 0, info.f_blocks > 0 else { return nil }
-        return Double(info.f_bavail) * Double(info.f_frsize)
+        guard let space = try? POSIXCalls.fileSystemSpace(directory), space.blocks > 0 else { return nil }
+        return Double(space.availableBlocks) * Double(space.fragmentBytes)
     }
 
     /// Throws `DiskSpaceRefusal` when `directory` has less free space than the

@@ -78,12 +78,19 @@ public final class Session: Sendable {
     /// A schedule the source cannot take is a `ConfigError`, before anything is opened;
     /// a session id another process is recording is `SessionLock.Held`, before any file or socket is touched.
     /// `stopper` may be asked to stop before the session runs (a signal during set-up): it then ends at once.
-    public init(options: Options, logger: Logger, stopper: SessionStopper = SessionStopper()) throws {
+    public convenience init(options: Options, logger: Logger, stopper: SessionStopper = SessionStopper()) throws {
+        try self.init(options: options, logger: logger, stopper: stopper, openSource: SourceFactory.make)
+    }
+
+    /// - Parameter openSource: `SourceFactory.make`; tests give a fake behind the `Source` protocol (a source that blocks).
+    init(
+        options: Options, logger: Logger, stopper: SessionStopper,
+        openSource: (SourceSpec, Configuration, _ realTime: Bool, Logger) throws -> SourceFactory.Opened
+    ) throws {
         self.stopper = stopper
         try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
-        self.logger = logger
         let configuration = options.configuration
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -91,8 +98,20 @@ public final class Session: Sendable {
             sessionID: options.sessionID,
             paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
+        logger[metadataKey: "part"] = "\(files.part)"
+        self.logger = logger
+        if files.part > 1 {
+            // A restart (watchdog, crash): earlier parts stay as they are; only their space reserves go.
+            let freed = DiskReserve.removeLeftovers(before: files)
+            logger.notice(
+                "continuing the session in part \(files.part); earlier parts are left as they are",
+                metadata: [
+                    "file": "\(files.nwbPath)", "earlier": "\(files.earlierStems.map { "\($0).nwb" }.joined(separator: " "))",
+                    "reserves_freed": "\(freed.count)",
+                ])
+        }
 
-        let opened = try SourceFactory.make(options.source, configuration: configuration, realTime: options.realTime, logger: logger)
+        let opened = try openSource(options.source, configuration, options.realTime, logger)
         let startTime = Date()
         let files = self.files
         let notifier = SystemdNotifier(logger: logger)
@@ -100,6 +119,7 @@ public final class Session: Sendable {
         let reserve = try DiskReserve(files: files)
         self.reserve = reserve
         faults = FaultLatch(onFirst: reserve.release)
+        let monitor = StageMonitor(faults: faults, logger: logger)
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(
@@ -111,7 +131,7 @@ public final class Session: Sendable {
                     processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
                     realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
                     scheduleSeconds: configuration.schedule.map(\.atSeconds), realTimePriority: options.source == .comedi),
-                source: opened.source, montage: opened.montage, monitor: StageMonitor(faults: faults, logger: logger), logger: logger,
+                source: opened.source, montage: opened.montage, monitor: monitor, logger: logger,
                 makeSink: { layout in
                     try DiskBudget(
                         format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
@@ -140,9 +160,12 @@ public final class Session: Sendable {
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),
-            logger: logger)
+            heartbeat: monitor.heartbeat(.control), logger: logger)
         services = pipeline.services(
             before: [
+                StageService(
+                    HealthReporter(monitor: monitor, board: board, notifier: notifier, watchdogSeconds: notifier.watchdogSeconds, logger: logger),
+                    stage: .internal, name: "health reporter"),
                 StageService(
                     EventLogService(log: eventLog, desk: desk, sessionID: options.sessionID, faults: faults, board: board), stage: .storage,
                     name: "event log")

@@ -1,10 +1,6 @@
 import Foundation
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One owner per session id: an exclusive `flock` on `<output-dir>/<id>.lock`
 /// and on `<control-socket>.lock`, taken before any other file or socket of
 /// the session is touched and held for the life of the process (the kernel
@@ -45,15 +41,16 @@ public final class SessionLock: Sendable {
     private static func take(_ path: String, sessionID: String) throws -> FileDescriptor {
         let descriptor = try FileDescriptor.open(
             FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead])
-        guard flock(descriptor.rawValue, LOCK_EX | LOCK_NB) == 0 else {
-            let error = Errno(rawValue: errno)
+        do {
+            try descriptor.lockExclusivelyWithoutWaiting()
+        } catch {
             let owner = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             try? descriptor.close()
             guard error == .wouldBlock else { throw error }
             throw Held(sessionID: sessionID, lockPath: path, ownerPID: owner.flatMap { Int32($0) })
         }
-        _ = ftruncate(descriptor.rawValue, 0)
-        _ = try descriptor.writeAll(Array("\(getpid())\n".utf8))
+        try? descriptor.resize(to: 0)
+        _ = try descriptor.writeAll(Array("\(POSIXCalls.processID())\n".utf8))
         return descriptor
     }
 

@@ -37,8 +37,8 @@ public struct SessionManifest: Sendable, Equatable {
         let text = digests.keys.sorted().map { "\(digests[$0]!)  \($0)\n" }.joined()
         let temporary = path + ".partial"
         try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-        chmod(temporary, 0o640)
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        try POSIXCalls.setPermissions(temporary, 0o640)
+        try POSIXCalls.rename(temporary, path)
     }
 
     /// A file's SHA-256, read 1 MiB at a time.

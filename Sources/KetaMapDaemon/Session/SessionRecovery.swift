@@ -99,7 +99,7 @@ public enum SessionRecovery {
             report.actions.append("wrote session-ended to \(files.eventsPath)")
         }
         let reserve = DiskReserve.path(for: files)
-        if unlink(reserve) == 0 { report.actions.append("deleted the disk reserve \(reserve)") }
+        if (try? POSIXCalls.unlink(reserve)) != nil { report.actions.append("deleted the disk reserve \(reserve)") }
         let manifestPath = SessionManifest.path(for: files)
         if report.changedAnything || !FileManager.default.fileExists(atPath: manifestPath) {
             try SessionManifest(hashing: files).write(to: manifestPath)

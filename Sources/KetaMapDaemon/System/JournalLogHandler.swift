@@ -54,7 +54,7 @@ public struct JournalLogHandler: LogHandler {
 extension LoggingSystem {
     /// Journal records under systemd, plain lines on standard error otherwise.
     public static func bootstrapForKetaMap(label: String, level: Logger.Level) {
-        let underSystemd = getenv("JOURNAL_STREAM") != nil
+        let underSystemd = POSIXCalls.environment("JOURNAL_STREAM") != nil
         bootstrap { name in
             var handler: LogHandler = underSystemd ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: name)
             handler.logLevel = level

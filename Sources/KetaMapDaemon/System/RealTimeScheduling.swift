@@ -1,4 +1,3 @@
-import Glibc
 import SystemPackage
 
 /// Real-time priority and locked memory: asked for, never required. Under the
@@ -13,9 +12,7 @@ enum RealTimeScheduling {
     ///
     /// The corresponding C function is `pthread_setschedparam`.
     static func raiseCurrentThread(priority: Int32) throws(Errno) {
-        var parameters = sched_param(sched_priority: priority)
-        let result = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
-        if result != 0 { throw Errno(rawValue: result) }
+        try POSIXCalls.scheduleCurrentThreadFIFO(priority: priority)
     }
 
     /// Why memory was not locked, or nil when it was.
@@ -32,11 +29,8 @@ enum RealTimeScheduling {
     ///
     /// The corresponding C functions are `getrlimit` and `mlockall`.
     static func lockMemory() -> MemoryLock {
-        var limit = rlimit()
-        if getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {  // RLIM_INFINITY
-            return .limited(bytes: UInt64(limit.rlim_cur))
-        }
-        guard mlockall(MCL_CURRENT | MCL_FUTURE) == 0 else { return .refused(Errno(rawValue: errno)) }
+        if let limit = POSIXCalls.memoryLockLimitBytes() { return .limited(bytes: limit) }
+        do { try POSIXCalls.lockAllMemory() } catch { return .refused(error) }
         return .locked
     }
 }

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// SIGTERM, SIGINT and SIGHUP, from the first statement of `ketamapd` to its
 /// last: each is a stop, never a kill, also while the session is being set up.
 ///
@@ -21,20 +17,14 @@ public enum StopSignals {
 
     /// The first thing `ketamapd` does: from here on a stop signal is remembered, not fatal.
     public static func holdUntilHandled() {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { return }  // cannot happen at start (no descriptors in use); the defaults stay
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }  // no child process inherits them
-        pipeReadEnd = ends[0]
-        pipeWriteEnd = ends[1]
+        // Cannot fail at start (no descriptors in use); if it did, the defaults would stay.
+        guard let ends = try? POSIXCalls.closeOnExecPipe() else { return }  // no child process inherits them
+        pipeReadEnd = ends.readEnd
+        pipeWriteEnd = ends.writeEnd
         for number in handled {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { number in
-                var byte = UInt8(truncatingIfNeeded: number)
-                _ = write(StopSignals.pipeWriteEnd, &byte, 1)
+            POSIXCalls.installHandler(number) { number in
+                POSIXCalls.writeByteFromSignalHandler(StopSignals.pipeWriteEnd, UInt8(truncatingIfNeeded: number))
             }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = SA_RESTART  // other threads' system calls carry on
-            sigaction(number, &action, nil)
         }
     }
 
@@ -43,16 +33,8 @@ public enum StopSignals {
         let readEnd = pipeReadEnd
         guard readEnd >= 0 else { return }
         let reader = Thread {
-            var byte: UInt8 = 0
-            while true {
-                let count = read(readEnd, &byte, 1)
-                if count == 1 {
-                    onSignal(Int32(byte))
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
+            while let byte = try? POSIXCalls.readByte(readEnd) {
+                onSignal(Int32(byte))
             }
         }
         reader.name = "signals"

@@ -94,7 +94,7 @@ public final class NWBSessionWriter {
         let creatingPath = path + ".creating"
         try? FileManager.default.removeItem(atPath: creatingPath)
         let file = try HDF5File.create(creatingPath)
-        chmod(creatingPath, 0o640)  // the session's group may read it, nobody else; set explicitly, whatever the umask
+        try? POSIXCalls.setPermissions(creatingPath, 0o640)  // the session's group may read it, nobody else; set explicitly, whatever the umask
         let root = file.root
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
@@ -257,15 +257,14 @@ public final class NWBSessionWriter {
         try file.startSWMRWrite()
         // link(2) fails if `path` appeared meanwhile: never overwrite a session. File systems
         // without hard links get a rename after one more existence check.
-        if link(creatingPath, path) == 0 {
-            unlink(creatingPath)
-        } else {
-            let code = errno
-            if code == EEXIST || FileManager.default.fileExists(atPath: path) || rename(creatingPath, path) != 0 {
-                let reason = String(cString: strerror(code))
+        do {
+            try POSIXCalls.link(creatingPath, path)
+            try? POSIXCalls.unlink(creatingPath)
+        } catch {
+            if error == .fileExists || FileManager.default.fileExists(atPath: path) || (try? POSIXCalls.rename(creatingPath, path)) == nil {
                 try? file.close()
-                unlink(creatingPath)
-                throw SessionFileError("cannot be created (\(reason)); a session never overwrites a file", path: path)
+                try? POSIXCalls.unlink(creatingPath)
+                throw SessionFileError("cannot be created (\(error)); a session never overwrites a file", path: path)
             }
         }
         self.file = consume file
@@ -484,7 +483,7 @@ public final class NWBSessionWriter {
                 return
             } catch {
                 lastError = error
-                if attempt < 19 { usleep(100_000) }
+                if attempt < 19 { MonotonicClock.sleep(microseconds: 100_000) }
             }
         }
         cleanupSkippedReason = "could not reopen the file to remove empty tables\(fault == nil ? "" : " and record the fault") (is a reader still holding it?): \(lastError.map { "\($0)" } ?? "")"

@@ -4,7 +4,7 @@ import Foundation
 /// report itself, so `--json > map.json` stays clean): one line per step, and
 /// on a terminal one line rewritten in place.
 final class ReportProgress {
-    private let terminal = isatty(STDERR_FILENO) == 1
+    private let terminal = POSIXCalls.isTerminal(STDERR_FILENO)
     private let started = Date()
 
     func say(_ text: String) {

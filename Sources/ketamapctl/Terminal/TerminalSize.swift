@@ -10,8 +10,7 @@ struct TerminalSize {
 
     /// The corresponding C call is `ioctl(TIOCGWINSZ)`.
     static func ofStandardOutput() -> TerminalSize {
-        var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return fallback }
-        return TerminalSize(columns: Int(size.ws_col), rows: Int(size.ws_row))
+        guard let size = POSIXCalls.windowSize(STDOUT_FILENO) else { return fallback }
+        return TerminalSize(columns: size.columns, rows: size.rows)
     }
 }

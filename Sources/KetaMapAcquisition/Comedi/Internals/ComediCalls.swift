@@ -1,5 +1,6 @@
 import CComedi
 import Glibc
+import SystemPackage
 
 // The only place that calls comedilib (and `poll`). Each function makes one C call
 // (or a short fixed sequence for one job), names it, and turns its failure into a
@@ -251,7 +252,7 @@ internal func comediHardcal(_ handle: OpaquePointer, _ s: Int, _ channel: Int, _
 internal func comediCalibrationPath(_ handle: OpaquePointer) -> String? {
     guard let cPath = comedi_get_default_calibration_path(handle) else { return nil }
     defer { free(cPath) }
-    guard access(cPath, R_OK) == 0 else { return nil }
+    guard POSIXCalls.isReadable(cPath) else { return nil }
     return String(cString: cPath)
 }
 
@@ -280,23 +281,21 @@ internal final class ComediCalibrationFile {
 /// `poll` for `POLLIN` on the stream's descriptor, retrying `EINTR`: true when data
 /// (or an error to read) is there, false after `timeoutMilliseconds`.
 internal func comediPollReadable(fd: Int32, timeoutMilliseconds: Int, device: String) throws(ComediError) -> Bool {
-    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    while true {
-        let rc = poll(&entry, 1, Int32(clamping: timeoutMilliseconds))
-        if rc > 0 {
-            if entry.revents & Int16(POLLNVAL) != 0 {
-                throw ComediError(
-                    .deviceVanished, device: device, function: "poll", message: "the stream's file descriptor is no longer valid",
-                    remedy: comediRemedy(errorNumber: ENODEV, device: device))
-            }
-            return true  // POLLIN, POLLERR or POLLHUP: the next read tells which
-        }
-        if rc == 0 { return false }
-        let number = errno
-        if number == EINTR { continue }
+    let result: POSIXCalls.PollResult
+    do {
+        result = try POSIXCalls.pollReadable(fd, timeoutMilliseconds: timeoutMilliseconds)
+    } catch {
         throw ComediError(
-            .readFailed, device: device, function: "poll", errorNumber: number, libraryMessage: String(cString: strerror(number)),
-            message: "cannot wait for samples", remedy: comediRemedy(errorNumber: number, device: device))
+            .readFailed, device: device, function: "poll", errorNumber: error.rawValue, libraryMessage: error.description,
+            message: "cannot wait for samples", remedy: comediRemedy(errorNumber: error.rawValue, device: device))
+    }
+    switch result {
+    case .ready: return true  // POLLIN, POLLERR or POLLHUP: the next read tells which
+    case .timedOut: return false
+    case .invalidDescriptor:
+        throw ComediError(
+            .deviceVanished, device: device, function: "poll", message: "the stream's file descriptor is no longer valid",
+            remedy: comediRemedy(errorNumber: ENODEV, device: device))
     }
 }
 
@@ -305,13 +304,8 @@ internal func comediPollReadable(fd: Int32, timeoutMilliseconds: Int, device: St
 /// Names in `directory` that are Comedi device nodes (`comedi` + digits, not the
 /// per-subdevice `comediN_subdM`), sorted by number (`opendir`, `readdir`).
 internal func comediDeviceNodes(in directory: String) -> [String] {
-    guard let dir = opendir(directory) else { return [] }
-    defer { closedir(dir) }
     var numbers: [Int] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+    for name in POSIXCalls.directoryNames(in: directory) {
         guard name.hasPrefix("comedi"), let n = Int(name.dropFirst(6)), n >= 0, name.dropFirst(6).allSatisfy(\.isNumber) else { continue }
         numbers.append(n)
     }
