@@ -44,8 +44,15 @@ public final class EventLog: Sendable {
         }
         try file.withLock { descriptor in
             guard let descriptor else { throw Errno.badFileDescriptor }
-            try descriptor.writeAll(lines)
-            try descriptor.sync()
+            let end = try descriptor.seek(offset: 0, from: .end)
+            do {
+                try descriptor.writeAll(lines)
+                try descriptor.sync()
+            } catch {
+                // A full disk can take part of the lines: cut them off, so the log stays whole lines and later ones stay readable.
+                try? descriptor.resize(to: end)
+                throw error
+            }
         }
         let subscribers = doseSubscribers.withLock { $0 }
         for dose in records.compactMap(\.dose) {

@@ -24,8 +24,17 @@ enum HDF5Calls {
     /// read into `HDF5Error` instead of printed on stderr.
     /// The corresponding C function is `H5Eset_auto2`.
     static func silenceErrorPrinting() {
+        _ = skipLibraryShutdownAtExit
         _ = H5Eset_auto2(CHDF5_H5E_DEFAULT(), nil, nil)
     }
+
+    /// Keeps HDF5 from closing what is still open at process exit: every file is
+    /// closed explicitly, and after a failed close (a full disk) HDF5's own exit
+    /// handler retried the writes on a broken file and crashed the process
+    /// instead of letting it exit with its status. Set once, before the library
+    /// initialises (every call here goes through `silenceErrorPrinting` first).
+    /// The C function is `H5dont_atexit`.
+    private static let skipLibraryShutdownAtExit: Void = { _ = H5dont_atexit() }()
 
     /// The current thread's error stack, innermost call last, then cleared.
     /// The corresponding C functions are `H5Ewalk2` and `H5Eclear2`.
