@@ -13,8 +13,11 @@ public enum SessionReportInput {
         }
         var input = ReportInput(
             bands: power?.bands ?? [], bandPowerRateHz: power?.rateHz ?? 1, bandPowerStartSeconds: power?.startSeconds ?? 0,
-            channels: reader.processedChannels.map {
-                ReportInput.Channel(name: $0.name, region: $0.region, detectsSpikes: $0.detectsSpikes, position: position(of: $0, in: reader.montage))
+            channels: reader.processedChannels.map { channel in
+                let contacts = reader.montage.channels
+                return ReportInput.Channel(
+                    name: channel.name, region: channel.region, detectsSpikes: channel.detectsSpikes, position: position(of: channel, in: reader.montage),
+                    contacts: contacts[channel.anode].kind, isBoundary: channel.cathode.map { contacts[$0].region != contacts[channel.anode].region } ?? false)
             },
             power: power?.valuesMicrovoltsSquared ?? [], doses: try reader.doses(), crossings: crossings,
             durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz)

@@ -108,28 +108,7 @@ struct StatusCommandTests {
         let before = try workspace.ctl(["status"])
         #expect(before.status == 0, "nothing lost yet: \(before.output)")
 
-        try disk.freeze()
-        var thawed = false
-        defer { if !thawed { disk.thaw() } }
-        // The recorder blocks at its next write; wait until acquisition is two rings past what it stored.
-        let request = ControlRequest(command: .status)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let s = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status,
-                let ring = s.buffers.first(where: { $0.consumer == "recorder" }), s.newestSample > s.framesWritten + 2 * UInt64(ring.capacityFrames)
-            {
-                break
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        disk.thaw()
-        thawed = true
-        var lost = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status
-        while (lost?.lostFrames ?? 0) == 0 && Date() < deadline.addingTimeInterval(30) {
-            try await Task.sleep(for: .milliseconds(100))
-            lost = try await ControlClient.send(request, to: workspace.socketPath, timeoutSeconds: 5).status
-        }
-        #expect((lost?.lostFrames ?? 0) > 0, "the recorder never reported the frames it lost")
+        try await Self.loseSamples(socket: workspace.socketPath, disk: disk)
 
         let text = try workspace.ctl(["status"])
         #expect(text.status == 2, "\(text.output)")
@@ -147,6 +126,33 @@ struct StatusCommandTests {
         defer { reader.close() }
         let gaps = try reader.gaps()
         #expect(gaps.reduce(0) { $0 + $1.sampleCount } >= decoded.lostFrames && gaps.allSatisfy { $0.cause == .ringOverrun })
+    }
+
+    /// Makes a session lose samples for real: freezes `disk` (the session's folder) until acquisition is
+    /// two rings past what the recorder stored, thaws it, and waits until the recorder reports the loss.
+    static func loseSamples(socket: String, disk: ScratchFilesystem) async throws {
+        try disk.freeze()
+        var thawed = false
+        defer { if !thawed { disk.thaw() } }
+        // The recorder blocks at its next write; wait until acquisition is two rings past what it stored.
+        let request = ControlRequest(command: .status)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let s = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status,
+                let ring = s.buffers.first(where: { $0.consumer == "recorder" }), s.newestSample > s.framesWritten + 2 * UInt64(ring.capacityFrames)
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        disk.thaw()
+        thawed = true
+        var lost = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status
+        while (lost?.lostFrames ?? 0) == 0 && Date() < deadline.addingTimeInterval(30) {
+            try await Task.sleep(for: .milliseconds(100))
+            lost = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status
+        }
+        #expect((lost?.lostFrames ?? 0) > 0, "the recorder never reported the frames it lost")
     }
 
     @Test("status --watch in an 80×24 pseudo-terminal: state and flagged channels first, one line per shaft, nothing past the screen")

@@ -82,7 +82,7 @@ final class RecorderService: Service, @unchecked Sendable {
                 let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
                 try sink.addGap(gap)
                 board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
-                logger.error("recorder fell a ring behind", metadata: ["first": "\(gap.firstSample)", "count": "\(gap.sampleCount)"])
+                logger.error("recorder fell a ring behind", metadata: .gap(gap, at: .recording))
             }
             if read.frameCount > 0 {
                 try sink.appendRaw(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]))

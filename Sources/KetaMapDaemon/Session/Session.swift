@@ -16,7 +16,7 @@ import KetaMapControl
 /// ```
 /// Source ──► SampleRing ──┬──► RecorderService ──────────────► <session>.nwb (HDF5, SWMR)
 ///  (Comedi |  (lock-free, ├──► SignalProcessingService ─► features ─┘  + <session>.events.jsonl
-///   Simulated  1 producer,│      re-reference, notch,                    (fsync'd sidecar)
+///   Simulated  1 producer,│      re-reference, line canceller,           (fsync'd sidecar)
 ///   | Replay)   N cursors)│      spike band → detector,
 ///                         │      decimate → LFP → band power
 ///                         └──► StatusBoard (latest per-channel figures) ◄── ControlServer
