@@ -52,7 +52,10 @@ public struct ReportInput: Sendable {
     public var channels: [Channel]
     /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
     public var power: [Float]
+    /// The doses that stand (voided ones left out), in the order recorded.
     public var doses: [DoseEvent]
+    /// Voided doses (listed in the report's notes, never aligned to).
+    public var voidedDoses: [DoseEvent]
     /// Threshold crossings: time in seconds and processed channel index.
     public var crossings: [(seconds: Double, channel: Int)]
     public var durationSeconds: Double
@@ -64,7 +67,7 @@ public struct ReportInput: Sendable {
 
     public init(
         bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
-        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double, voidedDoses: [DoseEvent] = []
     ) {
         self.bands = bands
         self.bandPowerRateHz = bandPowerRateHz
@@ -72,6 +75,7 @@ public struct ReportInput: Sendable {
         self.channels = channels
         self.power = power
         self.doses = doses
+        self.voidedDoses = voidedDoses
         self.crossings = crossings
         self.durationSeconds = durationSeconds
     }

@@ -145,7 +145,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
     /// What time 0 is, for titles: the dose, or the time a control comparison is aligned to.
     public var alignmentDescription: String {
         guard let dose else { return "no dose: aligned at \(StatusText.formatDuration(alignmentSeconds)) (a comparison without drug)" }
-        return "\(dose.request.drug) \(StatusText.format(dose.request.amount, 3)) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))"
+        return DoseText.dose(dose)
     }
 
     /// Why a report cannot be made.
@@ -177,7 +177,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let zero = alignedAtSeconds ?? dose!.startSeconds
         let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes: [String] = []
+        var notes = input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
         let baselineStart = max(settleSeconds, zero - baselineSeconds)

@@ -32,7 +32,7 @@ struct ReportPicturesTests {
         }
         let dose = DoseEvent(
             stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40_000, rateHz: 1000,
-            wallClock: "2026-11-26T10:00:00Z")
+            weightKilograms: 70, wallClock: "2026-11-26T10:00:00Z")
         var input = ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels, power: power, doses: [dose], crossings: [], durationSeconds: 100)
         input.coordinateSpace = "MNI152NLin2009cAsym"
         return input

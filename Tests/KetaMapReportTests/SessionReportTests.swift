@@ -29,7 +29,7 @@ struct SessionReportTests {
         let crossings = stride(from: 0.0, to: 100, by: 0.125).filter { $0 >= 40 || $0.truncatingRemainder(dividingBy: 0.5) == 0 }.map { (seconds: $0, channel: 2) }
         let dose = DoseEvent(
             stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000,
-            wallClock: "2026-11-26T10:00:00Z")
+            weightKilograms: 70, wallClock: "2026-11-26T10:00:00Z", eventID: 1)
         return ReportInput(
             bands: bands, bandPowerRateHz: 10, channels: channels, power: power, doses: withDose ? [dose] : [], crossings: crossings,
             durationSeconds: 100)
@@ -111,7 +111,7 @@ struct SessionReportTests {
             for channel in channels { power += [50, Double(row) / 10 >= 40 ? channel.after : channel.before] }
         }
         let dose = DoseEvent(
-            stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000,
+            stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000, weightKilograms: 70,
             wallClock: "2026-11-26T10:00:00Z")
         return ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels.map(\.0), power: power, doses: [dose], crossings: [], durationSeconds: 100)
     }

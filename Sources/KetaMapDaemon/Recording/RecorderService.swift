@@ -114,8 +114,8 @@ final class RecorderService: Service, @unchecked Sendable {
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 
-    /// Writes doses, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
-    /// A dose or mark whose request was already refused (timed out) is skipped.
+    /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
+    /// A request already refused (timed out) is skipped.
     private func deliverMail() throws {
         let deliveries = mailbox.take().filter { $0.ticket?.claim() ?? true }
         guard !deliveries.isEmpty else { return }
@@ -124,6 +124,8 @@ final class RecorderService: Service, @unchecked Sendable {
             for delivery in deliveries {
                 switch delivery.entry {
                 case .dose(let dose): try sink.addDose(dose)
+                case .void(let void): try sink.addVoid(void)
+                case .weight(let weight): try sink.addWeight(weight)
                 case .mark(let mark): try sink.addMark(mark)
                 case .gap(let gap):
                     try sink.addGap(gap)

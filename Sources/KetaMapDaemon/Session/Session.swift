@@ -153,10 +153,12 @@ public final class Session: Sendable {
         board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
-        if let listener = opened.doseListener { eventLog.subscribe(listener) }
+        if let listener = opened.eventListener { eventLog.subscribe(listener) }
 
         let desk = DoseDesk(
-            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board)
+            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board,
+            ledger: DoseLedger(weightKilograms: configuration.subject.weightKilograms))
+        try desk.recordStartingWeight(at: startTime)
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),

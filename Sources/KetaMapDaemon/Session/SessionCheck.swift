@@ -93,7 +93,7 @@ public struct SessionCheck: Sendable {
 
         let ledger = SessionLedger(records)
         let (doses, marks) = (try reader.doses(), try reader.marks())
-        for dose in ledger.doses(missingFrom: doses) { problems.append("the dose at sample \(dose.sampleIndex) (event \(dose.eventID.map(String.init) ?? "?")) is in the event log but not in the file") }
+        for dose in ledger.doses(missingFrom: doses) { problems.append("the dose at sample \(dose.sampleIndex) (event \(dose.eventID)) is in the event log but not in the file") }
         let logged = Set(ledger.doses.map(\.sampleIndex))
         for dose in doses where !logged.contains(dose.sampleIndex) { problems.append("the dose at sample \(dose.sampleIndex) is in the file but not recorded in the event log") }
         for mark in ledger.marks(missingFrom: marks) { problems.append("the mark \"\(mark.text)\" at sample \(mark.sampleIndex) is in the event log but not in the file") }

@@ -41,6 +41,8 @@ extension NWBSessionWriter {
         try age.location.setAttribute("reference", "birth")
         try age.close()
         if !d.subject.description.isEmpty { try subject.location.writeString("description", d.subject.description) }
+        // NWB's weight is text; changes during the session are rows of /events/subject_weight.
+        if let kilograms = d.subject.weightKilograms { try subject.location.writeString("weight", "\(DoseNumber.format(kilograms)) kg") }
         try subject.close()
 
         let devices = try g.createGroup("devices")

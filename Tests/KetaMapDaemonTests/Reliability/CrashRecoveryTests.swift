@@ -59,8 +59,8 @@ struct CrashRecoveryTests {
         // The moment of the kill as it also happens: a dose logged (synced) whose row never reached the file, and a line cut short.
         let logPath = "\(workspace.directory.path)/killed.events.jsonl"
         let logged = DoseEvent(
-            stamping: acknowledged.request, atSample: acknowledged.sampleIndex + 400, rateHz: 4000, wallClock: acknowledged.wallClock, eventID: 99,
-            peer: acknowledged.peer)
+            stamping: acknowledged.request, atSample: acknowledged.sampleIndex + 400, rateHz: 4000, weightKilograms: acknowledged.normalized.weightKilograms,
+            wallClock: acknowledged.wallClock, eventID: 99, peer: acknowledged.peer, operatorAccount: acknowledged.operatorAccount)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -59,7 +59,7 @@ struct SocketAccessTests {
         return ["/usr/bin/python3", "-c", script, socket, line]
     }
 
-    @Test("a user outside group ketamap cannot connect: dose and stop refused, nothing logged; a member doses, recorded under its own uid, and is refused stop")
+    @Test("a user outside group ketamap cannot connect: dose and stop refused, nothing logged; a member doses, recorded under its own account name and uid, and is refused stop")
     func realUsers() async throws {
         let accounts = try Accounts()
         defer { accounts.remove() }
@@ -90,10 +90,13 @@ struct SocketAccessTests {
         let doses = records.compactMap(\.dose)
         #expect(doses.count == 1, "only the member's dose is recorded")
         #expect(doses.first?.peer?.uid == (try accounts.uid(accounts.member)), "recorded under the member's own uid")
+        #expect(doses.first?.operatorAccount == accounts.member, "and under the member's account name")
         #expect(doses.first?.request.operator == "RN Member")
         #expect(!records.contains { $0.kind == .stopRequested }, "no refused stop reaches the log")
         let reader = try NWBSessionReader(path: workspace.nwb("access"))
         defer { reader.close() }
-        #expect(try reader.doses().map(\.sampleIndex) == doses.map(\.sampleIndex))
+        let inFile = try reader.doses()
+        #expect(inFile.map(\.sampleIndex) == doses.map(\.sampleIndex))
+        #expect(inFile.first?.operatorAccount == accounts.member, "the file names the member too")
     }
 }
