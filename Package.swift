@@ -106,7 +106,7 @@ let package = Package(
             swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapControlTests",
-            dependencies: ["KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: ["KetaMapCore", "KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift),
         .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
         .testTarget(

@@ -21,6 +21,16 @@ public enum DoseText {
         return text
     }
 
+    /// `dose 2 voided by event 3 at sample 2517000 (0:10:29.3 into the session)`
+    public static func void(_ void: DoseVoid) -> String {
+        "dose \(void.voidedEventID) voided by event \(void.eventID) at sample \(void.sampleIndex) (\(StatusText.formatDuration(void.seconds)) into the session)"
+    }
+
+    /// `weight 72 kg recorded as event 4 at sample 1234567 (0:05:08.6 into the session)`
+    public static func weight(_ weight: WeightChange) -> String {
+        "weight \(DoseNumber.format(weight.kilograms)) kg recorded as event \(weight.eventID) at sample \(weight.sampleIndex) (\(StatusText.formatDuration(weight.seconds)) into the session)"
+    }
+
     /// One line per drug: `ketamine 35 mg (0.5 mg/kg) in 1 dose, last 0:02:13.0 ago`; then the weight.
     public static func totals(_ summary: DosingSummary, secondsSinceLastDose: Double?, now: Double? = nil) -> [String] {
         var lines: [String] = []

@@ -38,9 +38,13 @@ public enum NWBSessionRepair {
         try NWBSessionWriter.finish(path: path, fault: note)
     }
 
-    private static func append(_ rows: [[NWBCell]], to table: String, root: HDF5Location) throws(HDF5Error) {
+    private static func append(_ rows: [[NWBCell]], to table: String, root: HDF5Location) throws {
         let opened = try NWBTable(opening: table, root: root)
+        defer { try? opened.close() }
+        // A session of several streams has per-stream dose columns only its writer can fill.
+        guard rows.allSatisfy({ $0.count == opened.columns.count }) else {
+            throw SessionFileError("\(table) has columns recovery cannot fill (a session of several streams): add its rows by hand", path: table)
+        }
         for row in rows { try opened.appendRow(row) }
-        try opened.close()
     }
 }

@@ -31,7 +31,7 @@ extension KetamapCtl {
             let response = try await ControlClient.send(
                 ControlRequest(command: .void, eventID: eventID, reason: reason), to: try target.socketPath())
             guard let void = response.void else { throw ControlRefusal(response) }
-            print("dose \(void.voidedEventID) voided by event \(void.eventID) at sample \(void.sampleIndex) (\(StatusText.formatDuration(void.seconds)) into the session)")
+            print(DoseText.void(void))
             for line in DoseText.totals(response.dosing ?? DosingSummary(), secondsSinceLastDose: nil) { print("total   " + line) }
         }
     }

@@ -26,7 +26,7 @@ extension KetamapCtl {
             let response = try await ControlClient.send(
                 ControlRequest(command: .weight, weightKilograms: kilograms.value), to: try target.socketPath())
             guard let weight = response.weight else { throw ControlRefusal(response) }
-            print("weight \(DoseNumber.format(weight.kilograms)) kg recorded as event \(weight.eventID) at sample \(weight.sampleIndex) (\(StatusText.formatDuration(weight.seconds)) into the session)")
+            print(DoseText.weight(weight))
         }
     }
 }
