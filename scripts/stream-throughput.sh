@@ -4,12 +4,13 @@
 # processing on, then the same 72 channels as one stream at 30 kHz; prints, for
 # each, CPU per thread (utime + stime over the run) and the bytes the session
 # file takes, per second and per hour.
-# usage: scripts/stream-throughput.sh [SECONDS] [DIR]   (default 60 s; after `swift build -c release`)
+# usage: scripts/stream-throughput.sh [SECONDS] [DIR]   (default 60 s; after `swift build -c release`,
+#        or CONFIGURATION=debug after `swift build`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 dir=${2:-$(mktemp -d)}
-bin=$(swift build -c release --show-bin-path)
+bin=$(swift build -c "${CONFIGURATION:-release}" --show-bin-path)  # CONFIGURATION=debug measures the debug build
 example=config/examples/hybrid-two-cards
 ticks=$(getconf CLK_TCK)
 cp "$example"/*.tsv "$dir/"
