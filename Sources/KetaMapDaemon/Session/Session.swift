@@ -218,6 +218,7 @@ public final class Session: Sendable {
             faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
         }
         reserve.release()
+        writeManifest()
         if let fault = faults.fault { throw fault }
     }
 }
@@ -240,6 +241,18 @@ extension Session {
 
     /// Seconds a graceful stop may take before the group is cancelled (below the unit's TimeoutStopSec=90).
     static let maximumStopSeconds: Int64 = 60
+
+    /// The closed session's SHA-256 manifest; a session ends all the same if it cannot be written.
+    private func writeManifest() {
+        let path = SessionManifest.path(for: files)
+        let started = MonotonicClock.seconds()
+        do {
+            try SessionManifest(hashing: files).write(to: path)
+            logger.info("manifest written", metadata: ["manifest": "\(path)", "seconds": "\((MonotonicClock.seconds() - started).formatted(.number.precision(.fractionLength(2))))"])
+        } catch {
+            logger.error("manifest not written; ketamapctl recover writes it", metadata: ["manifest": "\(path)", "error": "\(error)"])
+        }
+    }
 
     /// One line either way; an unlocked session records all the same.
     private func reportMemoryLock(_ outcome: RealTimeScheduling.MemoryLock) {

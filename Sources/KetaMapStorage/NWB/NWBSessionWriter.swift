@@ -253,8 +253,15 @@ public final class NWBSessionWriter {
         if let last = lastDoseStart, dose.sampleIndex <= last {
             throw SessionFileError("dose at sample \(dose.sampleIndex) does not start after the previous dose (sample \(last)); two doses never share a start time", path: path)
         }
-        let r = dose.request, n = dose.normalized
         let row = dosing.rowCount
+        try dosing.appendRow(Self.row(dose) + streamDoseCells(dose))
+        lastDoseStart = dose.sampleIndex
+        doseRows[dose.eventID] = row
+    }
+
+    /// A dose's row of `/intervals/dosing`, in column order.
+    static func row(_ dose: DoseEvent) -> [NWBCell] {
+        let r = dose.request, n = dose.normalized
         var cells: [NWBCell] = [
             .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
             .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
@@ -262,9 +269,7 @@ public final class NWBSessionWriter {
         ]
         cells += Self.operatorCells(dose.peer)
         cells += [.text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex))]
-        try dosing.appendRow(cells + streamDoseCells(dose))
-        lastDoseStart = dose.sampleIndex
-        doseRows[dose.eventID] = row
+        return cells
     }
 
     /// Records a correction in `/events/dose_voids` and sets `voided_by` on the
@@ -317,9 +322,13 @@ public final class NWBSessionWriter {
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        var cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
-        cells += Self.operatorCells(mark.peer)
-        try marks.appendRow(cells)
+        try marks.appendRow(Self.row(mark))
+    }
+
+    /// A mark's row of `/events/marks`, in column order.
+    static func row(_ mark: Mark) -> [NWBCell] {
+        let cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
+        return cells + operatorCells(mark.peer)
     }
 
     /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).

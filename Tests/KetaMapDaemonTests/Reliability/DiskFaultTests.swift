@@ -117,8 +117,8 @@ struct DiskFaultTests {
         let (acknowledgement, _) = await acknowledgedDose.value
         let acknowledged = try #require(acknowledgement?.dose, "a dose confirmed within its timeout is acknowledged: \(String(describing: acknowledgement?.error))")
         #expect(Date() >= thawedAt, "acknowledged only once durable")
-        // 4 kHz: the stamp is the sample the dose arrived at, not one after the thaw.
-        #expect(acknowledged.sampleIndex >= arrival && acknowledged.sampleIndex <= departure, "stamped \(acknowledged.sampleIndex), arrived within \(arrival)...\(departure)")
+        // The stamp is the sample the dose arrived at (status counts frames: the newest index is one less), not one after the thaw.
+        #expect(acknowledged.sampleIndex + 1 >= arrival && acknowledged.sampleIndex < departure, "stamped \(acknowledged.sampleIndex), arrived within \(arrival)...\(departure)")
 
         daemon.signal(SIGTERM)
         let ended = try daemon.wait(timeout: 60)
