@@ -14,22 +14,11 @@ import sys
 import h5py
 import numpy as np
 
+from comedi_test_checks import check, check_sawtooth_and_square, summary
 from stream_facts import inspect
 
 SECONDS = 11
 BOARDS = {"seeg": (1.0, 0.1, 4, [0, 1, 2, 3]), "micro": (2.0, 0.25, 2, [4, 5])}
-results = []
-
-
-def check(ok, what):
-    results.append(bool(ok))
-    print(("ok   " if ok else "FAIL ") + what)
-
-
-def period_of_drops(signal, rate, threshold):
-    """Median spacing (s) of the sample indices where the signal falls by more than `threshold`."""
-    drops = np.flatnonzero(np.diff(signal) < -threshold)
-    return np.median(np.diff(drops)) / rate if len(drops) > 2 else float("nan")
 
 
 def main():
@@ -43,14 +32,7 @@ def main():
             v = data * series["data"].attrs["conversion"] * series["channel_conversion"][()] + series["data"].attrs["offset"]
             check(v.shape == (round(SECONDS * rate), channels), f"{stream}: {v.shape[0]} frames × {v.shape[1]} channels = {SECONDS} s at the card's {rate} Hz")
             check(list(series["electrodes"][()]) == rows, f"{stream}: electrodes rows {list(series['electrodes'][()])} of the one table")
-            saw, square = v[:, 0], v[:, 1]
-            check(abs(saw.max() - amplitude) < 0.01 * amplitude and abs(saw.min() + amplitude) < 0.01 * amplitude,
-                  f"{stream}: channel 0 sawtooth spans ±{amplitude} V within 1 % ({saw.min():.4f} … {saw.max():.4f} V)")
-            saw_period = period_of_drops(saw, rate, amplitude)
-            check(abs(saw_period - period) < 0.01 * period, f"{stream}: sawtooth period {saw_period:.5f} s ({period} s within 1 %)")
-            high, low = square[square > 0], square[square <= 0]
-            check(len(high) and len(low) and abs(high.mean() - amplitude) < 0.01 * amplitude and abs(low.mean() + amplitude) < 0.01 * amplitude,
-                  f"{stream}: channel 1 square wave at ±{amplitude} V ({low.mean():.4f} / {high.mean():.4f} V)")
+            check_sawtooth_and_square(v, rate, stream, amplitude, period)
             clock = f[f"events/sample_clock_{stream}"]
             t, n, o, d = (clock[k][()] for k in ("timestamp", "sample_index", "offset_seconds", "drift_ppm"))
             check(len(t) >= 2 and np.all(np.diff(t) > 0), f"{stream}: {len(t)} clock rows on the session clock at {np.round(t, 3).tolist()} s")
@@ -74,9 +56,7 @@ def main():
           f"the boards start {between[0] * 1000:.1f} ms apart; on the session clock their difference wanders by {wander * 1000:.1f} ms (< 250 ms under emulation)")
     problems = inspect(path, list(BOARDS))
     check(not problems, f"pynwb, nwbinspector and SpikeInterface accept the file {problems}")
-    failed = results.count(False)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":
