@@ -31,7 +31,7 @@ extension KetamapCtl {
                 }
                 for mark in report.addedMarks { print("  + mark \"\(mark.text)\" at sample \(mark.sampleIndex)") }
             } catch {
-                SessionFilesExit.complain("ketamapctl recover: \(error)")
+                StandardError.line("ketamapctl recover: \(error)")
                 throw ExitCode(SessionFilesExit.of(error).rawValue)
             }
         }

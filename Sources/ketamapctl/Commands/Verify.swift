@@ -20,7 +20,7 @@ extension KetamapCtl {
             do {
                 check = try SessionCheck(files)
             } catch {
-                SessionFilesExit.complain("ketamapctl verify: \(error)")
+                StandardError.line("ketamapctl verify: \(error)")
                 throw ExitCode(SessionFilesExit.of(error).rawValue)
             }
             switch check.verdict {

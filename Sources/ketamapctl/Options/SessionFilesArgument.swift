@@ -32,9 +32,6 @@ enum SessionFilesExit: Int32 {
     /// The file could not be read or mended (EX_IOERR).
     case unreadable = 74
 
-    /// One line on standard error.
-    static func complain(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
-
     /// The status for a failure of `recover` or `verify`.
     static func of(_ error: any Error) -> SessionFilesExit {
         switch error {
