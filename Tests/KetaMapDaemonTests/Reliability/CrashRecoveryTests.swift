@@ -48,7 +48,8 @@ struct CrashRecoveryTests {
     func recoverAfterKill() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
         let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "killed", []))
-        try await workspace.waitUntilRecording()
+        // Past one flush, so the file holds more samples than channels (nwbinspector reads time as the longer axis).
+        try await workspace.waitUntil("write 3 s", { $0.framesWritten >= 12_000 })
         let acknowledged = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
         let refusedWhileRunning = try Self.ctl(["recover", workspace.nwb("killed")])
         #expect(refusedWhileRunning.status == 75 && refusedWhileRunning.error.contains("pid \(daemon.process.processIdentifier)"), "\(refusedWhileRunning.error)")
