@@ -138,6 +138,7 @@ struct StreamSessionTests {
         let workspace = try Workspace { $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"") }
         let check = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "2", "--json"], timeout: 120)
         #expect(check.status == 0 || check.status == 1, "no samples lost, both sources read: exit \(check.status) \(check.error)")
+        try StatusCommandTests.expectValid(check.output, schema: "check.schema.json")
         let report = try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as? [String: Any] ?? [:]
         #expect((report["channels"] as? [Any])?.count == 72, "every stream's channels")
         let streams = report["streams"] as? [[String: Any]] ?? []
@@ -174,16 +175,8 @@ struct StreamSessionTests {
         _ = try daemon.wait(timeout: 30)
 
         // A dose logged (synced) whose row never reached the file: 0.2 s after the acknowledged one.
-        let logPath = "\(workspace.directory.path)/killed.events.jsonl"
-        let logged = DoseEvent(
-            stamping: acknowledged.request, atSample: acknowledged.sampleIndex + 400, rateHz: 2000, weightKilograms: acknowledged.normalized.weightKilograms,
-            wallClock: acknowledged.wallClock, eventID: 99, peer: acknowledged.peer, operatorAccount: acknowledged.operatorAccount)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        try log.write(contentsOf: try encoder.encode(EventRecord(kind: .dose, sessionID: "killed", dose: logged)) + Data("\n".utf8))
-        try log.close()
+        let logged = try CrashRecoveryTests.logDoseNeverWritten(
+            after: acknowledged, samples: 400, rateHz: 2000, session: "killed", to: "\(workspace.directory.path)/killed.events.jsonl", tornLine: false)
 
         let recovered = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["recover", workspace.nwb("killed")], timeout: 60)
         #expect(recovered.status == 0, "\(recovered.output)\(recovered.error)")
@@ -259,6 +252,8 @@ struct StreamSessionTests {
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.state == .recording, "the session records on")
         #expect(status?.streams?.map(\.name) == ["seeg", "micro"])
+        let json = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--json", "--socket", workspace.socketPath], timeout: 30)
+        try StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
         #expect((status?.streams?[0].framesWritten ?? 0) > (status?.streams?[1].framesWritten ?? 0) / 15, "each stream counts its own frames: \(String(describing: status?.streams))")
         let text = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--socket", workspace.socketPath], timeout: 30)
         #expect(text.output.contains("72 ch: seeg 64 @ 2000 Hz + micro 8 @ 30000 Hz"), "status names both rates: \(text.output)")
