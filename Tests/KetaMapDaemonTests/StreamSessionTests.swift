@@ -114,7 +114,7 @@ struct StreamSessionTests {
             let drift = Self.numbers(clock["drift_ppm"])  // none on the first row
             let rate = stream["rate"] as? Double ?? 0
             #expect(times.count >= 2 && indices.count == times.count && offsets.count == times.count, "stream \(name) has a clock row every 5 s")
-            #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 } && zip(indices, indices.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 } && zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 }, "a row only while the stream's clock runs: \(indices)")
             for (t, (n, o)) in zip(times, zip(indices, offsets)) { #expect(abs(o - (t - n / rate)) < 1e-9, "stream \(name): offset of row at \(t) s") }
             #expect(drift.count == offsets.count - 1)
             for (i, d) in drift.enumerated() {
@@ -247,10 +247,16 @@ struct StreamSessionTests {
         let workspace = try Workspace(edit: Self.replayedWires(onFault: "continue"))
         try Self.writeWires(workspace)
         let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "cut", []))
-        try await workspace.waitUntilRecording()
-        usleep(1_000_000)
+        try await workspace.waitUntil("record 1 s of each stream") { ($0.streams ?? []).count == 2 && $0.streams!.allSatisfy { $0.recordedSeconds >= 1 } }
+        let before = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
         #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0, "the replayed file is cut: its next read fails")
-        usleep(2_000_000)
+        var cutAt = 0.0
+        try await workspace.waitUntil("stop the wires") { status in
+            cutAt = status.recordedSeconds
+            return status.fault?.contains("stream micro stopped") == true
+        }
+        try await workspace.waitUntil("record 2 s of sEEG without the wires") { $0.recordedSeconds >= cutAt + 2 }
+        let after = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.state == .recording, "the session records on")
         #expect(status?.streams?.map(\.name) == ["seeg", "micro"])
@@ -269,6 +275,7 @@ struct StreamSessionTests {
         #expect(ended.error.contains("stream stopped; the session records on without it"))
         let records = try EventLog.read(.init("\(workspace.directory.path)/cut.events.jsonl"))
         #expect(records.last?.kind == .sessionEnded)
+        #expect(records.compactMap(\.dose).map(\.eventID) == [before.eventID, after.eventID], "both doses acknowledged and logged")
         guard let facts = try workspace.facts("cut") else { return }
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
         let wires = streams["micro"]?["frames"] as? Int ?? 0
@@ -282,6 +289,14 @@ struct StreamSessionTests {
         #expect(Self.numbers(gaps["sample_count"]).first.map { $0 > 30_000 } == true, "about 2 s of the wires' samples are missing: \(gaps)")
         #expect((gaps["is_exact"] as? [Any])?.first.map { "\($0)" == "0" || "\($0)" == "false" } == true, "estimated from the session clock")
         #expect(facts["notes"] is NSNull || facts["notes"] == nil, "no session fault")
+        // Both doses are in the file; on the wires' clock the one before the cut is a recorded
+        // sample, the one after it falls in their gap (their clock table stopped with them).
+        let doses = facts["doses"] as? [String: [Any]] ?? [:]
+        #expect(Self.numbers(doses["sample_index"]) == [Double(before.sampleIndex), Double(after.sampleIndex)])
+        let onWires = Self.numbers(doses["sample_index_micro"])
+        let gapEnd = Double(wires) + (Self.numbers(gaps["sample_count"]).first ?? 0)
+        #expect(onWires.count == 2 && onWires[0] < Double(wires), "\(onWires), \(wires) frames")
+        #expect(onWires.count == 2 && onWires[1] >= Double(wires) && onWires[1] < gapEnd, "in the gap \(wires)..<\(gapEnd): \(onWires)")
     }
 
     @Test("the same failure with on_fault = stop ends the session: exit 69, the fault names the stream, the file is valid with every sample")

@@ -8,7 +8,9 @@ enum DedicatedThread {
     static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
-                Thread.current.name = name  // set from the thread itself, so top and /proc show it
+                // Named by the kernel thread itself (Foundation's `Thread.current.name`, set from
+                // several new threads at once, sometimes named another one), so top and /proc show it.
+                POSIXCalls.nameCurrentThread(name)
                 do {
                     try body()
                     continuation.resume()

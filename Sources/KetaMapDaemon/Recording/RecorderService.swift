@@ -85,6 +85,7 @@ final class RecorderService: Service, @unchecked Sendable {
         defer { for buffer in buffers { buffer.deallocate() } }
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
+        var clockedIndex = [UInt64](repeating: 0, count: streams.count)  // each stream's sample index at its newest clock row
         var storedAny = false
         let heartbeat = monitor.heartbeat(.recording)
         while true {
@@ -124,8 +125,12 @@ final class RecorderService: Service, @unchecked Sendable {
                 sessionSeconds > Self.clockTableSeconds || streams.allSatisfy({ $0.ring.writeIndex > 0 })
             {
                 let wallClock = Date()
-                // A stream that has delivered nothing yet has no sample to place (its start is still to come).
-                for (index, stream) in streams.enumerated() where stream.ring.writeIndex > 0 {
+                // Only a stream whose sample clock ran since its last row is placed: one that has not
+                // started has no sample yet, and one that stopped (its frame limit, a fault with
+                // on_fault = continue) keeps its last row's offset, so that a time after its stop maps
+                // into its gap at its rate instead of onto its last sample.
+                for (index, stream) in streams.enumerated() where stream.ring.writeIndex > clockedIndex[index] {
+                    clockedIndex[index] = stream.ring.writeIndex
                     try sink.addClockSample(
                         stream: index, sampleIndex: stream.ring.writeIndex, sessionSeconds: sessionSeconds, wallClock: wallClock, monotonicSeconds: now)
                 }

@@ -86,6 +86,14 @@ enum POSIXCalls {
 
     // MARK: - Real time
 
+    /// Names the calling thread (what `top -H` and `/proc/<pid>/task/*/comm`
+    /// show; Linux keeps 15 bytes) by writing its `/proc/thread-self/comm`,
+    /// what `pthread_setname_np` does for the calling thread.
+    static func nameCurrentThread(_ name: String) {
+        guard let comm = try? FileDescriptor.open("/proc/thread-self/comm", .writeOnly) else { return }
+        _ = try? comm.closeAfter { try comm.writeAll(name.utf8.prefix(15)) }
+    }
+
     /// Puts the calling thread under `SCHED_FIFO` at `priority`.
     /// The C function is `pthread_setschedparam`.
     static func scheduleCurrentThreadFIFO(priority: Int32) throws(Errno) {
