@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 import KetaMapControl
 
 @Suite("Dose path")

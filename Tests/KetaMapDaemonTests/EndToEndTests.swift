@@ -3,6 +3,7 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 import KetaMapConfiguration
 import KetaMapControl
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 
 @Suite("Session file names")
 struct SessionFilesTests {
