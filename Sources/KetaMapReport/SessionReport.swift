@@ -140,7 +140,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
     public var regions: [RegionChange]
     public var channels: [ChannelChange]
     /// The uncertainty's method, for people and for the JSON.
-    public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) moving-block bootstrap replicates (channels of a region drawn with replacement, time in blocks of ≥ 1 s and ≥ 2 autocorrelation times)"
+    public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) block bootstrap replicates (channels of a region drawn with replacement, time in circular blocks of ≥ 2 autocorrelation times and ≥ 2 band-power windows; widened by Student's t for the number of blocks)"
 
     /// What time 0 is, for titles: the dose, or the time a control comparison is aligned to.
     public var alignmentDescription: String {
