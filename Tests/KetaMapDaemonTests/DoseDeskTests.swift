@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapCore
 import SystemPackage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -10,14 +11,14 @@ import KetaMapControl
 struct DoseDeskTests {
     /// A desk over a ring with `frames` acquired, plus its mailbox and log.
     struct Fixture {
-        let directory: TemporaryDirectory
+        let directory: TemporaryFolder
         let ring: SampleRing
         let log: EventLog
         let mailbox = RecorderMailbox()
         let desk: DoseDesk
 
         init(frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds) throws {
-            directory = try TemporaryDirectory()
+            directory = try TemporaryFolder()
             let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
             [Int16](repeating: 1, count: 2 * frames).withUnsafeBufferPointer { ring.write($0) }
             self.ring = ring

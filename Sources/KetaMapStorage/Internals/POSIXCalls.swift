@@ -29,4 +29,11 @@ enum POSIXCalls {
     static func unlink(_ path: String) throws(Errno) {
         guard Glibc.unlink(path) == 0 else { throw Errno(rawValue: errno) }
     }
+
+    /// Sets `FD_CLOEXEC` on `descriptor`, so no child process inherits it.
+    /// The C function is `fcntl` (`F_GETFD`, `F_SETFD`).
+    static func setCloseOnExec(_ descriptor: Int32) {
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -39,7 +40,7 @@ struct ConcurrentDoseTests {
         #expect(status?.doses.count == clients * dosesPerClient)
 
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "ketamapd: \(ended.error)")
 
         let records = try EventLog.read(.init("\(workspace.directory.path)/load.events.jsonl"))

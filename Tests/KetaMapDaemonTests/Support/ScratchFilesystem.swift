@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 /// A real, size-limited file system made for one test and mounted on a fresh
@@ -16,8 +17,8 @@ final class ScratchFilesystem {
 
     /// Runs a system tool; a failure is a test failure with the tool's words.
     @discardableResult
-    static func tool(_ arguments: [String]) throws -> ProcessRunner.Result {
-        let result = try ProcessRunner.run("/usr/bin/env", arguments, timeout: 60)
+    static func tool(_ arguments: [String]) async throws -> ProcessRunner.Result {
+        let result = try await ProcessRunner.run("/usr/bin/env", arguments, timeout: 60)
         if result.status != 0 { Issue.record("\(arguments.joined(separator: " ")) failed (\(result.status)): \(result.error)") }
         return result
     }
@@ -35,44 +36,44 @@ final class ScratchFilesystem {
     }
 
     /// A tmpfs of `megabytes` MiB.
-    static func tmpfs(megabytes: Int) throws -> ScratchFilesystem {
+    static func tmpfs(megabytes: Int) async throws -> ScratchFilesystem {
         let filesystem = ScratchFilesystem(path: try freshFolder(), image: nil)
-        try tool(["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", filesystem.path])
+        try await tool(["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", filesystem.path])
         filesystem.mounted = true
         return filesystem
     }
 
     /// An ext4 file system of `megabytes` MiB in an image file, loop-mounted.
-    static func loopExt4(megabytes: Int) throws -> ScratchFilesystem {
+    static func loopExt4(megabytes: Int) async throws -> ScratchFilesystem {
         let path = try freshFolder()
         let image = path + ".img"
         let filesystem = ScratchFilesystem(path: path, image: image)
-        try tool(["truncate", "-s", "\(megabytes)M", image])
-        try tool(["mkfs.ext4", "-q", "-F", image])
-        try tool(["mount", "-o", "loop", image, path])
+        try await tool(["truncate", "-s", "\(megabytes)M", image])
+        try await tool(["mkfs.ext4", "-q", "-F", image])
+        try await tool(["mount", "-o", "loop", image, path])
         filesystem.mounted = true
         return filesystem
     }
 
     /// Fills every free block with a ballast file, as another program filling the disk would.
-    func fill() throws {
+    func fill() async throws {
         let ballast = "\(path)/ballast"
         // Large blocks first, then small ones for the last partial megabyte; both end on ENOSPC.
         for blockSize in ["1M", "4k"] {
-            _ = try ProcessRunner.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(ballast)", "bs=\(blockSize)", "oflag=append", "conv=notrunc"], timeout: 120)
+            _ = try await ProcessRunner.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(ballast)", "bs=\(blockSize)", "oflag=append", "conv=notrunc"], timeout: 120)
         }
     }
 
     /// Stalls every write to the file system (`fsfreeze --freeze`) until `thaw()`.
-    func freeze() throws { try Self.tool(["fsfreeze", "--freeze", path]) }
-    func thaw() { _ = try? Self.tool(["fsfreeze", "--unfreeze", path]) }
+    func freeze() async throws { try await Self.tool(["fsfreeze", "--freeze", path]) }
+    func thaw() { ProcessRunner.runBlocking("/usr/bin/env", ["fsfreeze", "--unfreeze", path]) }
 
     /// Thaws (harmless if not frozen), unmounts and removes the folder and image.
     func remove() {
         guard mounted else { return }
         mounted = false
-        if image != nil { _ = try? ProcessRunner.run("/usr/bin/env", ["fsfreeze", "--unfreeze", path], timeout: 30) }
-        _ = try? ProcessRunner.run("/usr/bin/env", ["umount", "-l", path], timeout: 60)
+        if image != nil { ProcessRunner.runBlocking("/usr/bin/env", ["fsfreeze", "--unfreeze", path]) }
+        ProcessRunner.runBlocking("/usr/bin/env", ["umount", "-l", path], timeout: 60)
         try? FileManager.default.removeItem(atPath: path)
         if let image { try? FileManager.default.removeItem(atPath: image) }
     }
