@@ -107,12 +107,13 @@ let package = Package(
             swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapControlTests",
-            dependencies: ["KetaMapTestSupport", "KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift),
         .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapDaemonTests",
-            dependencies: ["KetaMapTestSupport", 
+            dependencies: [
+                "KetaMapTestSupport",
                 "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
                 "KetaMapControl", "KetaMapReport", "KetaMapDaemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# systemd and man-db: systemd-analyze, systemd-sysusers, systemd-tmpfiles and man for the install tests;
+# systemd and man-db: systemd-analyze, systemd-sysusers, systemd-tmpfiles, systemd-journald (the journal-fields test runs one of its own) and man for the install tests;
 # librsvg2-bin: rsvg-convert renders the report's pictures in their tests.
 packages=(libcomedi-dev libhdf5-dev libsystemd-dev hdf5-tools pkg-config python3-venv systemd man-db librsvg2-bin)
 missing=()

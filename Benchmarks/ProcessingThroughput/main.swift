@@ -188,7 +188,9 @@ let padded = (channelCount + 15) / 16 * 16
 var pristine = [Float](repeating: 0, count: dataFrames * padded)
 for f in 0..<dataFrames { for c in 0..<channelCount { pristine[f * padded + c] = Float(data[f * channelCount + c]) * Float(microvoltsPerCount) } }
 var work = pristine
-let spikeSections = try FilterDesign.butterworth(order: 2, .bandPass(lowHz: 300, highHz: 6000), sampleRateHz: rate)
+let defaults = ProcessingSettings()  // the chain's spike band: order spikeFilterOrder, 300–6000 Hz
+let spikeSections = try FilterDesign.butterworth(
+    order: defaults.spikeFilterOrder, .bandPass(lowHz: defaults.spikeLowHz, highHz: defaults.spikeHighHz), sampleRateHz: rate)
 @MainActor func swiftSpikeFilter() -> Double {
     let filter = InterleavedFilter(sections: spikeSections, channelCount: padded)
     work.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: pristine) }

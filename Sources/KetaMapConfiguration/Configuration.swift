@@ -74,13 +74,16 @@ public struct SubjectSettings: Sendable, Equatable, Codable {
     /// ISO 8601 duration, e.g. `P35Y`.
     public var age: String
     public var description: String
+    /// Body weight at the start of the session, in kg; converts per-kg doses to mg and back.
+    public var weightKilograms: Double?
 
-    public init(id: String, species: String = "Homo sapiens", sex: Sex, age: String, description: String = "") {
+    public init(id: String, species: String = "Homo sapiens", sex: Sex, age: String, description: String = "", weightKilograms: Double? = nil) {
         self.id = id
         self.species = species
         self.sex = sex
         self.age = age
         self.description = description
+        self.weightKilograms = weightKilograms
     }
 }
 

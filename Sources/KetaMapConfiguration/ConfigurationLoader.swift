@@ -46,7 +46,7 @@ public enum ConfigurationLoader {
         let processing = try readProcessing(root, file: configPath, sampleRateHz: source.sampleRateHz)
         let storage = try readStorage(root)
         let simulator = try readSimulator(root, bands: processing.bands)
-        let schedule = try readSchedule(root, source: source)
+        let schedule = try readSchedule(root, source: source, weightKilograms: subject.weightKilograms)
 
         try Configuration.checkSchedule(schedule, file: configPath, source: source.kind, applyToReplay: true)
 
@@ -104,7 +104,7 @@ public enum ConfigurationLoader {
         static let session = [
             "description", "experiment_description", "experimenters", "institution", "lab", "keywords", "output_dir", "control_dir",
         ]
-        static let subject = ["id", "species", "sex", "age", "description"]
+        static let subject = ["id", "species", "sex", "age", "description", "weight_kg"]
         static let source = ["kind", "sample_rate_hz", "block_frames", "ring_seconds", "comedi", "replay"]
         static let comedi = [
             "device", "subdevice", "range_index", "range_volts", "reference", "buffer_seconds", "rate_tolerance_percent", "read_timeout_ms",
@@ -124,7 +124,7 @@ public enum ConfigurationLoader {
         ]
         static let effect = ["region", "band", "db"]
         static let schedule = ["dose"]
-        static let dose = ["at_seconds", "drug", "amount", "unit", "route", "over_seconds", "operator", "note"]
+        static let dose = ["at_seconds", "drug", "amount", "unit", "route", "over_seconds", "operator", "note", "confirm"]
     }
 
     // MARK: - Tables
@@ -174,7 +174,10 @@ public enum ConfigurationLoader {
         let defaults = SubjectSettings(id: id, sex: sex, age: age)
         return SubjectSettings(
             id: id, species: try t.string("species", example: "Homo sapiens") ?? defaults.species, sex: sex, age: age,
-            description: try t.string("description", example: "...") ?? defaults.description)
+            description: try t.string("description", example: "...") ?? defaults.description,
+            weightKilograms: try t.double("weight_kg", unit: "kg", example: "72", rule: "must be a body weight from 0.3 to 500 kg") {
+                WeightChange.check(kilograms: $0) == nil
+            })
     }
 
     /// `P35Y`, `P35Y6M`, `P3W`, `P10D`, `PT36H`: a `P`, then numbers each followed by a designator, in order.
@@ -439,9 +442,12 @@ public enum ConfigurationLoader {
         }
     }
 
-    static func readSchedule(_ root: TOMLTableReader, source: SourceSettings) throws(ConfigError) -> [ScheduledDose] {
+    /// Reads the schedule and checks each dose as the session will (weight,
+    /// plausibility limits, the session limit), so that a scheduled dose is never refused at run time.
+    static func readSchedule(_ root: TOMLTableReader, source: SourceSettings, weightKilograms: Double?) throws(ConfigError) -> [ScheduledDose] {
         guard let t = try root.table("schedule", known: Keys.schedule) else { return [] }
         var doses: [ScheduledDose] = []
+        var ledger = DoseLedger(weightKilograms: weightKilograms)
         for d in try t.arrayOfTables("dose", known: Keys.dose) {
             let at = try d.requiredDouble("at_seconds", unit: "s since session start", example: "20", rule: "must not be negative") { $0 >= 0 }
             let request = DoseRequest(
@@ -451,10 +457,18 @@ public enum ConfigurationLoader {
                 route: try d.requiredChoice("route", Route.self, expected: "how it is given"),
                 overSeconds: try d.double("over_seconds", unit: "s", example: "2400", rule: "must be positive") { $0 > 0 },
                 operator: try d.string("operator", example: "Dr. A") ?? "", note: try d.string("note", example: "...") ?? "",
+                confirmed: try d.boolean("confirm") ?? false,
                 atSample: source.sampleRateHz > 0 ? UInt64((at * source.sampleRateHz).rounded()) : nil)
-            if let rejection = request.validate() {
-                let key = rejection.field == "over" ? "over_seconds" : rejection.field
-                throw d.error(.outOfRange, key, rejection.reason, fix: "see `ketamapctl dose --help` for what a dose needs")
+            do {
+                let assessed = try ledger.assess(request)
+                ledger.record(
+                    DoseEvent(
+                        request: request, normalized: assessed.normalized, sampleIndex: 0, startSeconds: at, stopSeconds: at, wallClock: "",
+                        eventID: ledger.takeEventID()))
+            } catch {
+                let key = ["over": "over_seconds", "weight": "weight_kg", "limit_override": "confirm"][error.field] ?? error.field
+                let fix = error.field == "weight" ? "add `weight_kg` to [subject]" : error.brokenLimits != nil ? "correct the dose, or add `confirm = true` if it is right" : "see `ketamapctl dose --help` for what a dose needs"
+                throw d.error(.outOfRange, key, error.reason, fix: fix)
             }
             if doses.contains(where: { $0.atSeconds == at }) {
                 throw d.error(.duplicate, "at_seconds", "another dose is already scheduled at \(TOMLTableReader.format(at)) s", fix: "two doses never share a start time; move one")

@@ -35,6 +35,7 @@ species = "Homo sapiens"
 sex = "F"                   # M, F, U (unknown) or O (other)
 age = "P34Y"                # ISO 8601 duration
 description = "Simulated subject with a bilateral frontotemporal sEEG implant"
+weight_kg = 70              # converts mg/kg doses to mg and back; `ketamapctl weight KG` changes it during a session
 
 [source]
 kind = "sim"                # sim | comedi | replay
@@ -169,11 +170,12 @@ db = -1.5
 at_seconds = 20
 drug = "ketamine"
 amount = 0.5
-unit = "mg/kg"             # mg/kg | ug/kg | mg | ug | mg/kg/h
-route = "iv-infusion"      # iv-bolus | iv-infusion | im | intranasal | oral
+unit = "mg/kg"             # mg | ug | mg/kg | ug/kg (µg/kg) | mg/kg/h | ug/kg/min (rates: iv-infusion)
+route = "iv-infusion"      # iv-bolus | iv-infusion | im | intranasal | oral | subcutaneous
 over_seconds = 2400        # 40 min
 operator = "simulator"
 note = "scheduled in the default configuration"
+# confirm = true           # record it even if it breaks a plausibility limit (the override is recorded)
 
 """#
 

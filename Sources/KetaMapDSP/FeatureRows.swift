@@ -4,7 +4,7 @@ import Foundation
 /// how to read them. All values are in µV, µV² or per second as named.
 
 /// Vector types of the hot path: `Float` lanes for full-rate stages, `Double`
-/// lanes for the notch and the slow (LFP-rate) stages. Rows are padded to
+/// lanes for the line canceller and the slow (LFP-rate) stages. Rows are padded to
 /// `processingLanes` channels.
 typealias FloatVector = SIMD16<Float>
 typealias DoubleVector = SIMD8<Double>
@@ -68,7 +68,7 @@ public enum ChannelFigure: Int, CaseIterable, Sendable {
     /// first ~0.1 s (a whole number of mains cycles) of the period.
     case rmsMicrovolts
     /// Share (0…1) of that signal's power at the mains frequency and its
-    /// configured harmonics; NaN when the notch is off.
+    /// configured harmonics; NaN when line removal is off.
     case lineNoiseShare
     /// 1 when the raw integers moved by at most one count over the whole period, else 0.
     case flat
@@ -88,7 +88,7 @@ public func decibels(microvoltsSquared power: Double) -> Double {
 public struct ChannelFigures: Sendable, Equatable {
     /// Mean-removed RMS of the monopolar signal, in µV.
     public var rmsMicrovolts: Float
-    /// Share (0…1) of the power at the mains frequency and harmonics; nil when the notch is off.
+    /// Share (0…1) of the power at the mains frequency and harmonics; nil when line removal is off.
     public var lineNoiseShare: Float?
     /// The raw integers moved by at most one count over the period.
     public var isFlat: Bool

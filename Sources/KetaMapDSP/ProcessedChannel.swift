@@ -10,7 +10,8 @@ public struct ProcessedChannel: Sendable, Equatable, Codable {
     public var cathode: Int?
     /// What was subtracted, for people: `LA2`, `average of shaft LA`, `average of all`, `recording reference`.
     public var referenceDescription: String
-    /// Region (NWB `location`) and shaft of the anode.
+    /// Region (NWB `location`) of the contact or of both contacts of a bipolar
+    /// pair; `A | B` for a pair across two regions (`boundaryRegion`). Shaft of the anode.
     public var region: String
     public var group: String
     /// Threshold crossings are detected on this channel (microwires).
@@ -25,4 +26,9 @@ public struct ProcessedChannel: Sendable, Equatable, Codable {
         self.group = group
         self.detectsSpikes = detectsSpikes
     }
+
+    /// The region of a bipolar pair whose contacts lie in two regions, deeper
+    /// first: `left amygdala | left middle temporal gyrus`. It measures the
+    /// boundary, not either region, so it is averaged into neither.
+    public static func boundaryRegion(_ deeper: String, _ shallower: String) -> String { "\(deeper) | \(shallower)" }
 }

@@ -31,7 +31,7 @@ public struct DoseTimeCourse: Sendable {
             return sum / Double(rows.count * members.count)
         }
         decibels = report.regions.map { region in
-            let members = input.channels.indices.filter { input.channels[$0].region == region.region }
+            let members = input.channels.indices.filter { input.channels[$0].row == region.region }
             return (0..<bands).map { band in
                 let reference = regionPower(members, band, baselineRows)
                 return bins.map { bin in

@@ -20,6 +20,23 @@ public struct ChangeInterval: Sendable, Codable, Equatable {
     }
 
     static let unknown = ChangeInterval(low: .nan, high: .nan)
+
+    enum CodingKeys: String, CodingKey { case low, high, excludesZero }
+
+    /// An unknown bound is `null` in JSON.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeFiniteOrNull(low, forKey: .low)
+        try container.encodeFiniteOrNull(high, forKey: .high)
+        try container.encode(excludesZero, forKey: .excludesZero)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        low = try container.decodeFiniteOrNull(Double.self, forKey: .low)
+        high = try container.decodeFiniteOrNull(Double.self, forKey: .high)
+        excludesZero = try container.decode(Bool.self, forKey: .excludesZero)
+    }
 }
 
 /// How many independent band-power rows the baseline and the window are worth.

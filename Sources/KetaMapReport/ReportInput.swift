@@ -3,20 +3,33 @@ import KetaMapDSP
 
 /// What the dose-aligned report reads from a session file.
 public struct ReportInput: Sendable {
-    /// A processed channel: its name, region, and whether spikes are detected on it.
+    /// A processed channel: its name, region, contacts, and whether spikes are detected on it.
     public struct Channel: Sendable, Equatable {
         public var name: String
+        /// The file's region (`A | B` for a bipolar pair across two regions).
         public var region: String
         public var detectsSpikes: Bool
         /// Position in the montage's space, in mm (midpoint of a bipolar pair); nil when unknown.
         public var position: Position?
+        /// Macro contacts or microwires (the anode's kind): never averaged together.
+        public var contacts: MontageChannel.Kind
+        /// A bipolar pair whose contacts lie in two regions: a row of its own, in neither region.
+        public var isBoundary: Bool
 
-        public init(name: String, region: String, detectsSpikes: Bool, position: Position? = nil) {
+        public init(
+            name: String, region: String, detectsSpikes: Bool, position: Position? = nil, contacts: MontageChannel.Kind = .seeg, isBoundary: Bool = false
+        ) {
             self.name = name
             self.region = region
             self.detectsSpikes = detectsSpikes
             self.position = position
+            self.contacts = contacts
+            self.isBoundary = isBoundary
         }
+
+        /// The report row the channel is averaged in: its region, apart for microwires
+        /// (`right amygdala (microwires)`), and a boundary pair's own `A | B`.
+        public var row: String { contacts == .micro ? "\(region) (microwires)" : region }
     }
 
     /// A point in the montage's space, in mm.
@@ -39,7 +52,10 @@ public struct ReportInput: Sendable {
     public var channels: [Channel]
     /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
     public var power: [Float]
+    /// The doses that stand (voided ones left out), in the order recorded.
     public var doses: [DoseEvent]
+    /// Voided doses (listed in the report's notes, never aligned to).
+    public var voidedDoses: [DoseEvent]
     /// Threshold crossings: time in seconds and processed channel index.
     public var crossings: [(seconds: Double, channel: Int)]
     public var durationSeconds: Double
@@ -51,7 +67,7 @@ public struct ReportInput: Sendable {
 
     public init(
         bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
-        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double, voidedDoses: [DoseEvent] = []
     ) {
         self.bands = bands
         self.bandPowerRateHz = bandPowerRateHz
@@ -59,6 +75,7 @@ public struct ReportInput: Sendable {
         self.channels = channels
         self.power = power
         self.doses = doses
+        self.voidedDoses = voidedDoses
         self.crossings = crossings
         self.durationSeconds = durationSeconds
     }

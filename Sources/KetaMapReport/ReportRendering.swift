@@ -14,6 +14,9 @@ extension SessionReport {
         lines.append(table().render())
         lines.append("")
         lines.append("Intervals: \(uncertainty).")
+        if regions.contains(where: \.isBoundary) {
+            lines.append("Rows `A | B`: bipolar pairs across two regions (boundary pairs), counted in neither region.")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -5,9 +5,14 @@ import KetaMapCore
 /// The dose-aligned "map": per brain region, how band power (dB) and spike
 /// rate (%) changed from a baseline before the dose to a window after it.
 public struct SessionReport: Sendable, Codable, Equatable {
-    /// Change in one region.
+    /// Change in one region (its macro contacts or its microwires), or at one boundary.
     public struct RegionChange: Sendable, Codable, Equatable {
+        /// The row's name: the region, `… (microwires)`, or a boundary's `A | B`.
         public var region: String
+        /// Macro contacts (SEEG) or microwires (MICRO): the two are never averaged together.
+        public var contacts: MontageChannel.Kind
+        /// The row holds bipolar pairs across two regions, counted in neither.
+        public var isBoundary: Bool
         /// Processed channels averaged.
         public var channelCount: Int
         /// Mean over the region's channels of 10·log10(window / baseline) per band, in dB (same order as `bands`).
@@ -24,6 +29,60 @@ public struct SessionReport: Sendable, Codable, Equatable {
         /// 95 % interval of the spike rate's change, in percent; nil without spike channels.
         public var spikeRateChangeInterval: ChangeInterval?
 
+        enum CodingKeys: String, CodingKey {
+            case region, contacts, isBoundary, channelCount, bandChangeDecibels, spikeRateBaseline, spikeRateWindow, bandIntervals, effectiveSamples
+            case blockSeconds, spikeRateChangeInterval
+        }
+
+        /// A change that cannot be computed (NaN) is `null` in JSON; the report's notes say why.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(region, forKey: .region)
+            try container.encode(contacts, forKey: .contacts)
+            try container.encode(isBoundary, forKey: .isBoundary)
+            try container.encode(channelCount, forKey: .channelCount)
+            try container.encodeFiniteOrNull(bandChangeDecibels, forKey: .bandChangeDecibels)
+            try container.encodeIfPresent(spikeRateBaseline, forKey: .spikeRateBaseline)
+            try container.encodeIfPresent(spikeRateWindow, forKey: .spikeRateWindow)
+            try container.encode(bandIntervals, forKey: .bandIntervals)
+            try container.encode(effectiveSamples, forKey: .effectiveSamples)
+            try container.encode(blockSeconds, forKey: .blockSeconds)
+            try container.encodeIfPresent(spikeRateChangeInterval, forKey: .spikeRateChangeInterval)
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            region = try container.decode(String.self, forKey: .region)
+            contacts = try container.decode(MontageChannel.Kind.self, forKey: .contacts)
+            isBoundary = try container.decode(Bool.self, forKey: .isBoundary)
+            channelCount = try container.decode(Int.self, forKey: .channelCount)
+            bandChangeDecibels = try container.decodeFiniteOrNull([Double].self, forKey: .bandChangeDecibels)
+            spikeRateBaseline = try container.decodeIfPresent(Double.self, forKey: .spikeRateBaseline)
+            spikeRateWindow = try container.decodeIfPresent(Double.self, forKey: .spikeRateWindow)
+            bandIntervals = try container.decode([ChangeInterval].self, forKey: .bandIntervals)
+            effectiveSamples = try container.decode([EffectiveSamples].self, forKey: .effectiveSamples)
+            blockSeconds = try container.decode(Double.self, forKey: .blockSeconds)
+            spikeRateChangeInterval = try container.decodeIfPresent(ChangeInterval.self, forKey: .spikeRateChangeInterval)
+        }
+
+        init(
+            region: String, contacts: MontageChannel.Kind, isBoundary: Bool, channelCount: Int, bandChangeDecibels: [Double], spikeRateBaseline: Double?,
+            spikeRateWindow: Double?, bandIntervals: [ChangeInterval], effectiveSamples: [EffectiveSamples], blockSeconds: Double,
+            spikeRateChangeInterval: ChangeInterval?
+        ) {
+            self.region = region
+            self.contacts = contacts
+            self.isBoundary = isBoundary
+            self.channelCount = channelCount
+            self.bandChangeDecibels = bandChangeDecibels
+            self.spikeRateBaseline = spikeRateBaseline
+            self.spikeRateWindow = spikeRateWindow
+            self.bandIntervals = bandIntervals
+            self.effectiveSamples = effectiveSamples
+            self.blockSeconds = blockSeconds
+            self.spikeRateChangeInterval = spikeRateChangeInterval
+        }
+
         /// Relative change of the spike rate, in percent.
         public var spikeRateChangePercent: Double? {
             guard let before = spikeRateBaseline, let after = spikeRateWindow, before > 0 else { return nil }
@@ -36,8 +95,33 @@ public struct SessionReport: Sendable, Codable, Equatable {
         public var name: String
         public var region: String
         public var position: ReportInput.Position?
-        /// 10·log10(window / baseline) per band, in dB; NaN without power.
+        /// 10·log10(window / baseline) per band, in dB; NaN without power (`null` in JSON).
         public var bandChangeDecibels: [Double]
+
+        enum CodingKeys: String, CodingKey { case name, region, position, bandChangeDecibels }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(region, forKey: .region)
+            try container.encodeIfPresent(position, forKey: .position)
+            try container.encodeFiniteOrNull(bandChangeDecibels, forKey: .bandChangeDecibels)
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            region = try container.decode(String.self, forKey: .region)
+            position = try container.decodeIfPresent(ReportInput.Position.self, forKey: .position)
+            bandChangeDecibels = try container.decodeFiniteOrNull([Double].self, forKey: .bandChangeDecibels)
+        }
+
+        init(name: String, region: String, position: ReportInput.Position?, bandChangeDecibels: [Double]) {
+            self.name = name
+            self.region = region
+            self.position = position
+            self.bandChangeDecibels = bandChangeDecibels
+        }
     }
 
     /// The subject and session the report is of (empty when the file does not say).
@@ -61,7 +145,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
     /// What time 0 is, for titles: the dose, or the time a control comparison is aligned to.
     public var alignmentDescription: String {
         guard let dose else { return "no dose: aligned at \(StatusText.formatDuration(alignmentSeconds)) (a comparison without drug)" }
-        return "\(dose.request.drug) \(StatusText.format(dose.request.amount, 3)) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))"
+        return DoseText.dose(dose)
     }
 
     /// Why a report cannot be made.
@@ -93,7 +177,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let zero = alignedAtSeconds ?? dose!.startSeconds
         let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes: [String] = []
+        var notes = input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
         let baselineStart = max(settleSeconds, zero - baselineSeconds)
@@ -130,14 +214,14 @@ public struct SessionReport: Sendable, Codable, Equatable {
         channels = input.channels.enumerated().map { index, channel in
             ChannelChange(name: channel.name, region: channel.region, position: channel.position, bandChangeDecibels: input.bands.indices.map { channelChange(index, $0) })
         }
-        let regionNames = input.channels.map(\.region).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let regionNames = input.channels.map(\.row).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let baselineRows = input.rows(from: baselineStart, to: zero)
         let windowRows = input.rows(from: windowStart, to: windowEnd)
         guard baselineRows.count >= 2, windowRows.count >= 2 else { throw Unavailable(description: "the baseline or the window holds fewer than 2 band-power rows") }
         var done = 0
         regions = regionNames.map { region in
             defer { done += 1; progress(done, regionNames.count) }
-            let members = input.channels.indices.filter { input.channels[$0].region == region }
+            let members = input.channels.indices.filter { input.channels[$0].row == region }
             let changes = input.bands.indices.map { band in
                 let decibels = members.map { channelChange($0, band) }.filter { !$0.isNaN }
                 return decibels.isEmpty ? .nan : decibels.reduce(0, +) / Double(decibels.count)
@@ -150,12 +234,30 @@ public struct SessionReport: Sendable, Codable, Equatable {
                 input: input, members: members, spikeMembers: spikeMembers.sorted(), baseline: baselineRows, window: windowRows,
                 seed: Self.seed(region))
             return RegionChange(
-                region: region, channelCount: members.count, bandChangeDecibels: changes,
+                region: region, contacts: input.channels[members[0]].contacts, isBoundary: input.channels[members[0]].isBoundary,
+                channelCount: members.count, bandChangeDecibels: changes,
                 spikeRateBaseline: spikeMembers.isEmpty ? nil : rate(baselineStart, zero),
                 spikeRateWindow: spikeMembers.isEmpty ? nil : rate(windowStart, windowEnd),
                 bandIntervals: uncertainty.bandIntervals, effectiveSamples: uncertainty.effectiveSamples, blockSeconds: uncertainty.blockSeconds,
                 spikeRateChangeInterval: uncertainty.spikeRateChangeInterval)
         }
+        self.notes += Self.missingValueNotes(regions, bands: bands)
+    }
+
+    /// Says which cells have no value (`null` in JSON, NaN in Swift) and why.
+    static func missingValueNotes(_ regions: [RegionChange], bands: [String]) -> [String] {
+        var notes: [String] = []
+        for region in regions {
+            let noChange = bands.indices.filter { region.bandChangeDecibels[$0].isNaN }.map { bands[$0] }
+            if !noChange.isEmpty {
+                notes.append("\(region.region) \(noChange.joined(separator: ", ")): no change (null in JSON): no channel has band power in both the baseline and the window")
+            }
+            let noInterval = bands.indices.filter { !region.bandChangeDecibels[$0].isNaN && (region.bandIntervals[$0].low.isNaN || region.bandIntervals[$0].high.isNaN) }
+            if !noInterval.isEmpty {
+                notes.append("\(region.region) \(noInterval.map { bands[$0] }.joined(separator: ", ")): no interval (null in JSON): too few rows with band power to resample")
+            }
+        }
+        return notes
     }
 
     /// The bootstrap's seed for a region: its name's FNV-1a hash, so a file always gives the same intervals.

@@ -8,16 +8,21 @@ public enum SessionReportInput {
         let reader = try NWBSessionReader(path: path)
         defer { reader.close() }
         let power = try reader.bandPower()
+        let voided = try reader.voidedDoses()
+        let doses = try reader.doses()
         let crossings = try reader.thresholdCrossingTimes().enumerated().flatMap { channel, times in
             times.map { (seconds: $0, channel: channel) }
         }
         var input = ReportInput(
             bands: power?.bands ?? [], bandPowerRateHz: power?.rateHz ?? 1, bandPowerStartSeconds: power?.startSeconds ?? 0,
-            channels: reader.processedChannels.map {
-                ReportInput.Channel(name: $0.name, region: $0.region, detectsSpikes: $0.detectsSpikes, position: position(of: $0, in: reader.montage))
+            channels: reader.processedChannels.map { channel in
+                let contacts = reader.montage.channels
+                return ReportInput.Channel(
+                    name: channel.name, region: channel.region, detectsSpikes: channel.detectsSpikes, position: position(of: channel, in: reader.montage),
+                    contacts: contacts[channel.anode].kind, isBoundary: channel.cathode.map { contacts[$0].region != contacts[channel.anode].region } ?? false)
             },
-            power: power?.valuesMicrovoltsSquared ?? [], doses: try reader.doses(), crossings: crossings,
-            durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz)
+            power: power?.valuesMicrovoltsSquared ?? [], doses: doses.filter { voided[$0.eventID] == nil }, crossings: crossings,
+            durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz, voidedDoses: doses.filter { voided[$0.eventID] != nil })
         input.subjectID = reader.subjectID
         input.sessionID = reader.sessionID
         input.coordinateSpace = reader.montage.coordinateSpace

@@ -8,10 +8,14 @@ struct KetamapCtl: AsyncParsableCommand {
         commandName: "ketamapctl",
         abstract: "Control and inspect KetaMap recording sessions.",
         discussion: """
-            Clinicians record drug administrations with `dose` and notes with `mark`; technicians check \
+            Clinicians record drug administrations with `dose`, correct them with `void`, give the subject's \
+            weight with `weight` and notes with `mark`; technicians check \
             channels with `check` and watch a running session with `status`; analysts summarise a session \
             file with `report`.
             """,
-        subcommands: [Status.self, Check.self, Dose.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self, ExportBIDS.self]
+        subcommands: [
+            Status.self, Check.self, Dose.self, VoidDose.self, Weight.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self,
+            ExportBIDS.self,
+        ]
     )
 }

@@ -13,10 +13,13 @@ private func defaultConfiguration() throws -> Configuration {
     try ConfigurationLoader.loadDefault()
 }
 
-private func dose(atSample sample: UInt64, rateHz: Double) -> DoseEvent {
+/// The reference dose: a 0.5 mg/kg bolus, whose peak is the configured effect.
+private func dose(atSample sample: UInt64, rateHz: Double, milligramsPerKilogram: Double = 0.5, overSeconds: Double? = nil, eventID: UInt64 = 1) -> DoseEvent {
     DoseEvent(
-        stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivInfusion, overSeconds: 2400),
-        atSample: sample, rateHz: rateHz, wallClock: "2026-01-01T00:00:00Z")
+        stamping: DoseRequest(
+            drug: "ketamine", amount: milligramsPerKilogram, unit: .milligramsPerKilogram, route: overSeconds == nil ? .ivBolus : .ivInfusion,
+            overSeconds: overSeconds),
+        atSample: sample, rateHz: rateHz, weightKilograms: 70, wallClock: "2026-01-01T00:00:00Z", eventID: eventID)
 }
 
 /// Reads `frames` frames from a started source.
@@ -200,7 +203,7 @@ struct SimulatedSourceTests {
         #expect(alpha < -0.8 && alpha > -2.2, "alpha \(alpha) dB")
     }
 
-    @Test("the effect follows the one-compartment curve: nothing before onset, 1 at peak, halving after a half-life")
+    @Test("the reference bolus follows the one-compartment curve: nothing before onset, 1 at peak, its concentration halving after a half-life")
     func effectCurve() {
         let curve = DrugEffectCurve(onsetSeconds: 30, peakSeconds: 300, halfLifeSeconds: 9000)
         #expect(curve.effect(secondsSinceDose: 10) == 0)
@@ -208,9 +211,71 @@ struct SimulatedSourceTests {
         #expect(abs(curve.effect(secondsSinceDose: 300) - 1) < 1e-9)
         #expect(curve.effect(secondsSinceDose: 290) < 1 && curve.effect(secondsSinceDose: 310) < 1)
         #expect(curve.effect(secondsSinceDose: 100) > 0.3)
-        let late = curve.effect(secondsSinceDose: 20_000)
-        let later = curve.effect(secondsSinceDose: 29_000)
+        let late = curve.concentration(secondsSinceStart: 20_000, milligramsPerKilogram: 0.5)
+        let later = curve.concentration(secondsSinceStart: 29_000, milligramsPerKilogram: 0.5)
         #expect(abs(later / late - 0.5) < 0.01)
+    }
+
+    @Test("a larger dose gives a larger effect, saturating: the reference bolus is 1, the ceiling 1 + K")
+    func effectFollowsAmount() {
+        let curve = DrugEffectCurve(onsetSeconds: 30, peakSeconds: 300, halfLifeSeconds: 9000)
+        let amounts = [0.05, 0.125, 0.25, 0.5, 1, 2, 4.5, 13, 1e6]
+        let peaks = amounts.map { curve.effect(concentration: curve.concentration(secondsSinceStart: 300, milligramsPerKilogram: $0)) }
+        #expect(abs(peaks[3] - 1) < 1e-9, "0.5 mg/kg at its peak is the configured effect")
+        #expect(zip(peaks, peaks.dropFirst()).allSatisfy { $0 < $1 }, "more drug, more effect: \(peaks)")
+        let gains = zip(peaks, peaks.dropFirst()).map { $1 / $0 }
+        #expect(gains[3] < gains[2] && gains[4] < gains[3], "each doubling adds less: \(gains)")
+        #expect(peaks.allSatisfy { $0 < 1 + DrugEffectCurve.halfMaximalConcentration }, "never above the ceiling")
+        #expect(peaks.last! > 1.99, "an absurd amount sits at the ceiling, finite")
+    }
+
+    @Test("an infusion rises over its duration, peaks after it ends, and gives less at its peak than the same amount at once")
+    func infusionTimeCourse() {
+        let curve = DrugEffectCurve(onsetSeconds: 30, peakSeconds: 300, halfLifeSeconds: 9000)
+        let infusion = { (t: Double) in curve.concentration(secondsSinceStart: t, milligramsPerKilogram: 0.5, infusionSeconds: 2400) }
+        let bolus = { (t: Double) in curve.concentration(secondsSinceStart: t, milligramsPerKilogram: 0.5) }
+        #expect(infusion(30) == 0, "nothing before the onset")
+        let during = stride(from: 60.0, through: 2400, by: 60).map(infusion)
+        #expect(zip(during, during.dropFirst()).allSatisfy { $0 < $1 }, "rises all through the infusion")
+        #expect(infusion(300) < 0.2 * bolus(300), "5 min in, a 40-min infusion has given far less than the bolus")
+        let peakTime = stride(from: 2400.0, through: 4000, by: 10).max { infusion($0) < infusion($1) }!
+        #expect(peakTime > 2400 && peakTime < 2400 + 300, "peaks within a bolus's rise after the end, at \(peakTime) s")
+        #expect(infusion(peakTime) < 1 && infusion(peakTime) > 0.5)
+        #expect(infusion(6000) < infusion(peakTime), "then falls")
+        let slow = curve.concentration(secondsSinceStart: 20_000, milligramsPerKilogram: 0.5, infusionSeconds: 1e-9)
+        #expect(abs(slow - bolus(20_000)) < 1e-6, "a vanishing infusion is a bolus")
+    }
+
+    @Test("the signal answers the dose record: band power follows the amount and the infusion, and a withdrawn dose leaves it")
+    func signalFollowsDoseRecord() throws {
+        let config = try doseConfiguration()
+        let lof5 = try #require(config.montage.channels.firstIndex { $0.name == "LOF5" })
+        let twin = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+        twin.start()
+        let undosed = read(twin, frames: 14_000)
+        func gammaChange(_ doses: [DoseEvent], withdrawing: UInt64? = nil, window: Range<Int>) -> (measured: Double, recorded: Double) {
+            let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
+            for d in doses { source.administer(d) }
+            if let withdrawing { source.withdraw(eventID: withdrawing) }
+            source.start()
+            let samples = read(source, frames: 14_000)
+            let measured = 10 * log10(bandPower(samples, config, region: "prefrontal", lowHz: 32, highHz: 78, frames: window)
+                / bandPower(undosed, config, region: "prefrontal", lowHz: 32, highHz: 78, frames: window))
+            return (measured, source.effectDecibels(channel: lof5, band: "gamma", atSample: UInt64(window.lowerBound + window.upperBound) / 2))
+        }
+        let atPeak = 3000..<5000  // 1.5–2.5 s after a bolus at 0
+        let reference = gammaChange([dose(atSample: 0, rateHz: 2000)], window: atPeak)
+        let quadruple = gammaChange([dose(atSample: 0, rateHz: 2000, milligramsPerKilogram: 2)], window: atPeak)
+        #expect(abs(reference.recorded - 2) < 0.01 && abs(reference.measured - 2) < 0.25, "0.5 mg/kg: \(reference)")
+        #expect(abs(quadruple.recorded - 3.2) < 0.05, "2 mg/kg: 2 dB × 4·2/(4+1)")
+        #expect(abs(quadruple.measured - quadruple.recorded) < 0.3 && quadruple.measured > reference.measured + 0.7, "2 mg/kg: \(quadruple)")
+        let infusion = [dose(atSample: 0, rateHz: 2000, milligramsPerKilogram: 2, overSeconds: 6)]
+        let early = gammaChange(infusion, window: 1000..<3000)
+        let late = gammaChange(infusion, window: 11_000..<13_000)
+        #expect(early.measured < late.measured - 0.7, "an infusion's effect rises over it: \(early) then \(late)")
+        #expect(abs(late.measured - late.recorded) < 0.3)
+        let withdrawn = gammaChange([dose(atSample: 0, rateHz: 2000, milligramsPerKilogram: 2, eventID: 7)], withdrawing: 7, window: atPeak)
+        #expect(withdrawn.recorded == 0 && abs(withdrawn.measured) < 0.1, "a voided dose is not in the signal: \(withdrawn)")
     }
 
     @Test("administer is safe from another thread while blocks are read")
@@ -219,7 +284,7 @@ struct SimulatedSourceTests {
         let source = SimulatedSource(configuration: config, pacing: .asFastAsPossible)
         source.start()
         let reader = Task.detached { read(source, frames: 30_000).count }
-        for i in 0..<20 { source.administer(dose(atSample: UInt64(i * 1000), rateHz: 30000)) }
+        for i in 0..<20 { source.administer(dose(atSample: UInt64(i * 1000), rateHz: 30000, eventID: UInt64(i))) }
         #expect(await reader.value == 30_000 * config.montage.channels.count)
         #expect(source.drugEffect(atSample: 0) == 0)
     }

@@ -11,7 +11,7 @@ enum ConfigFixture {
         id = "sub-01"
         sex = "M"
         age = "P40Y"
-
+        weight_kg = 70
         [source]
         kind = "sim"
         sample_rate_hz = 30000

@@ -185,6 +185,20 @@ struct ConfigurationLoaderTests {
         try ConfigFixture.load(ConfigFixture.toml).checkSchedule(source: .comedi, applyToReplay: false)
     }
 
+    @Test("a scheduled dose is checked as a typed one: it needs the weight, and an implausible one needs confirm = true")
+    func scheduleCheckedLikeTypedDoses() throws {
+        let dose = "\n[[schedule.dose]]\nat_seconds = 20\ndrug = \"ketamine\"\namount = 5000\nunit = \"mg/kg\"\nroute = \"im\"\n"
+        let absurd = try #require(ConfigFixture.error(ConfigFixture.toml + dose))
+        #expect(absurd.key == "schedule.dose[1].amount" && absurd.message.contains("13 mg/kg limit") && absurd.fix.contains("confirm = true"))
+        let confirmed = try ConfigFixture.load(ConfigFixture.toml + dose + "confirm = true\n")
+        #expect(confirmed.schedule.first?.request.confirmed == true)
+        let weightless = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst("weight_kg = 70", with: "") + dose))
+        #expect(weightless.key == "schedule.dose[1].weight_kg" && weightless.fix.contains("weight_kg"))
+        let heavy = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst("weight_kg = 70", with: "weight_kg = 7000")))
+        #expect(heavy.key == "subject.weight_kg")
+        #expect(try ConfigFixture.load(ConfigFixture.toml).subject.weightKilograms == 70)
+    }
+
     @Test("a refused subject id is not repeated in the message (it may be a name, and messages go to the journal)")
     func subjectIDNotEchoed() throws {
         let error = try #require(ConfigFixture.error(ConfigFixture.toml.replacingFirst("id = \"sub-01\"", with: "id = \"Jane Doe\"")))

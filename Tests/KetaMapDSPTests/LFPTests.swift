@@ -56,7 +56,7 @@ struct LFPTests {
     }
 
     @Test func decimatedLFPMatchesScipy() async throws {
-        let (lfp, reference, rows) = await try runLFP()
+        let (lfp, reference, rows) = try await runLFP()
         #expect(reference.count == rows * Self.channels)
         let (e, m) = Self.maxRelativeError(lfp, reference)
         #expect(m > 100)

@@ -24,6 +24,16 @@ struct ReferenceTests {
         #expect(channels[1].referenceDescription == "LA4")
     }
 
+    @Test("a bipolar pair across two regions is a boundary pair, in neither region")
+    func bipolarPairAcrossRegionsIsABoundaryPair() {
+        var shaft = ProcessorHarness.shaft("LA", count: 4)
+        shaft[2].region = "middle temporal gyrus"
+        shaft[3].region = "middle temporal gyrus"
+        let channels = ProcessingSettings.Reference.bipolar.processedChannels(for: ProcessorHarness.montage(shaft))
+        #expect(channels.map(\.region) == ["amygdala", "amygdala | middle temporal gyrus", "middle temporal gyrus"])
+        #expect(channels[1].anode == 1 && channels[1].cathode == 2)
+    }
+
     @Test func monopolarAndAveragesLeaveOutBadContacts() {
         let montage = Self.montage()
         for reference in [ProcessingSettings.Reference.monopolar, .commonAveragePerShaft, .commonAverageAll] {

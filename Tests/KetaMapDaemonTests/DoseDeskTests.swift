@@ -15,6 +15,7 @@ struct DoseDeskTests {
         let ring: SampleRing
         let log: EventLog
         let mailbox = RecorderMailbox()
+        let board: StatusBoard
         let desk: DoseDesk
 
         init(frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds) throws {
@@ -24,8 +25,10 @@ struct DoseDeskTests {
             self.ring = ring
             log = try EventLog(creating: FilePath("\(directory.path)/s.events.jsonl"))
             let board = StatusBoard(initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 2), ring: ring)
+            self.board = board
             desk = DoseDesk(
-                sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, durableTimeoutSeconds: durableTimeoutSeconds)
+                sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, durableTimeoutSeconds: durableTimeoutSeconds,
+                ledger: DoseLedger(weightKilograms: 70))
         }
 
         /// Plays the recorder: acknowledges every delivery after `delay`.
@@ -52,8 +55,10 @@ struct DoseDeskTests {
     func durableBeforeAck() async throws {
         let fixture = try Fixture(frames: 500)
         let recorder = fixture.recorder()
-        let dose = try await fixture.desk.record(infusion)
+        let ack = try await fixture.desk.record(infusion)
+        let dose = ack.dose
         recorder.cancel()
+        #expect(dose.eventID == 1 && ack.dosing.totals.first?.milligrams == 35 && ack.secondsSincePreviousDose == nil)
         #expect(dose.sampleIndex == 499)
         #expect(dose.startSeconds == 0.499)
         #expect(abs(dose.stopSeconds - (0.499 + 2400)) < 1e-9)
@@ -69,8 +74,8 @@ struct DoseDeskTests {
         let fixture = try Fixture(frames: 10)
         let recorder = fixture.recorder(delay: .zero)
         let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
-        let first = try await fixture.desk.record(bolus)
-        let second = try await fixture.desk.record(bolus)
+        let first = try await fixture.desk.record(bolus).dose
+        let second = try await fixture.desk.record(bolus).dose
         recorder.cancel()
         #expect(first.sampleIndex == 9 && second.sampleIndex == 10)
         #expect(abs(first.stopSeconds - first.startSeconds - 0.001) < 1e-12)
@@ -87,6 +92,58 @@ struct DoseDeskTests {
         var noDuration = infusion
         noDuration.overSeconds = nil
         await #expect(throws: DoseRejection.self) { try await fixture.desk.record(noDuration) }
+        #expect(try EventLog.read(fixture.log.path).isEmpty)
+    }
+
+    @Test("every acknowledgement carries its event id; a void leaves the dose in the log and out of the totals; a weight converts later doses")
+    func voidAndWeight() async throws {
+        let fixture = try Fixture(frames: 100)
+        let recorder = fixture.recorder(delay: .zero)
+        let bolus = DoseRequest(drug: "ketamine", amount: 0.25, unit: .milligramsPerKilogram, route: .ivBolus)
+        let first = try await fixture.desk.record(bolus)
+        let mark = try await fixture.desk.mark("patient drowsy")
+        let mistaken = try await fixture.desk.record(DoseRequest(drug: "ketamine", amount: 35, unit: .milligrams, route: .ivBolus))
+        #expect(abs((mistaken.secondsSincePreviousDose ?? 0) - 0.001) < 1e-9 && mistaken.dosing.totals[0].milligramsPerKilogram == 0.75)
+        let void = try await fixture.desk.void(eventID: mistaken.dose.eventID, reason: "entered twice")
+        let weight = try await fixture.desk.setWeight(kilograms: 80)
+        let later = try await fixture.desk.record(DoseRequest(drug: "ketamine", amount: 40, unit: .milligrams, route: .ivBolus))
+        recorder.cancel()
+        #expect([first.dose.eventID, mark.eventID, mistaken.dose.eventID, void.void.eventID, weight.weight.eventID, later.dose.eventID] == [1, 2, 3, 4, 5, 6])
+        #expect(void.void.voidedEventID == 3 && void.dosing.totals[0].milligramsPerKilogram == 0.25 && void.dosing.voidedBy == [3: 4])
+        #expect(later.dose.normalized.milligramsPerKilogram == 0.5 && later.dose.normalized.weightKilograms == 80)
+        #expect(later.dosing.totals[0].milligrams == 17.5 + 40)
+        await #expect(throws: DoseRejection.self, "a dose voids once") { try await fixture.desk.void(eventID: 3, reason: "again") }
+        await #expect(throws: DoseRejection.self, "a mark is no dose") { try await fixture.desk.void(eventID: 2, reason: "no") }
+        await #expect(throws: DoseRejection.self) { try await fixture.desk.setWeight(kilograms: 7000) }
+        let records = try EventLog.read(fixture.log.path)
+        #expect(records.map(\.kind) == [.dose, .mark, .dose, .void, .weight, .dose], "refusals log nothing; the voided dose stays")
+        let status = fixture.board.snapshot()
+        #expect(status.doses.count == 3 && status.dosing.totals[0].doseCount == 2 && status.dosing.lastDoseEventID == 6)
+        #expect(status.secondsSinceLastDose != nil)
+        let delivered = await recorder.value
+        #expect(delivered.count == 6)
+    }
+
+    @Test("an implausible dose is refused with its limit and nothing is logged; confirmed, it is recorded with the override")
+    func limitOverride() async throws {
+        let fixture = try Fixture(frames: 10)
+        let recorder = fixture.recorder(delay: .zero)
+        var absurd = DoseRequest(drug: "ketamine", amount: 5000, unit: .milligramsPerKilogram, route: .intramuscular)
+        await #expect(throws: DoseRejection.self) { try await fixture.desk.record(absurd) }
+        #expect(try EventLog.read(fixture.log.path).isEmpty)
+        absurd.confirmed = true
+        let dose = try await fixture.desk.record(absurd).dose
+        recorder.cancel()
+        #expect(dose.limitOverride?.contains("13 mg/kg limit") == true && dose.request.confirmed)
+        #expect(try EventLog.read(fixture.log.path).first?.dose == dose)
+    }
+
+    @Test("a mark longer than the file's column is refused with its limit")
+    func longMark() async throws {
+        let fixture = try Fixture(frames: 10)
+        await #expect(throws: DoseRejection(field: "text", reason: "is 2000 bytes long; the session file holds at most 512 bytes (UTF-8) here: shorten it")) {
+            try await fixture.desk.mark(String(repeating: "m", count: 2000))
+        }
         #expect(try EventLog.read(fixture.log.path).isEmpty)
     }
 
@@ -115,7 +172,7 @@ struct DoseDeskTests {
     func claimedIsNotRefused() async throws {
         let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1)
         let recorder = fixture.recorder(delay: .milliseconds(1800))
-        let dose = try await fixture.desk.record(infusion)
+        let dose = try await fixture.desk.record(infusion).dose
         recorder.cancel()
         #expect(dose.eventID == 1)
         #expect(try EventLog.read(fixture.log.path).map(\.kind) == [.dose])
@@ -126,9 +183,9 @@ struct DoseDeskTests {
         let fixture = try Fixture(frames: 10)
         let recorder = fixture.recorder(delay: .zero)
         let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
-        let first = try await fixture.desk.record(bolus)
+        let first = try await fixture.desk.record(bolus).dose
         let mark = try await fixture.desk.mark("eyes closed")
-        let second = try await fixture.desk.record(bolus)
+        let second = try await fixture.desk.record(bolus).dose
         recorder.cancel()
         #expect([first.eventID, mark.eventID, second.eventID] == [1, 2, 3])
         #expect(try EventLog.read(fixture.log.path).compactMap(\.eventID) == [1, 2, 3])

@@ -61,16 +61,21 @@ struct EndToEndTests {
 
         /// Waits until the daemon answers `status` with state `recording`.
         func waitUntilRecording(timeoutSeconds: Double = 60) async throws {
+            try await waitUntil("start recording", timeoutSeconds: timeoutSeconds) { $0.state == .recording }
+        }
+
+        /// Polls `status` until `condition` holds (a readiness signal, not a sleep).
+        func waitUntil(_ what: String, timeoutSeconds: Double = 60, _ condition: (SessionStatus) -> Bool) async throws {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
             while Date() < deadline {
                 if FileManager.default.fileExists(atPath: socketPath),
-                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, condition(status)
                 {
                     return
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            Issue.record("the session did not start recording within \(timeoutSeconds) s")
+            Issue.record("the session did not \(what) within \(timeoutSeconds) s")
         }
 
         /// Starts `ketamapd` and returns once it has told its service manager `READY=1`
@@ -110,10 +115,10 @@ struct EndToEndTests {
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "fast", ["--duration", "15", "--as-fast-as-possible"]))
         #expect(result.status == 0, "ketamapd failed: \(result.error)")
         #expect(result.output.contains(workspace.nwb("fast")))
-        #expect(result.output.contains("dose      ketamine 0.500 mg/kg iv-infusion"))
+        #expect(result.output.contains("dose      event 1: ketamine 0.5 mg/kg iv-infusion"))
         let records = try EventLog.read(.init("\(workspace.directory.path)/fast.events.jsonl"))
-        #expect(records.map(\.kind) == [.sessionStarted, .dose, .sessionEnded])
-        #expect(records[1].dose?.sampleIndex == 8000)
+        #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .sessionEnded])
+        #expect(records[2].dose?.sampleIndex == 8000)
         guard let facts = try await workspace.facts("fast", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the daemon's file must pass pynwb, nwbinspector and SpikeInterface")
         #expect(facts["frames"] as? Int == 60_000)
@@ -137,7 +142,7 @@ struct EndToEndTests {
         #expect(status.output.lowercased().contains("session live  recording"))
         let dose = try await workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
         #expect(dose.status == 0, "\(dose.error)")
-        #expect(dose.output.hasPrefix("dose recorded: ketamine"))
+        #expect(dose.output.hasPrefix("dose recorded as event 1: ketamine"))
         let refused = try await workspace.ctl(["dose", "--amount", "0.5", "--route", "iv-infusion"])
         #expect(refused.status != 0)
         #expect(refused.error.contains("over"))

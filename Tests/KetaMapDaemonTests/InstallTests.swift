@@ -52,7 +52,7 @@ struct InstallTests {
 
     @Test("the tree holds binaries, unit, sysusers, tmpfiles, udev rule, config and man pages")
     func tree() async throws {
-        let stage = await try Stage()
+        let stage = try await Stage()
         for path in Self.installedFiles { #expect(stage.exists(path), "missing \(path)") }
         #expect(FileManager.default.isExecutableFile(atPath: stage.root + "/usr/local/bin/ketamapd"))
         let rule = try stage.text("/etc/udev/rules.d/99-ketamap-comedi.rules")
@@ -62,13 +62,13 @@ struct InstallTests {
 
     @Test("--prefix reaches the unit's ExecStart; --comedi-buffer-kb the udev rule")
     func prefixAndBuffer() async throws {
-        let stage = await try Stage(extra: ["--prefix", "/opt/ketamap", "--comedi-buffer-kb", "131072"])
+        let stage = try await Stage(extra: ["--prefix", "/opt/ketamap", "--comedi-buffer-kb", "131072"])
         #expect(stage.exists("/opt/ketamap/bin/ketamapd"))
         let unit = try stage.text("/etc/systemd/system/ketamap-session@.service")
         #expect(unit.contains("ExecStart=/opt/ketamap/bin/ketamapd "))
         #expect(!unit.contains("/usr/local/"))
         #expect(try stage.text("/etc/udev/rules.d/99-ketamap-comedi.rules").contains(#"ATTR{max_read_buffer_kb}="131072""#))
-        let refused = await try stage.install(["--comedi-buffer-kb", "lots"])
+        let refused = try await stage.install(["--comedi-buffer-kb", "lots"])
         #expect(refused.status == 2 && refused.error.contains("--comedi-buffer-kb"))
     }
 

@@ -32,12 +32,13 @@ struct KetamapctlTests {
 
         let mark = try await Self.ctl(["mark", "eyes open", "--socket", workspace.socketPath])
         #expect(mark.status == 0, "\(mark.error)")
-        #expect(mark.output.hasPrefix("mark recorded at sample "))
+        #expect(mark.output.hasPrefix("mark recorded as event 1 at sample "), "\(mark.output)")
 
         try await Self.waitUntilRecorded(seconds: 4, socket: workspace.socketPath)  // band power rows for a baseline
         let dose = try await Self.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--session", "s"], environment: environment)
         #expect(dose.status == 0, "\(dose.error)")
-        #expect(dose.output.hasPrefix("dose recorded: ketamine 0.5 mg/kg iv-bolus"))
+        #expect(dose.output.hasPrefix("dose recorded as event 2: ketamine 0.5 mg/kg iv-bolus = 35 mg, 0.5 mg/kg at 70 kg"), "\(dose.output)")
+        #expect(dose.output.contains("to correct it: ketamapctl void 2 --reason TEXT"))
 
         try await Self.waitUntilRecorded(seconds: 7.5, socket: workspace.socketPath)  // a window after the dose
         daemon.signal(SIGTERM)
@@ -46,7 +47,7 @@ struct KetamapctlTests {
 
         let report = try await Self.ctl(["report", workspace.nwb("ctl"), "--baseline", "1s", "--window", "0s..1s"])
         #expect(report.status == 0, "\(report.error)")
-        #expect(report.output.hasPrefix("Dose: ketamine 0.500 mg/kg iv-bolus"), "\(report.output)")
+        #expect(report.output.hasPrefix("Dose: event 2: ketamine 0.5 mg/kg iv-bolus = 35 mg"), "\(report.output)")
     }
 
     /// Waits until the session's sample clock has passed `seconds`.

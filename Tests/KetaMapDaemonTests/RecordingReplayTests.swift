@@ -161,7 +161,7 @@ struct RecordingReplayTests {
         #expect(refused.status == 78, "a schedule is not recorded into a replay unless asked: \(refused.error)")
         let replay = try await workspace.replay("replay:\(bin)", session: "guide", ["--apply-schedule"])
         #expect(replay.status == 0, "\(replay.error)")
-        #expect(replay.output.contains("dose      ketamine 0.500 mg/kg iv-infusion"), "\(replay.output)")
+        #expect(replay.output.contains("dose      event 1: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg"), "\(replay.output)")
         let report = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapctl"), ["report", workspace.nwb("guide"), "--baseline", "3s", "--window", "1s..5s", "--csv"], timeout: 60)
         #expect(report.status == 0, "\(report.error)")

@@ -33,7 +33,7 @@ struct ReportPicturesTests {
         }
         let dose = DoseEvent(
             stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40_000, rateHz: 1000,
-            wallClock: "2026-11-26T10:00:00Z")
+            weightKilograms: 70, wallClock: "2026-11-26T10:00:00Z")
         var input = ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels, power: power, doses: [dose], crossings: [], durationSeconds: 100)
         input.coordinateSpace = "MNI152NLin2009cAsym"
         return input
@@ -75,7 +75,7 @@ struct ReportPicturesTests {
     func heatMap() async throws {
         let directory = try TemporaryFolder()
         let report = try SessionReport(input: Self.input(), baselineSeconds: 30, window: 10...50)
-        guard let png = await try Self.render(report.svg(), name: "map", in: directory) else { return }
+        guard let png = try await Self.render(report.svg(), name: "map", in: directory) else { return }
         let layout = HeatMapLayout(report: report)
         #expect(layout.panels == ["Left", "Right"])
         let leftGamma = try #require(layout.cell(region: "left amygdala", band: 1))
@@ -94,7 +94,7 @@ struct ReportPicturesTests {
             Probe(png: png, x: legend.x + legend.width - 3, y: legend.y + 7, colour: "red", why: "the legend ends at +3 dB"),
             Probe(png: png, x: legend.x + legend.width / 2, y: legend.y + 7, colour: "light", why: "the legend is white at 0 dB"),
         ]
-        let complaints = await try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 
@@ -106,7 +106,7 @@ struct ReportPicturesTests {
         let course = DoseTimeCourse(input: input, report: report)
         #expect(course.decibels.count == 3 && course.decibels[0][1].count == course.binSeconds.count)
         #expect(abs((course.decibels[0][1].last ?? 0) - 10 * log10(2)) < 0.3, "left amygdala gamma ends near +3 dB")
-        guard let png = await try Self.render(course.svg(), name: "course", in: directory) else { return }
+        guard let png = try await Self.render(course.svg(), name: "course", in: directory) else { return }
         let area = DoseTimeCourse.plotArea(0)
         let t0 = course.binSeconds.first!, t1 = course.binSeconds.last!
         func x(_ seconds: Double) -> Double { area.x + area.width * (seconds - t0) / (t1 - t0) }
@@ -117,7 +117,7 @@ struct ReportPicturesTests {
             Probe(png: png, x: x(5), y: area.y + area.height - 4, colour: "white", why: "between baseline and window: no shading"),
             Probe(png: png, x: x(0), y: area.y + area.height / 3, colour: "red", why: "the dose is a red line"),
         ]
-        let complaints = await try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 
@@ -128,7 +128,7 @@ struct ReportPicturesTests {
         let map = try ContactMap(report: report, space: "MNI152NLin2009cAsym")
         #expect(report.bands[map.band] == "gamma", "the band that changed most is shown")
         #expect(throws: SessionReport.Unavailable.self) { try ContactMap(report: report, band: "theta", space: "MNI152NLin2009cAsym") }
-        guard let png = await try Self.render(map.svg(), name: "contacts", in: directory) else { return }
+        guard let png = try await Self.render(map.svg(), name: "contacts", in: directory) else { return }
         var probes: [Probe] = []
         for projection in 0..<3 {
             let left = ContactMap.point(.init(x: -34, y: -22, z: -12), projection: projection)
@@ -142,7 +142,7 @@ struct ReportPicturesTests {
         probes.append(Probe(png: png, x: outside.x - 100, y: outside.y + 40, colour: "white", why: "outside the brain outline"))
         let inside = ContactMap.point(.init(x: 0, y: 0, z: 40), projection: 1)
         probes.append(Probe(png: png, x: inside.x, y: inside.y, colour: "light", why: "the glass brain is light"))
-        let complaints = await try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 }

@@ -15,7 +15,10 @@ struct SessionFilesTests {
         _ = FileManager.default.createFile(atPath: first.nwbPath, contents: Data())
         #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-2")
         _ = FileManager.default.createFile(atPath: "\(directory.path)/s01-2.events.jsonl", contents: Data())
-        #expect(SessionFiles(sessionID: "s01", directory: directory.path).stem == "s01-3")
+        let third = SessionFiles(sessionID: "s01", directory: directory.path)
+        #expect(third.stem == "s01-3" && third.part == 3)
+        #expect(third.earlierStems == ["s01", "s01-2"])
+        #expect(first.part == 1 && first.earlierStems.isEmpty)
     }
 
     @Test("the default session id is the UTC start time")

@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapControl
 import KetaMapCore
+import KetaMapStorage
 import KetaMapTestSupport
 import Testing
 
@@ -27,7 +28,7 @@ struct StatusCommandTests {
         let daemon = try await workspace.startDaemon(session: session, ["--duration", "120"])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let result = await try? workspace.ctl(["status", "--json"]),
+            if let result = try? await workspace.ctl(["status", "--json"]),
                 let status = try? JSONDecoder().decode(SessionStatus.self, from: Data(result.output.utf8)),
                 status.recordedSeconds > 3, status.channels.allSatisfy({ $0.rmsMicrovolts > 0 })
             {
@@ -54,7 +55,7 @@ struct StatusCommandTests {
     @Test("status: 0 all good, 1 with a NOISY contact, 3 when not reachable; --json follows docs/schemas/status.schema.json")
     func statusExitCodes() async throws {
         let clean = try Self.workspace(clean: true)
-        let good = await try Self.running(clean, session: "good")
+        let good = try await Self.running(clean, session: "good")
         let allGood = try await clean.ctl(["status"])
         #expect(allGood.status == 0, "\(allGood.output)")
         #expect(allGood.output.contains("flagged none of 108 channels"))
@@ -72,7 +73,7 @@ struct StatusCommandTests {
         #expect(gone.error.contains("not reachable"))
 
         let noisy = try Self.workspace(clean: false)
-        let session = await try Self.running(noisy, session: "noisy")
+        let session = try await Self.running(noisy, session: "noisy")
         defer { session.stopBlocking(timeout: 60) }
         // Figures are refreshed twice a second from 0.1 s windows; on a loaded machine one
         // refresh may lag, so the flag is awaited for a few refreshes before it is required.
@@ -91,10 +92,70 @@ struct StatusCommandTests {
         try await Self.expectValid(flaggedJSON.output, schema: "status.schema.json")
     }
 
+    @Test("status exits 2 once samples were lost for real: a recorder held up by a frozen disk (fsfreeze) laps a 0.1 s ring; text and --json say LOST, the file holds the gap")
+    func statusExitsTwoAfterLoss() async throws {
+        let workspace = try EndToEndTests.Workspace(doseAt: nil) {
+            EndToEndTests.Workspace.withoutProcessing($0).replacingOccurrences(of: "ring_seconds = 4 ", with: "ring_seconds = 0.1 ")
+        }
+        let disk = try await ScratchFilesystem.loopExt4(megabytes: 96)
+        defer { disk.remove() }
+        // An hour would not fit the scratch disk: the start check wants room for the planned minute.
+        let daemon = try DiskFaultTests.daemon(workspace, session: "lossy", outputDirectory: disk.path, ["--duration", "60"])
+        try await workspace.waitUntilRecording()
+        let before = try await workspace.ctl(["status"])
+        #expect(before.status == 0, "nothing lost yet: \(before.output)")
+
+        try await Self.loseSamples(socket: workspace.socketPath, disk: disk)
+
+        let text = try await workspace.ctl(["status"])
+        #expect(text.status == 2, "\(text.output)")
+        #expect(text.output.contains("LOST "), "\(text.output)")
+        let json = try await workspace.ctl(["status", "--json"])
+        #expect(json.status == 2)
+        let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
+        #expect(decoded.lostFrames > 0 && decoded.gapCount > 0)
+        try await Self.expectValid(json.output, schema: "status.schema.json")
+
+        daemon.signal(SIGTERM)
+        let ended = try await await daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "a loss is recorded, not a fault: \(ended.error)")
+        let reader = try NWBSessionReader(path: "\(disk.path)/lossy.nwb")
+        defer { reader.close() }
+        let gaps = try reader.gaps()
+        #expect(gaps.reduce(0) { $0 + $1.sampleCount } >= decoded.lostFrames && gaps.allSatisfy { $0.cause == .ringOverrun })
+    }
+
+    /// Makes a session lose samples for real: freezes `disk` (the session's folder) until acquisition is
+    /// two rings past what the recorder stored, thaws it, and waits until the recorder reports the loss.
+    static func loseSamples(socket: String, disk: ScratchFilesystem) async throws {
+        try await disk.freeze()
+        var thawed = false
+        defer { if !thawed { disk.thaw() } }
+        // The recorder blocks at its next write; wait until acquisition is two rings past what it stored.
+        let request = ControlRequest(command: .status)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let s = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status,
+                let ring = s.buffers.first(where: { $0.consumer == "recorder" }), s.newestSample > s.framesWritten + 2 * UInt64(ring.capacityFrames)
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        disk.thaw()
+        thawed = true
+        var lost = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status
+        while (lost?.lostFrames ?? 0) == 0 && Date() < deadline.addingTimeInterval(30) {
+            try await Task.sleep(for: .milliseconds(100))
+            lost = try await ControlClient.send(request, to: socket, timeoutSeconds: 5).status
+        }
+        #expect((lost?.lostFrames ?? 0) > 0, "the recorder never reported the frames it lost")
+    }
+
     @Test("status --watch in an 80×24 pseudo-terminal: state and flagged channels first, one line per shaft, nothing past the screen")
     func watchFitsOneScreen() async throws {
         let workspace = try Self.workspace(clean: false)
-        let session = await try Self.running(workspace, session: "watched")
+        let session = try await Self.running(workspace, session: "watched")
         defer { session.stopBlocking(timeout: 60) }
         let terminal = try PseudoTerminal(columns: 80, rows: 24)
         let watch = try terminal.start(ProcessRunner.binary("ketamapctl"), ["status", "--watch", "--socket", workspace.socketPath])

@@ -83,7 +83,7 @@ struct WatchdogTests {
         let firstPing = try await notify.wait(for: \.isPing, after: ready?.at ?? .distantPast, timeout: 20)
         #expect(firstPing != nil, "no ping from a healthy session")
 
-        FileManager.default.createFile(atPath: "\(directory.path)/stall", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(directory.path)/stall", contents: nil)
         let stalledAt = Date()
         let stalled = try await notify.wait(for: { $0.fields["STATUS"]?.hasPrefix("STALLED acquisition") == true }, after: stalledAt, timeout: 20)
         let told = try #require(stalled, "STATUS= never said the acquisition stalled: \(notify.datagrams.suffix(5).map(\.text))")

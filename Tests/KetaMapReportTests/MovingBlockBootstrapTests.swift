@@ -64,7 +64,7 @@ struct MovingBlockBootstrapTests {
         let channels = (0..<(regions * perRegion)).map { ReportInput.Channel(name: "c\($0)", region: "r\($0 / perRegion)", detectsSpikes: false) }
         let dose = DoseEvent(
             stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 150_000, rateHz: 1000,
-            wallClock: "2026-11-26T10:00:00Z")
+            weightKilograms: 70, wallClock: "2026-11-26T10:00:00Z")
         let input = ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels, power: power, doses: [dose], crossings: [], durationSeconds: 300)
         let report = try SessionReport(input: input, baselineSeconds: 140, window: 10...150)
         let covered = report.regions.count { !$0.bandIntervals[0].excludesZero }

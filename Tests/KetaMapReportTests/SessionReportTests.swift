@@ -29,7 +29,7 @@ struct SessionReportTests {
         let crossings = stride(from: 0.0, to: 100, by: 0.125).filter { $0 >= 40 || $0.truncatingRemainder(dividingBy: 0.5) == 0 }.map { (seconds: $0, channel: 2) }
         let dose = DoseEvent(
             stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000,
-            wallClock: "2026-11-26T10:00:00Z")
+            weightKilograms: 70, wallClock: "2026-11-26T10:00:00Z", eventID: 1)
         return ReportInput(
             bands: bands, bandPowerRateHz: 10, channels: channels, power: power, doses: withDose ? [dose] : [], crossings: crossings,
             durationSeconds: 100)
@@ -101,6 +101,61 @@ struct SessionReportTests {
     @Test("without a dose the report says how to record one")
     func noDose() {
         #expect(throws: SessionReport.Unavailable.self) { try SessionReport(input: input(withDose: false), baselineSeconds: 60, window: 0...60) }
+    }
+
+    /// `channels` with constant power per band, `before` until 40 s and `after` from then on.
+    func steadyInput(_ channels: [(ReportInput.Channel, before: Float, after: Float)]) -> ReportInput {
+        let bands = [ProcessingSettings.Band(name: "alpha", lowHz: 8, highHz: 13), ProcessingSettings.Band(name: "gamma", lowHz: 30, highHz: 80)]
+        var power: [Float] = []
+        for row in 0..<1000 {
+            for channel in channels { power += [50, Double(row) / 10 >= 40 ? channel.after : channel.before] }
+        }
+        let dose = DoseEvent(
+            stamping: DoseRequest(drug: "ketamine", amount: 0.5, unit: .milligramsPerKilogram, route: .ivBolus), atSample: 40 * 1000, rateHz: 1000, weightKilograms: 70,
+            wallClock: "2026-11-26T10:00:00Z")
+        return ReportInput(bands: bands, bandPowerRateHz: 10, channels: channels.map(\.0), power: power, doses: [dose], crossings: [], durationSeconds: 100)
+    }
+
+    @Test("macro contacts, microwires and boundary pairs of one region are three rows, never averaged together")
+    func macroMicroAndBoundaryRowsApart() throws {
+        let input = steadyInput([
+            (ReportInput.Channel(name: "RA1-RA2", region: "right amygdala", detectsSpikes: false), 10, 20),
+            (ReportInput.Channel(name: "RA2-RA3", region: "right amygdala", detectsSpikes: false), 10, 20),
+            (ReportInput.Channel(name: "mRA1", region: "right amygdala", detectsSpikes: true, contacts: .micro), 10, 5),
+            (ReportInput.Channel(name: "RA3-RA4", region: "right amygdala | right middle temporal gyrus", detectsSpikes: false, isBoundary: true), 10, 40),
+        ])
+        let report = try SessionReport(input: input, baselineSeconds: 30, window: 10...50)
+        #expect(report.regions.map(\.region) == ["right amygdala", "right amygdala (microwires)", "right amygdala | right middle temporal gyrus"])
+        #expect(report.regions.map(\.contacts) == [.seeg, .micro, .seeg])
+        #expect(report.regions.map(\.isBoundary) == [false, false, true])
+        #expect(report.regions.map(\.channelCount) == [2, 1, 1])
+        let gamma = report.regions.map { $0.bandChangeDecibels[1] }
+        #expect(abs(gamma[0] - 10 * log10(2)) < 1e-9 && abs(gamma[1] + 10 * log10(2)) < 1e-9 && abs(gamma[2] - 10 * log10(4)) < 1e-9)
+        #expect(report.text().contains("boundary pairs"))
+    }
+
+    @Test("a change that cannot be computed is null in the JSON, with a note saying why, and reads back as NaN")
+    func missingChangeIsNullInJSON() throws {
+        // The microwire has no gamma power at all: its change is undefined.
+        let input = steadyInput([
+            (ReportInput.Channel(name: "RA1-RA2", region: "right amygdala", detectsSpikes: false), 10, 20),
+            (ReportInput.Channel(name: "mRA1", region: "right amygdala", detectsSpikes: true, contacts: .micro), 0, 0),
+        ])
+        let report = try SessionReport(input: input, baselineSeconds: 30, window: 10...50)
+        #expect(report.regions[1].bandChangeDecibels[1].isNaN)
+        let json = try JSONText.encode(report)
+        #expect(!json.contains("NaN"), "JSON has no NaN")
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let regions = try #require(parsed["regions"] as? [[String: Any]])
+        let change = try #require(regions[1]["bandChangeDecibels"] as? [Any])
+        #expect(change[0] is NSNumber && change[1] is NSNull)
+        let interval = try #require((regions[1]["bandIntervals"] as? [[String: Any]])?[1])
+        #expect(interval["low"] is NSNull && interval["high"] is NSNull && interval["excludesZero"] as? Bool == false)
+        let notes = try #require(parsed["notes"] as? [String])
+        #expect(notes == ["right amygdala (microwires) gamma: no change (null in JSON): no channel has band power in both the baseline and the window"])
+        let decoded = try JSONText.decode(SessionReport.self, from: json)
+        #expect(decoded.regions[1].bandChangeDecibels[1].isNaN && decoded.regions[1].bandIntervals[1].low.isNaN)
+        #expect(decoded.regions[0] == report.regions[0])
     }
 
     @Test("the SVG heat map colours increases red and decreases blue")

@@ -9,7 +9,12 @@ import KetaMapConfiguration
 
 /// What `writeSyntheticSession` wrote, for comparisons (also dumped as JSON for `check_session.py`).
 struct WrittenSession: Codable {
-    struct Dose: Codable { var drug, unit, route, `operator`, note, wall_clock: String; var amount: Double; var sample_index: Int; var start_time, stop_time: Double }
+    struct Dose: Codable {
+        var drug, unit, route, `operator`, note, wall_clock: String; var amount: Double; var sample_index: Int; var start_time, stop_time: Double
+        /// The normalised form and who gave it, beside the entered one.
+        var operator_note: String; var operator_uid: Int; var amount_mg, amount_mg_per_kg, weight_kg: Double
+        var duration_s, rate_mg_per_kg_per_h: Double?
+    }
     struct Crossing: Codable { var sample_index: Int; var electrode_row: Int; var amplitude: Float }
     struct Gap: Codable { var first_sample: Int; var is_exact: Bool }
     var channel_names: [String]
@@ -73,13 +78,19 @@ func writeSyntheticSession(at path: String, description d: SessionDescription, f
             let infusion = frame == block * 150
             let request = DoseRequest(
                 drug: "ketamine", amount: infusion ? 0.5 : 0.1, unit: infusion ? .milligramsPerKilogram : .milligramsPerKilogram,
-                route: infusion ? .ivInfusion : .ivBolus, overSeconds: infusion ? 2400 : nil, operator: "Dr. Müller", note: infusion ? "40 min infusion" : "test bolus ✓")
-            let dose = DoseEvent(stamping: request, atSample: UInt64(frame - 1), rateHz: d.format.sampleRateHz, wallClock: "2026-11-26T09:00:0\(frame / (block * 100))Z")
+                route: infusion ? .ivInfusion : .ivBolus, overSeconds: infusion ? 2400 : nil, operator: "typed name", note: infusion ? "40 min infusion" : "test bolus ✓")
+            let dose = DoseEvent(
+                stamping: request, atSample: UInt64(frame - 1), rateHz: d.format.sampleRateHz, weightKilograms: 70,
+                wallClock: "2026-11-26T09:00:0\(frame / (block * 100))Z", eventID: UInt64(frame), peer: PeerCredentials(uid: 1000, gid: 1000, pid: 4242),
+                operatorAccount: "Dr. Müller")
             try writer.addDose(dose)
             try writer.flush()
             doses.append(.init(
-                drug: request.drug, unit: request.unit.rawValue, route: request.route.rawValue, operator: request.operator, note: request.note,
-                wall_clock: dose.wallClock, amount: request.amount, sample_index: frame - 1, start_time: dose.startSeconds, stop_time: dose.stopSeconds))
+                drug: request.drug, unit: request.unit.rawValue, route: request.route.rawValue, operator: dose.operatorAccount!, note: request.note,
+                wall_clock: dose.wallClock, amount: request.amount, sample_index: frame - 1, start_time: dose.startSeconds, stop_time: dose.stopSeconds,
+                operator_note: request.operator, operator_uid: Int(dose.peer!.uid), amount_mg: dose.normalized.milligrams,
+                amount_mg_per_kg: dose.normalized.milligramsPerKilogram, weight_kg: dose.normalized.weightKilograms, duration_s: request.overSeconds,
+                rate_mg_per_kg_per_h: dose.normalized.milligramsPerKilogramPerHour))
         }
         if frame == block * 100 {
             try writer.addMark(Mark(text: "eyes closed", sampleIndex: UInt64(frame), seconds: Double(frame) / d.format.sampleRateHz, wallClock: "2026-11-26T09:00:01Z"))
@@ -244,8 +255,8 @@ struct NWBSessionWriterTests {
         let d = SessionFixture.description()
         let writer = try NWBSessionWriter(creating: folder.appendingPathComponent("s.nwb").path, description: d)
         let request = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
-        try writer.addDose(DoseEvent(stamping: request, atSample: 100, rateHz: 10_000, wallClock: "x"))
-        #expect(throws: SessionFileError.self) { try writer.addDose(DoseEvent(stamping: request, atSample: 100, rateHz: 10_000, wallClock: "y")) }
+        try writer.addDose(DoseEvent(stamping: request, atSample: 100, rateHz: 10_000, weightKilograms: 70, wallClock: "x"))
+        #expect(throws: SessionFileError.self) { try writer.addDose(DoseEvent(stamping: request, atSample: 100, rateHz: 10_000, weightKilograms: 70, wallClock: "y")) }
         try writer.close()
     }
 

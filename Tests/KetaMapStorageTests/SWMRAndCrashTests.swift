@@ -28,7 +28,7 @@ func paceWriter(path: String, description d: SessionDescription, seconds: Double
         frame += block
         if frame % doseEveryFrames == 0 {
             let request = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
-            try writer.addDose(DoseEvent(stamping: request, atSample: UInt64(frame - 1), rateHz: d.format.sampleRateHz, wallClock: "t\(frame)"))
+            try writer.addDose(DoseEvent(stamping: request, atSample: UInt64(frame - 1), rateHz: d.format.sampleRateHz, weightKilograms: 70, wallClock: "t\(frame)", eventID: UInt64(frame)))
             try writer.flush()
             doses += 1
         }

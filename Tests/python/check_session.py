@@ -58,10 +58,18 @@ def check_doses(nwb, expected):
     table = nwb.intervals["dosing"]
     check(len(table) == len(doses), f"dosing has {len(table)} rows, expected {len(doses)}")
     for i, dose in enumerate(doses[: len(table)]):
-        for key in ["drug", "unit", "route", "operator", "note", "wall_clock"]:
+        for key in ["drug", "unit", "route", "operator", "operator_note", "note", "wall_clock"]:
             check(isinstance(table[key][i], str), f"dose {i} {key} is {type(table[key][i]).__name__}, not str (text columns are variable-length after a clean close)")
             check(text(table[key][i]) == dose[key], f"dose {i} {key}: {text(table[key][i])!r} != {dose[key]!r}")
         check(abs(float(table["amount"][i]) - dose["amount"]) < 1e-12, f"dose {i} amount")
+        for key in ["amount_mg", "amount_mg_per_kg", "weight_kg", "duration_s", "rate_mg_per_kg_per_h"]:
+            value = float(table[key][i])
+            if key in dose:
+                check(abs(value - dose[key]) < 1e-9, f"dose {i} {key}: {value} != {dose[key]}")
+            else:
+                check(np.isnan(value), f"dose {i} {key}: {value}, not NaN for a bolus")
+        check(int(table["operator_uid"][i]) == dose["operator_uid"], f"dose {i} operator_uid")
+        check(int(table["voided_by"][i]) == -1, f"dose {i} voided_by: {table['voided_by'][i]} for a standing dose")
         check(int(table["sample_index"][i]) == dose["sample_index"], f"dose {i} sample_index")
         check(abs(float(table["start_time"][i]) - dose["start_time"]) < 1e-9, f"dose {i} start_time")
         check(abs(float(table["stop_time"][i]) - dose["stop_time"]) < 1e-9, f"dose {i} stop_time")

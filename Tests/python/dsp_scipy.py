@@ -2,10 +2,9 @@
 
 Usage:
   dsp_scipy.py butter ORDER KIND F1 [F2] FS FRAMES CHANNELS IN OUT
-  dsp_scipy.py notch F0 Q FS FRAMES CHANNELS IN OUT
   dsp_scipy.py chain SPEC FRAMES CHANNELS IN OUT
     SPEC is JSON: a list of stages applied in order, each one of
-    {"butter": [order, kind, f1, (f2,) fs]}, {"notch": [f0, q, fs]}, {"fir": [taps]},
+    {"butter": [order, kind, f1, (f2,) fs]}, {"fir": [taps]},
     {"decimate": factor}
     (decimate keeps rows 0, factor, 2·factor, ...). OUT gets the result only.
 
@@ -32,9 +31,6 @@ def main(argv):
                 fs = edges.pop()
                 wn = edges if kind == "bandpass" else edges[0]
                 y = signal.sosfilt(signal.butter(order, wn, btype=kind, fs=fs, output="sos"), y, axis=0)
-            elif "notch" in stage:
-                b, a = signal.iirnotch(stage["notch"][0], stage["notch"][1], fs=stage["notch"][2])
-                y = signal.sosfilt(signal.tf2sos(b, a), y, axis=0)
             elif "fir" in stage:
                 y = signal.lfilter(np.asarray(stage["fir"], dtype=np.float64), [1.0], y, axis=0)
             elif "decimate" in stage:
@@ -51,11 +47,6 @@ def main(argv):
             wn, rest = float(rest[0]), rest[1:]
         fs = float(rest[0])
         sos = signal.butter(order, wn, btype=kind, fs=fs, output="sos")
-    elif what == "notch":
-        f0, q, fs = float(argv[2]), float(argv[3]), float(argv[4])
-        b, a = signal.iirnotch(f0, q, fs=fs)
-        sos = signal.tf2sos(b, a)
-        rest = argv[4:]
     else:
         raise SystemExit(f"unknown command {what}")
     frames, channels, path_in, path_out = int(rest[1]), int(rest[2]), rest[3], rest[4]

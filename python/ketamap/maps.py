@@ -80,7 +80,9 @@ def report_json(path, **options):
 
 def dose_map(path, **options):
     """The report's dose map of one session as a tidy table: one row per region
-    and measure (each band in dB, the spike rate in %), with the change, its 95 %
+    (its macro contacts, its microwires ("contacts" SEEG or MICRO) and each
+    boundary between two regions ("boundary") apart) and measure (each band in
+    dB, the spike rate in %), with the change (NaN where none could be computed), its 95 %
     interval (low, high), significant (the interval excludes 0), the effective
     rows of baseline and window, and rates before/after for spikes. Options as
     `ketamapctl report`: baseline, window, dose, at. The report's JSON is in
@@ -92,7 +94,8 @@ def dose_map(path, **options):
         for i, band in enumerate(report["bands"]):
             interval = region["bandIntervals"][i]
             rows.append({
-                "region": region["region"], "channels": region["channelCount"], "measure": band, "unit": "dB",
+                "region": region["region"], "contacts": region["contacts"], "boundary": region["isBoundary"],
+                "channels": region["channelCount"], "measure": band, "unit": "dB",
                 "change": _number(region["bandChangeDecibels"][i]), "low": _number(interval["low"]), "high": _number(interval["high"]),
                 "significant": interval["excludesZero"],
                 "effective_rows_baseline": region["effectiveSamples"][i]["baseline"],
@@ -102,7 +105,8 @@ def dose_map(path, **options):
             interval = region.get("spikeRateChangeInterval") or {"low": None, "high": None, "excludesZero": False}
             before, after = region["spikeRateBaseline"], region["spikeRateWindow"]
             rows.append({
-                "region": region["region"], "channels": region["channelCount"], "measure": "spike_rate", "unit": "%",
+                "region": region["region"], "contacts": region["contacts"], "boundary": region["isBoundary"],
+                "channels": region["channelCount"], "measure": "spike_rate", "unit": "%",
                 "change": 100 * (after - before) / before if before > 0 else np.nan,
                 "low": _number(interval["low"]), "high": _number(interval["high"]), "significant": interval["excludesZero"],
                 "before": before, "after": after,

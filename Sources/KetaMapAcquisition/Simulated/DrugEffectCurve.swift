@@ -1,16 +1,21 @@
 import KetaMapCore
 
-/// The simulated drug effect over time after one dose: a one-compartment
-/// model with first-order absorption and elimination (the Bateman function)
-/// after a lag, scaled so that the peak is 1.
+/// The simulated drug effect over time: a one-compartment model with
+/// first-order absorption and elimination (the Bateman function) after a lag,
+/// driven by the amount given, and a saturating (Emax) effect of the summed
+/// concentration.
 ///
 /// ```
-///   effect(t) = 0                                         for t ≤ onset
-///             = (e^(−ke·τ) − e^(−ka·τ)) / norm,  τ = t − onset
+///   b(τ) = (e^(−ke·τ) − e^(−ka·τ)) / norm,  τ = t − onset      (0 for τ ≤ 0; peak 1)
+///   bolus of D mg/kg:            c(t) = D/Dref · b(τ)
+///   infusion of D over T s:      c(t) = D/Dref · 1/T ∫₀^min(τ,T) b(τ − s) ds     (rises over T)
+///   effect(c) = c · (1 + K) / (c + K)                            (1 at c = 1, at most 1 + K)
 /// ```
-/// `ke = ln 2 / halfLife`; `ka > ke` is chosen so that the peak falls at
-/// `peakSeconds` after the dose. Every dose has the same shape and height
-/// (the amount is not modelled); the effects of several doses add.
+/// `ke = ln 2 / halfLife`; `ka > ke` is chosen so that a bolus peaks at
+/// `peakSeconds` after it. Concentrations are in units of the peak of a
+/// reference bolus (`Dref` = 0.5 mg/kg), so effect 1 — the configured dB — is
+/// that bolus at its peak; the concentrations of several doses add, and a
+/// larger dose gives a larger effect, saturating at `1 + K`.
 public struct DrugEffectCurve: Sendable, Equatable {
     /// Seconds from the dose to the first effect.
     public let onsetSeconds: Double
@@ -22,6 +27,12 @@ public struct DrugEffectCurve: Sendable, Equatable {
     public let eliminationPerSecond: Double
     public let absorptionPerSecond: Double
     private let norm: Double
+
+    /// The bolus whose peak is effect 1 (the configured dB), in mg/kg.
+    public static let referenceMilligramsPerKilogram = 0.5
+    /// The concentration (in reference peaks) giving half the largest effect;
+    /// the largest effect is `1 + K` times the reference.
+    public static let halfMaximalConcentration = 1.0
 
     /// The curve for `settings` (`onsetSeconds`, `peakSeconds`, `halfLifeSeconds`).
     public init(settings: SimulatorSettings) {
@@ -61,11 +72,37 @@ public struct DrugEffectCurve: Sendable, Equatable {
         exp(-ke * t) - exp(-ka * t)
     }
 
-    /// The effect, 0…1, `secondsSinceDose` after a dose (0 before the onset).
-    public func effect(secondsSinceDose t: Double) -> Double {
+    /// `∫ b` from `start` to `start + length`, before the division by `norm`,
+    /// written with `expm1` so that a short infusion loses no precision.
+    private func integral(from start: Double, length: Double) -> Double {
+        let ke = eliminationPerSecond, ka = absorptionPerSecond
+        return exp(-ke * start) * -expm1(-ke * length) / ke - exp(-ka * start) * -expm1(-ka * length) / ka
+    }
+
+    /// The concentration, in peaks of the reference bolus, `secondsSinceStart`
+    /// after a dose of `milligramsPerKilogram` started: given at once
+    /// (`infusionSeconds` nil or 0) or evenly over `infusionSeconds`.
+    public func concentration(secondsSinceStart t: Double, milligramsPerKilogram dose: Double, infusionSeconds: Double? = nil) -> Double {
         let tau = t - onsetSeconds
-        guard tau > 0 else { return 0 }
-        return max(0, Self.bateman(tau, ke: eliminationPerSecond, ka: absorptionPerSecond) / norm)
+        guard tau > 0, dose > 0 else { return 0 }
+        let scale = dose / Self.referenceMilligramsPerKilogram
+        guard let length = infusionSeconds, length > 0 else {
+            return scale * max(0, Self.bateman(tau, ke: eliminationPerSecond, ka: absorptionPerSecond) / norm)
+        }
+        let given = min(tau, length)
+        return scale * max(0, integral(from: tau - given, length: given) / (length * norm))
+    }
+
+    /// The effect of a summed concentration: 0 at none, 1 at the reference peak, saturating at `1 + K`.
+    public func effect(concentration c: Double) -> Double {
+        guard c > 0 else { return 0 }
+        let k = Self.halfMaximalConcentration
+        return c * (1 + k) / (c + k)
+    }
+
+    /// The effect `secondsSinceDose` after the reference bolus (0 before the onset, 1 at the peak).
+    public func effect(secondsSinceDose t: Double) -> Double {
+        effect(concentration: concentration(secondsSinceStart: t, milligramsPerKilogram: Self.referenceMilligramsPerKilogram))
     }
 }
 

@@ -21,8 +21,10 @@ import KetaMapConfiguration
 ///   + spikes of `unitsPerMicrowire` units on each MICRO channel (`groundTruth(in:)`)
 /// ```
 /// `gain(band, t) = 10^(dB × E(t) / 20)`, where dB is the sum of the configured
-/// `DoseEffect`s matching the channel's region and band, and `E(t)` (0…1) is the
-/// `DrugEffectCurve` summed over the doses given to `administer(_:)`.
+/// `DoseEffect`s matching the channel's region and band, and `E(t)` is the
+/// `DrugEffectCurve`'s saturating effect of the concentration summed over the
+/// doses given to `administer(_:)` (by amount in mg/kg and infusion time
+/// course; 1 at the peak of a 0.5 mg/kg bolus).
 ///
 /// The samples depend only on the seed, the montage, the settings and the
 /// doses (with their sample indices): not on block sizes or timing. (The LFP
@@ -34,7 +36,7 @@ import KetaMapConfiguration
 /// ±6.4 mV full scale: normal signals never clip.
 ///
 /// Threads: `start()`, `read(into:)` and `stop()` on the acquisition thread;
-/// `administer(_:)` from any thread. `read` neither locks nor allocates: it
+/// `administer(_:)` and `withdraw(eventID:)` from any thread. `read` neither locks nor allocates: it
 /// checks an atomic generation and takes the lock only when a dose came in.
 public final class SimulatedSource: Source, @unchecked Sendable {
     public let format: SampleFormat
@@ -86,10 +88,11 @@ public final class SimulatedSource: Source, @unchecked Sendable {
     private var pacer: RealTimePacer
 
     // Doses: written by any thread under the mutex, noticed by `read` through the generation.
-    private let doses = Mutex<[DoseEvent]>([])
+    private let doses = Mutex<[SimulatedDose]>([])
     private let doseGeneration = Atomic<UInt64>(0)
     private var seenGeneration: UInt64 = 0
-    private var doseStarts: [UInt64] = []
+    /// The acquisition thread's copy of `doses`.
+    private var knownDoses: [SimulatedDose] = []
 
     /// The simulator for a configuration: its montage, source rate and block size, bands and `[simulator]` settings.
     public convenience init(configuration: Configuration, pacing: SourcePacing = .realTime) {
@@ -151,7 +154,7 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         rotationSin = sin(omega)
         highRandom = SimulationRandom(seed: settings.seed, stream: 2)
         pacer = RealTimePacer(rateHz: sampleRateHz)
-        doseStarts.reserveCapacity(64)
+        knownDoses.reserveCapacity(64)
         provenance = [
             "source": "simulated", "generator": "KetaMap SimulatedSource (1/f² bands, region rhythms, line noise, artifacts, spikes)",
             "seed": String(settings.seed), "microvolts_per_bit": String(microvoltsPerBit), "line_frequency_hz": String(settings.lineFrequencyHz),
@@ -201,21 +204,42 @@ public final class SimulatedSource: Source, @unchecked Sendable {
 
     // MARK: - Doses and ground truth
 
-    /// Applies `dose` from its `sampleIndex` on (any thread; takes effect from the next block).
+    /// Applies `dose` from its `sampleIndex` on, by its amount in mg/kg and, for
+    /// an infusion, its duration (any thread; takes effect from the next block).
     public func administer(_ dose: DoseEvent) {
-        doses.withLock { $0.append(dose) }
+        let given = SimulatedDose(
+            eventID: dose.eventID, startSample: dose.sampleIndex, milligramsPerKilogram: dose.normalized.milligramsPerKilogram,
+            infusionSeconds: dose.request.route == .ivInfusion ? dose.request.overSeconds : nil)
+        changeDoses { $0.append(given) }
+    }
+
+    /// Takes back the dose recorded as `eventID` (it was voided: it was not given as recorded).
+    public func withdraw(eventID: UInt64) {
+        changeDoses { $0.removeAll { $0.eventID == eventID } }
+    }
+
+    private func changeDoses(_ change: (inout [SimulatedDose]) -> Void) {
+        doses.withLock { change(&$0) }
         // Pairs with the `.acquiring` load in `refreshDoses()`.
         doseGeneration.add(1, ordering: .releasing)
     }
 
-    /// The summed drug effect (0 = none, 1 = one dose at its peak) at `sample`, for the doses given so far.
+    /// The drug effect at `sample` for the doses given so far: 0 = none, 1 = the
+    /// 0.5 mg/kg reference bolus at its peak, saturating above.
     public func drugEffect(atSample sample: UInt64) -> Double {
+        doses.withLock { summedEffect($0, atSample: sample) }
+    }
+
+    /// The effect of the summed concentration of `doses` at `sample`.
+    private func summedEffect(_ doses: [SimulatedDose], atSample sample: UInt64) -> Double {
         let rate = format.sampleRateHz
-        return doses.withLock { doses in
-            doses.reduce(0) { sum, dose in
-                sample < dose.sampleIndex ? sum : sum + effectCurve.effect(secondsSinceDose: Double(sample - dose.sampleIndex) / rate)
-            }
+        var concentration = 0.0
+        for dose in doses where sample >= dose.startSample {
+            concentration += effectCurve.concentration(
+                secondsSinceStart: Double(sample - dose.startSample) / rate, milligramsPerKilogram: dose.milligramsPerKilogram,
+                infusionSeconds: dose.infusionSeconds)
         }
+        return effectCurve.effect(concentration: concentration)
     }
 
     /// The band-power change, in dB, that the simulator applies to `channel` in `band` at `sample`.
@@ -238,25 +262,15 @@ public final class SimulatedSource: Source, @unchecked Sendable {
         guard generation != seenGeneration else { return }
         seenGeneration = generation
         doses.withLock { doses in
-            doseStarts.removeAll(keepingCapacity: true)
-            for dose in doses { doseStarts.append(dose.sampleIndex) }
+            knownDoses.removeAll(keepingCapacity: true)
+            knownDoses.append(contentsOf: doses)
         }
-    }
-
-    /// The summed effect of the known doses at `sample` (acquisition thread).
-    private func knownEffect(atSample sample: UInt64) -> Double {
-        var effect = 0.0
-        let rate = format.sampleRateHz
-        for start in doseStarts where sample >= start {
-            effect += effectCurve.effect(secondsSinceDose: Double(sample - start) / rate)
-        }
-        return effect
     }
 
     /// Takes the next low-rate LFP sample of every channel and sets the interpolation towards it.
     private func advanceLowRate() {
         if lfp.needsSegment {
-            lfp.synthesize(effect: knownEffect(atSample: lfp.nextSegmentCentre * UInt64(decimation)))
+            lfp.synthesize(effect: summedEffect(knownDoses, atSample: lfp.nextSegmentCentre * UInt64(decimation)))
         }
         let scale = 1 / Float(decimation)
         let base = lfpBase, next = lfpNext, slope = lfpSlope
@@ -351,4 +365,13 @@ public final class SimulatedSource: Source, @unchecked Sendable {
             out[i] = Int16(v < 0 ? v - 0.5 : v + 0.5)
         }
     }
+}
+
+/// A dose as the simulated subject receives it.
+private struct SimulatedDose: Sendable {
+    var eventID: UInt64
+    var startSample: UInt64
+    var milligramsPerKilogram: Double
+    /// Nil for a bolus.
+    var infusionSeconds: Double?
 }

@@ -9,12 +9,9 @@ public enum SessionSummary {
             "  recorded  \(StatusText.formatDuration(Double(status.framesWritten) / status.sampleRateHz)) — \(status.framesWritten) frames × \(status.channelCount) channels at \(StatusText.format(status.sampleRateHz, 0)) Hz from \(status.source)",
             "  lost      \(status.lostFrames) frames in \(status.gapCount) gaps",
         ]
-        for dose in status.doses {
-            let request = dose.request
-            let over = request.overSeconds.map { " over \(StatusText.formatDuration($0))" } ?? ""
-            lines.append("  dose      \(request.drug) \(StatusText.format(request.amount, 3)) \(request.unit.rawValue) \(request.route.rawValue)\(over) at \(StatusText.formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))")
-        }
+        lines += status.doses.map { "  dose      " + DoseText.dose($0, voidedBy: status.dosing.voidedBy[$0.eventID]) }
         if status.doses.isEmpty { lines.append("  doses     none") }
+        lines += DoseText.totals(status.dosing, secondsSinceLastDose: nil).map { "  total     " + $0 }
         if status.marks > 0 { lines.append("  marks     \(status.marks)") }
         let flat = status.channels.filter(\.isFlat).map(\.name)
         let saturated = status.channels.filter(\.isSaturated).map(\.name)

@@ -76,11 +76,7 @@ public enum StatusText {
         let lost = status.lostFrames > 0 ? "LOST \(status.lostFrames) frames in \(status.gapCount) gaps" : "lost 0 frames"
         lines.append("clock   sample \(status.newestSample)  \(lost)" + (backlog.isEmpty ? "" : "  ring high-water: " + backlog.joined(separator: ", ")))
         if status.droppedFeatureRows > 0 { lines.append("WARNING \(status.droppedFeatureRows) feature rows dropped (recorder behind)") }
-        for dose in status.doses {
-            let request = dose.request
-            let over = request.overSeconds.map { " over \(formatDuration($0))" } ?? ""
-            lines.append("dose    \(request.drug) \(format(request.amount, 3)) \(request.unit.rawValue) \(request.route.rawValue)\(over) at \(formatDuration(dose.startSeconds)) (sample \(dose.sampleIndex))")
-        }
+        lines += DoseText.statusLines(status)
         if status.marks > 0 { lines.append("marks   \(status.marks)") }
         if let fault = status.fault { lines.append("FAULT   \(fault)") }
         return lines

@@ -27,7 +27,12 @@ public struct SessionStatus: Sendable, Equatable, Codable {
     public var buffers: [BufferStatus]
     /// Feature rows (LFP, band power, crossings) refused because the recorder fell behind.
     public var droppedFeatureRows: Int
+    /// Every dose recorded, voided ones included (`dosing.voidedBy` names those).
     public var doses: [DoseEvent]
+    /// Running totals per drug (voided doses left out), the weight and the last dose.
+    public var dosing: DosingSummary
+    /// Seconds from the newest standing dose's start to the newest sample; nil before any dose.
+    public var secondsSinceLastDose: Double?
     public var marks: Int
     public var channels: [ChannelStatus]
     /// Names of the bands in each channel's `bandPowerDecibels`, in order.
@@ -46,7 +51,8 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         channelCount: Int, newestSample: UInt64 = 0, recordedSeconds: Double = 0, framesWritten: UInt64 = 0,
         lostFrames: UInt64 = 0, gapCount: Int = 0, buffers: [BufferStatus] = [], droppedFeatureRows: Int = 0,
         doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], bands: [String] = [], bytesPerSecond: Double = 0,
-        diskFreeBytes: UInt64? = nil, diskHoursLeft: Double? = nil, fault: String? = nil
+        diskFreeBytes: UInt64? = nil, diskHoursLeft: Double? = nil, fault: String? = nil, dosing: DosingSummary = DosingSummary(),
+        secondsSinceLastDose: Double? = nil
     ) {
         self.sessionID = sessionID
         self.state = state
@@ -63,6 +69,8 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         self.buffers = buffers
         self.droppedFeatureRows = droppedFeatureRows
         self.doses = doses
+        self.dosing = dosing
+        self.secondsSinceLastDose = secondsSinceLastDose
         self.marks = marks
         self.channels = channels
         self.bands = bands

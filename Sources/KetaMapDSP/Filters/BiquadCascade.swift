@@ -3,7 +3,7 @@
 ///
 /// Direct form II transposed, like scipy `sosfilt`. `V` is the vector type:
 /// `SIMD16<Float>` for the spike band and the LFP low-pass, `SIMD8<Double>` for
-/// the notch and the slow stages. Coefficients and state are allocated in
+/// the band-pass and other slow (LFP-rate) stages. Coefficients and state are allocated in
 /// `init`; `process` never allocates.
 ///
 /// Memory order: frames are visited in tiles of `tileFrames` (8) rows; inside a

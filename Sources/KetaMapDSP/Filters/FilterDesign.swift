@@ -116,25 +116,6 @@ public enum FilterDesign {
             poles: poles, zerosAtOne: zerosAtOne, zerosAtMinusOne: zerosAtMinusOne, referenceZ: referenceZ)
     }
 
-    /// Second-order notch at `frequencyHz` with quality factor `q`
-    /// (centre / −3 dB bandwidth), unity gain far from the notch.
-    ///
-    /// Same filter as scipy `iirnotch(frequencyHz, q, fs=sampleRateHz)`.
-    public static func notch(frequencyHz f0: Double, q: Double, sampleRateHz fs: Double) throws(DesignError)
-        -> SecondOrderSection
-    {
-        guard f0 > 0, f0 < fs / 2 else {
-            throw DesignError(description: "notch at \(f0) Hz must lie between 0 and Nyquist (\(fs / 2) Hz)")
-        }
-        guard q > 0 else { throw DesignError(description: "notch quality factor must be positive (got \(q))") }
-        let w0 = 2 * Double.pi * f0 / fs
-        let bandwidth = w0 / q
-        let beta = tan(bandwidth / 2)
-        let gain = 1 / (1 + beta)
-        return SecondOrderSection(
-            b0: gain, b1: -2 * gain * cos(w0), b2: gain, a1: -2 * gain * cos(w0), a2: 2 * gain - 1)
-    }
-
     /// The complex gain of a cascade at digital frequency `frequencyHz`.
     public static func response(of sections: [SecondOrderSection], atHz frequencyHz: Double, sampleRateHz fs: Double)
         -> (magnitude: Double, phaseRadians: Double)

@@ -11,6 +11,8 @@ extension ProcessingSettings.Reference {
     ///   (`alongShaftMillimeters` ascending); each neighbouring pair gives
     ///   `deeper − shallower`, named `LA1-LA2`. A shaft with one good contact gives
     ///   nothing. Microwires have no geometry along a shaft and stay monopolar.
+    ///   A pair whose contacts lie in two regions belongs to neither: its region
+    ///   is the boundary's (`ProcessedChannel.boundaryRegion`), a row of its own.
     /// - `car-shaft`: each contact minus the average of the good contacts of its
     ///   shaft (a microwire bundle is a shaft).
     /// - `car-all`: each contact minus the average of all good contacts of the
@@ -54,7 +56,8 @@ extension ProcessingSettings.Reference {
                     result.append(
                         ProcessedChannel(
                             name: "\(a.name)-\(b.name)", anode: deep, cathode: shallow, referenceDescription: b.name,
-                            region: a.region, group: a.group, detectsSpikes: false))
+                            region: a.region == b.region ? a.region : ProcessedChannel.boundaryRegion(a.region, b.region),
+                            group: a.group, detectsSpikes: false))
                 }
             }
             return result

@@ -19,16 +19,17 @@ struct ControlDispatcher: Sendable {
         case .dose:
             guard var dose = request.dose else { return .refused(field: "dose", "is missing from the request") }
             dose.atSample = nil  // only the schedule may choose a sample; clinicians get the newest one
-            do {
-                return ControlResponse(ok: true, dose: try await desk.record(dose, from: peer))
-            } catch {
-                return Self.refusal(error, what: "dose")
-            }
+            return await recording("dose") { ControlResponse(try await desk.record(dose, from: peer)) }
+        case .void:
+            guard let eventID = request.eventID else { return .refused(field: "event", "is missing; name the dose's event id (its acknowledgement gives it)") }
+            return await recording("void") { ControlResponse(try await desk.void(eventID: eventID, reason: request.reason ?? "", from: peer)) }
+        case .weight:
+            guard let kilograms = request.weightKilograms else { return .refused(field: "weight", "is missing; give the body weight in kg") }
+            return await recording("weight") { ControlResponse(try await desk.setWeight(kilograms: kilograms, from: peer)) }
         case .mark:
-            do {
-                return ControlResponse(ok: true, mark: try await desk.mark(request.text ?? "", from: peer))
-            } catch {
-                return Self.refusal(error, what: "mark")
+            return await recording("mark") {
+                let mark = try await desk.mark(request.text ?? "", from: peer)
+                return ControlResponse(ok: true, mark: mark, eventID: mark.eventID)
             }
         case .stop:
             guard peer.isRoot || peer.uid == serviceUID else {
@@ -37,6 +38,15 @@ struct ControlDispatcher: Sendable {
             desk.noteStop(from: peer)
             requestStop()
             return ControlResponse(ok: true, status: board.snapshot())
+        }
+    }
+
+    /// Runs one recording request; a request not recorded gets its refusal.
+    private func recording(_ what: String, _ body: () async throws -> ControlResponse) async -> ControlResponse {
+        do {
+            return try await body()
+        } catch {
+            return Self.refusal(error, what: what)
         }
     }
 

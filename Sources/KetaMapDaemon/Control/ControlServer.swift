@@ -12,8 +12,9 @@ import KetaMapControl
 /// exactly one line, in order, also after the client half-closes; the peer's
 /// credentials (`SO_PEERCRED`) go with every request. Connections beyond the
 /// cap are refused with a line saying so; idle ones are closed. On graceful
-/// shutdown it stops accepting and lets open connections finish; one failing
-/// client never stops the server.
+/// shutdown it stops accepting and stops reading from open connections: each
+/// answers the requests it has read, then closes, so a client that keeps a
+/// connection open never holds up a stop. One failing client never stops the server.
 final class ControlServer: Service {
     /// How many clients may be connected, and how long one may idle.
     struct Limits: Sendable {
@@ -29,6 +30,8 @@ final class ControlServer: Service {
     private let heartbeat: StageHeartbeat?
     private let logger: Logger
     private let open = Atomic<Int>(0)
+    /// The connections being served, so a shutdown can stop reading from them.
+    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
     /// - Parameter heartbeat: beaten from the listening channel's event loop while the socket serves, for the watchdog.
     init(
@@ -84,8 +87,12 @@ final class ControlServer: Service {
                     }
                 }
             }
-        } onGracefulShutdown: {
+        } onGracefulShutdown: { [self] in
             server.channel.close(promise: nil)
+            // A stop must not wait for clients to go idle: each connection answers what it has read, then closes.
+            for channel in connections.withLock({ Array($0.values) }) {
+                channel.close(mode: .input).whenFailure { _ in channel.close(promise: nil) }
+            }
         }
         try? FileManager.default.removeItem(atPath: socketPath)
     }
@@ -93,7 +100,12 @@ final class ControlServer: Service {
     /// Answers each request line of one connection, in order; refuses the connection over the cap.
     private func serve(_ connection: Connection) async {
         let count = open.wrappingAdd(1, ordering: .relaxed).newValue
-        defer { open.wrappingSubtract(1, ordering: .relaxed) }
+        let channel = connection.channel.channel
+        connections.withLock { $0[ObjectIdentifier(channel)] = channel }
+        defer {
+            connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            open.wrappingSubtract(1, ordering: .relaxed)
+        }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 guard count <= limits.maximumConnections else {

@@ -3,9 +3,15 @@ import Foundation
 import KetaMapCore
 import Synchronization
 
-/// The one path every dose and mark takes, from `ketamapctl` or the config's
-/// schedule: validate → stamp on the sample clock at arrival → fsync to the
-/// event log → write to the session file and flush → acknowledge.
+/// The one path every dose, correction, weight and mark takes, from
+/// `ketamapctl` or the config's schedule: check (fields, weight, plausibility
+/// limits, in the `DoseLedger`) → number and stamp on the sample clock at
+/// arrival → fsync to the event log → write to the session file and flush →
+/// acknowledge with the event id and the session's running totals.
+///
+/// The ledger takes each event as it is stamped (so the next request is
+/// checked against it, session limit included) and gives it back if its
+/// request is refused later: only what was acknowledged counts.
 ///
 /// Stamping takes a short lock and queues the event for one serial writer, so
 /// the order of stamps is the order of the log and of the recorder's mailbox:
@@ -29,13 +35,16 @@ public final class DoseDesk: Sendable {
 
     private struct Order {
         var lastDoseSample: UInt64?
-        var nextEventID: UInt64 = 1
+        /// Weight, doses, voids and the event numbers.
+        var ledger: DoseLedger
         /// Stamped events the writer has not taken yet, in stamp order.
         var waiting: [Waiting] = []
 
-        mutating func takeEventID() -> UInt64 {
-            defer { nextEventID += 1 }
-            return nextEventID
+        /// Queues `record` for the writer with a new ticket.
+        mutating func queue(_ record: EventRecord, _ entry: RecorderMailbox.Entry, eventID: UInt64) -> EventTicket {
+            let ticket = EventTicket(eventID: eventID)
+            waiting.append(Waiting(record: record, entry: entry, ticket: ticket))
+            return ticket
         }
     }
 
@@ -46,14 +55,14 @@ public final class DoseDesk: Sendable {
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
     private let durableTimeoutSeconds: Double
-    /// Held only to stamp and queue, never across I/O.
-    private let order = Mutex(Order())
+    /// Held only to check, stamp and queue, never across I/O.
+    private let order: Mutex<Order>
     /// The only thread that appends doses and marks to the log (serial: it takes `waiting` in order).
     private let writer = DispatchQueue(label: "ketamap.event-log")
 
     init(
         sessionID: String, rateHz: Double, ring: SampleRing, eventLog: EventLog, mailbox: RecorderMailbox, board: StatusBoard,
-        durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds
+        durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds, ledger: DoseLedger = DoseLedger()
     ) {
         self.sessionID = sessionID
         self.rateHz = rateHz
@@ -62,45 +71,100 @@ public final class DoseDesk: Sendable {
         self.mailbox = mailbox
         self.board = board
         self.durableTimeoutSeconds = durableTimeoutSeconds
+        order = Mutex(Order(ledger: ledger))
+        board.update { $0.dosing = ledger.summary }
     }
 
     /// The newest acquired sample index (0 before the first block).
     private var newestSample: UInt64 { ring.writeIndex == 0 ? 0 : ring.writeIndex - 1 }
 
-    /// Records a dose; returns it once it is in the event log and in the flushed file.
-    /// Throws `DoseRejection` for a bad request and `EventTicket.Refusal` when it was not recorded.
-    public func record(_ request: DoseRequest, from peer: PeerCredentials? = nil, at date: Date = Date()) async throws -> DoseEvent {
-        if let rejection = request.validate() { throw rejection }
-        let (event, ticket) = order.withLock { order in
+    /// Records a dose; returns it once it is in the event log and in the
+    /// flushed file, with the totals it makes. Throws `DoseRejection` for a bad
+    /// or implausible (and unconfirmed) request, and `EventTicket.Refusal`
+    /// when it was not recorded; nothing counts then.
+    public func record(_ request: DoseRequest, from peer: PeerCredentials? = nil, at date: Date = Date()) async throws -> DoseAcknowledgement {
+        let account = peer.map { UserAccounts.name(of: $0.uid) }
+        let (event, ticket, previous) = try order.withLock { order in
+            let assessed = try order.ledger.assess(request)
             var sample = request.atSample ?? newestSample
             if let last = order.lastDoseSample, sample <= last { sample = last + 1 }  // two doses never share a start
             order.lastDoseSample = sample
+            var recorded = request
+            recorded.atSample = nil  // the stamp is the dose's sampleIndex
+            recorded.confirmed = assessed.limitOverride != nil  // as recorded: a broken limit was confirmed
             let event = DoseEvent(
-                stamping: request, atSample: sample, rateHz: rateHz, wallClock: ISO8601.string(from: date), eventID: order.takeEventID(), peer: peer)
-            let ticket = EventTicket(eventID: event.eventID!)
-            order.waiting.append(Waiting(record: EventRecord(kind: .dose, sessionID: sessionID, dose: event, at: date), entry: .dose(event), ticket: ticket))
-            return (event, ticket)
+                stamping: recorded, atSample: sample, rateHz: rateHz, weightKilograms: assessed.normalized.weightKilograms,
+                wallClock: ISO8601.string(from: date), eventID: order.ledger.takeEventID(), peer: peer, operatorAccount: account,
+                limitOverride: assessed.limitOverride)
+            let previous = order.ledger.summary.lastDoseSeconds
+            order.ledger.record(event)
+            let ticket = order.queue(EventRecord(kind: .dose, sessionID: sessionID, dose: event, at: date), .dose(event), eventID: event.eventID)
+            return (event, ticket, previous)
         }
-        writer.async { self.writeWaiting() }
-        try await answer(ticket)
-        board.update { $0.doses.append(event) }
-        return event
+        let summary = try await answer(ticket)
+        board.update {
+            $0.doses.append(event)
+            $0.dosing = summary
+        }
+        return DoseAcknowledgement(dose: event, dosing: summary, secondsSincePreviousDose: previous.map { event.startSeconds - $0 })
+    }
+
+    /// Voids the dose recorded as `eventID`: appends a correction naming it
+    /// (the dose stays in the record, marked voided) and leaves it out of the totals.
+    public func void(eventID: UInt64, reason: String, from peer: PeerCredentials? = nil, at date: Date = Date()) async throws -> VoidAcknowledgement {
+        let account = peer.map { UserAccounts.name(of: $0.uid) }
+        let (void, ticket) = try order.withLock { order in
+            try order.ledger.checkVoid(of: eventID, reason: reason)
+            let sample = newestSample
+            let void = DoseVoid(
+                eventID: order.ledger.takeEventID(), voidedEventID: eventID, reason: reason, sampleIndex: sample, seconds: Double(sample) / rateHz,
+                wallClock: ISO8601.string(from: date), peer: peer, operatorAccount: account)
+            order.ledger.record(void)
+            return (void, order.queue(EventRecord(kind: .void, sessionID: sessionID, void: void, at: date), .void(void), eventID: void.eventID))
+        }
+        let summary = try await answer(ticket)
+        board.update { $0.dosing = summary }
+        return VoidAcknowledgement(void: void, dosing: summary)
+    }
+
+    /// Sets the subject's weight from now on (`ketamapctl weight`).
+    public func setWeight(kilograms: Double, from peer: PeerCredentials? = nil, at date: Date = Date()) async throws -> WeightAcknowledgement {
+        if let problem = WeightChange.check(kilograms: kilograms) { throw problem }
+        let account = peer.map { UserAccounts.name(of: $0.uid) }
+        let (weight, ticket) = order.withLock { order in
+            let sample = newestSample
+            let weight = WeightChange(
+                eventID: order.ledger.takeEventID(), kilograms: kilograms, sampleIndex: sample, seconds: Double(sample) / rateHz,
+                wallClock: ISO8601.string(from: date), peer: peer, operatorAccount: account)
+            order.ledger.record(weight)
+            return (weight, order.queue(EventRecord(kind: .weight, sessionID: sessionID, weight: weight, at: date), .weight(weight), eventID: weight.eventID))
+        }
+        let summary = try await answer(ticket)
+        board.update { $0.dosing = summary }
+        return WeightAcknowledgement(weight: weight, dosing: summary)
+    }
+
+    /// Logs the config's weight as event 0 at sample 0 and posts it to the
+    /// recorder (before the session runs: nothing waits for it).
+    func recordStartingWeight(at date: Date = Date()) throws {
+        guard let kilograms = order.withLock({ $0.ledger.weightKilograms }) else { return }
+        let weight = WeightChange(eventID: 0, kilograms: kilograms, sampleIndex: 0, seconds: 0, wallClock: ISO8601.string(from: date))
+        try eventLog.append(EventRecord(kind: .weight, sessionID: sessionID, weight: weight, detail: "from the configuration", at: date))
+        mailbox.post(.weight(weight))
     }
 
     /// Records a free-text mark at the newest sample.
     public func mark(_ text: String, from peer: PeerCredentials? = nil, at date: Date = Date()) async throws -> Mark {
         guard !text.allSatisfy(\.isWhitespace) else { throw DoseRejection(field: "text", reason: "is empty; say what happened") }
+        if let problem = EventText.check(text, field: "text", maxBytes: EventText.markBytes) { throw problem }
         let (mark, ticket) = order.withLock { order in
             let sample = newestSample
             let mark = Mark(
-                text: text, sampleIndex: sample, seconds: Double(sample) / rateHz, wallClock: ISO8601.string(from: date), eventID: order.takeEventID(),
+                text: text, sampleIndex: sample, seconds: Double(sample) / rateHz, wallClock: ISO8601.string(from: date), eventID: order.ledger.takeEventID(),
                 peer: peer)
-            let ticket = EventTicket(eventID: mark.eventID!)
-            order.waiting.append(Waiting(record: EventRecord(kind: .mark, sessionID: sessionID, mark: mark, at: date), entry: .mark(mark), ticket: ticket))
-            return (mark, ticket)
+            return (mark, order.queue(EventRecord(kind: .mark, sessionID: sessionID, mark: mark, at: date), .mark(mark), eventID: mark.eventID))
         }
-        writer.async { self.writeWaiting() }
-        try await answer(ticket)
+        _ = try await answer(ticket)
         board.update { $0.marks += 1 }
         return mark
     }
@@ -142,13 +206,17 @@ public final class DoseDesk: Sendable {
         }
     }
 
-    /// Waits for the ticket's answer, refusing it after the timeout; logs a refusal of a logged event.
-    private func answer(_ ticket: EventTicket) async throws {
+    /// Wakes the writer for the queued event, then waits for the ticket's answer, refusing it after the timeout; logs a
+    /// refusal of a logged event and gives the event back to the ledger.
+    /// Returns the totals as they stand once it is acknowledged.
+    private func answer(_ ticket: EventTicket) async throws -> DosingSummary {
+        writer.async { self.writeWaiting() }
         let timeout = durableTimeoutSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             ticket.refuse("the disk did not confirm it within \(timeout.formatted()) s")
         }
-        guard case .failure(let refusal) = await ticket.answer() else { return }
+        guard case .failure(let refusal) = await ticket.answer() else { return order.withLock { $0.ledger.summary } }
+        order.withLock { $0.ledger.withdraw(ticket.eventID) }
         let record = EventRecord(kind: .refused, sessionID: sessionID, refusedEventID: ticket.eventID, detail: refusal.reason)
         writer.async { [eventLog] in
             if ticket.wasLogged { try? eventLog.append(record) }

@@ -4,14 +4,14 @@ import Synchronization
 import SystemPackage
 
 /// `<session>.events.jsonl`: an append-only file of `EventRecord` lines, each
-/// fsync'd before `append` returns. Doses reach the simulator through
-/// `subscribe`, so samples still flow one way.
+/// fsync'd before `append` returns. Doses, voids and refusals reach the
+/// simulator through `subscribe`, so samples still flow one way.
 ///
 /// Any thread; appends are serialised.
 public final class EventLog: Sendable {
     public let path: FilePath
     private let file: Mutex<FileDescriptor?>
-    private let doseSubscribers = Mutex<[@Sendable (DoseEvent) -> Void]>([])
+    private let subscribers = Mutex<[@Sendable (EventRecord) -> Void]>([])
 
     /// Creates the log; refuses to open an existing one (a session never overwrites).
     public init(creating path: FilePath) throws {
@@ -22,12 +22,12 @@ public final class EventLog: Sendable {
         file = Mutex(descriptor)
     }
 
-    /// Writes one line and fsyncs it; then tells dose subscribers.
+    /// Writes one line and fsyncs it; then tells subscribers.
     public func append(_ record: EventRecord) throws {
         try append([record])
     }
 
-    /// Writes the records' lines in order with one fsync; then tells dose subscribers.
+    /// Writes the records' lines in order with one fsync; then tells subscribers.
     public func append(_ records: [EventRecord]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -38,18 +38,26 @@ public final class EventLog: Sendable {
         }
         try file.withLock { descriptor in
             guard let descriptor else { throw Errno.badFileDescriptor }
-            try descriptor.writeAll(lines)
+            let end = try descriptor.seek(offset: 0, from: .end)
+            do {
+                try descriptor.writeAll(lines)
+            } catch {
+                // A full disk can take part of the lines: cut them off, so the log
+                // never holds a torn line and reads back whole.
+                try? descriptor.resize(to: end)
+                throw error
+            }
             try descriptor.sync()
         }
-        let subscribers = doseSubscribers.withLock { $0 }
-        for dose in records.compactMap(\.dose) {
-            for subscriber in subscribers { subscriber(dose) }
+        let subscribers = subscribers.withLock { $0 }
+        for record in records {
+            for subscriber in subscribers { subscriber(record) }
         }
     }
 
-    /// Calls `handler` (on the appending thread) with every dose appended from now on.
-    public func subscribe(_ handler: @escaping @Sendable (DoseEvent) -> Void) {
-        doseSubscribers.withLock { $0.append(handler) }
+    /// Calls `handler` (on the appending thread) with every record appended from now on, once it is durable.
+    public func subscribe(_ handler: @escaping @Sendable (EventRecord) -> Void) {
+        subscribers.withLock { $0.append(handler) }
     }
 
     /// Syncs and closes the file; later appends throw.

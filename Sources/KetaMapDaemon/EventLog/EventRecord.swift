@@ -6,7 +6,11 @@ import KetaMapCore
 public struct EventRecord: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case sessionStarted = "session-started", dose, mark, gap
-        /// A dose or mark logged earlier (`refusedEventID`) whose request was answered with a refusal: it never counts.
+        /// A correction naming a dose (`ketamapctl void`).
+        case void
+        /// The subject's body weight (the config's at start, `ketamapctl weight` later).
+        case weight
+        /// A dose, void, weight or mark logged earlier (`refusedEventID`) whose request was answered with a refusal: it never counts.
         case refused
         /// `ketamapctl stop`, with who asked (`peer`).
         case stopRequested = "stop-requested"
@@ -18,6 +22,8 @@ public struct EventRecord: Sendable, Equatable, Codable {
     public var writtenAt: String
     public var sessionID: String
     public var dose: DoseEvent?
+    public var void: DoseVoid?
+    public var weight: WeightChange?
     public var mark: Mark?
     public var gap: AcquisitionGap?
     /// For `refused`: the event id of the dose or mark the refusal cancels.
@@ -28,13 +34,15 @@ public struct EventRecord: Sendable, Equatable, Codable {
     public var detail: String?
 
     public init(
-        kind: Kind, sessionID: String, dose: DoseEvent? = nil, mark: Mark? = nil, gap: AcquisitionGap? = nil, refusedEventID: UInt64? = nil,
-        peer: PeerCredentials? = nil, detail: String? = nil, at date: Date = Date()
+        kind: Kind, sessionID: String, dose: DoseEvent? = nil, void: DoseVoid? = nil, weight: WeightChange? = nil, mark: Mark? = nil,
+        gap: AcquisitionGap? = nil, refusedEventID: UInt64? = nil, peer: PeerCredentials? = nil, detail: String? = nil, at date: Date = Date()
     ) {
         self.kind = kind
         self.writtenAt = ISO8601.string(from: date)
         self.sessionID = sessionID
         self.dose = dose
+        self.void = void
+        self.weight = weight
         self.mark = mark
         self.gap = gap
         self.refusedEventID = refusedEventID
@@ -42,8 +50,8 @@ public struct EventRecord: Sendable, Equatable, Codable {
         self.detail = detail
     }
 
-    /// The event id of the dose or mark this record holds.
-    public var eventID: UInt64? { dose?.eventID ?? mark?.eventID }
+    /// The event id of the dose, void, weight or mark this record holds.
+    public var eventID: UInt64? { dose?.eventID ?? void?.eventID ?? weight?.eventID ?? mark?.eventID }
 }
 
 /// ISO 8601 UTC timestamps with milliseconds, the one format every record uses.

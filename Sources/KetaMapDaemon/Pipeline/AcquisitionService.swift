@@ -94,7 +94,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
                 if let limit = frameLimit { lost.sampleCount = min(gap.sampleCount, limit - gap.firstSample) }
                 ring.writeZeros(frameCount: lost.sampleCount)
                 mailbox.post(.gap(lost))
-                logger.warning("samples lost", metadata: ["first": "\(lost.firstSample)", "count": "\(lost.sampleCount)", "cause": "\(lost.cause.rawValue)", "exact": "\(lost.isExact)"])
+                logger.warning("samples lost", metadata: .gap(lost, at: .acquisition))
             case .end:
                 logger.info("source ended", metadata: ["frames": "\(ring.writeIndex)"])
                 return

@@ -43,7 +43,7 @@ final class DoseScheduleService: Service {
             var request = entry.request
             request.atSample = sample
             do {
-                let dose = try await desk.record(request)
+                let dose = try await desk.record(request).dose
                 logger.notice("scheduled dose recorded", metadata: ["drug": "\(dose.request.drug)", "sample": "\(dose.sampleIndex)", "seconds": "\(dose.startSeconds)"])
             } catch {
                 logger.error("scheduled dose not recorded", metadata: ["error": "\(error)"])

@@ -86,7 +86,7 @@ public final class StageMonitor: Sendable {
                 try body()
             } catch {
                 faults.record("\(stage.rawValue) stopped: \(error)", stage: stage.faultStage)
-                logger.error("\(stage.rawValue) stopped", metadata: ["error": "\(error)"])
+                logger.error("\(stage.rawValue) stopped", metadata: Logger.Metadata.stage(stage).merging(["error": "\(error)"]) { $1 })
                 cleanUp()
                 notify { $0.stageFailed(stage, error: error) }
                 throw error

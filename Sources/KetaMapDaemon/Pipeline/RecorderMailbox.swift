@@ -1,8 +1,8 @@
 import KetaMapCore
 import Synchronization
 
-/// The bounded way doses, marks and gaps reach the recorder thread. A dose or
-/// mark travels with its `EventTicket`, which the recorder claims before
+/// The bounded way doses, voids, weights, marks and gaps reach the recorder
+/// thread. A dose, void, weight or mark travels with its `EventTicket`, which the recorder claims before
 /// writing the row and completes after the flush (that is when it may be
 /// acknowledged).
 ///
@@ -11,6 +11,8 @@ import Synchronization
 public final class RecorderMailbox: Sendable {
     public enum Entry: Sendable {
         case dose(DoseEvent)
+        case void(DoseVoid)
+        case weight(WeightChange)
         case mark(Mark)
         case gap(AcquisitionGap)
     }
@@ -40,7 +42,7 @@ public final class RecorderMailbox: Sendable {
         try post(Delivery(entry: entry, ticket: ticket))
     }
 
-    /// Posts an entry nobody waits for (gaps, from the acquisition thread).
+    /// Posts an entry nobody waits for (gaps, from the acquisition thread; the config's weight at start).
     func post(_ entry: Entry) {
         try? post(Delivery(entry: entry, ticket: nil))
     }

@@ -47,7 +47,9 @@ final class SignalProcessingService: Service, @unchecked Sendable {
             if !read.lost.isEmpty {
                 // Filters must not run across a hole: restart their state at the new position.
                 processor.reset(atSample: read.firstSample)
-                logger.error("processing fell a ring behind", metadata: ["first": "\(read.lost.lowerBound)", "count": "\(read.lost.count)"])
+                // Only the features are lost here (NaN rows); the recorder has its own cursor.
+                let skipped = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
+                logger.error("processing fell a ring behind", metadata: .gap(skipped, at: .processing))
             }
             if read.frameCount > 0 {
                 processor.process(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]), firstSample: read.firstSample)

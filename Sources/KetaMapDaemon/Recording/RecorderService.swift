@@ -82,7 +82,7 @@ final class RecorderService: Service, @unchecked Sendable {
                 let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
                 try sink.addGap(gap)
                 board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
-                logger.error("recorder fell a ring behind", metadata: ["first": "\(gap.firstSample)", "count": "\(gap.sampleCount)"])
+                logger.error("recorder fell a ring behind", metadata: .gap(gap, at: .recording))
             }
             if read.frameCount > 0 {
                 try sink.appendRaw(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]))
@@ -114,8 +114,8 @@ final class RecorderService: Service, @unchecked Sendable {
         logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
     }
 
-    /// Writes doses, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
-    /// A dose or mark whose request was already refused (timed out) is skipped.
+    /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
+    /// A request already refused (timed out) is skipped.
     private func deliverMail() throws {
         let deliveries = mailbox.take().filter { $0.ticket?.claim() ?? true }
         guard !deliveries.isEmpty else { return }
@@ -124,6 +124,8 @@ final class RecorderService: Service, @unchecked Sendable {
             for delivery in deliveries {
                 switch delivery.entry {
                 case .dose(let dose): try sink.addDose(dose)
+                case .void(let void): try sink.addVoid(void)
+                case .weight(let weight): try sink.addWeight(weight)
                 case .mark(let mark): try sink.addMark(mark)
                 case .gap(let gap):
                     try sink.addGap(gap)

@@ -11,6 +11,8 @@ protocol SessionSink: AnyObject {
     func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws
     func appendThresholdCrossing(sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>) throws
     func addDose(_ dose: DoseEvent) throws
+    func addVoid(_ void: DoseVoid) throws
+    func addWeight(_ weight: WeightChange) throws
     func addMark(_ mark: Mark) throws
     func addGap(_ gap: AcquisitionGap) throws
     func addClockSample(sampleIndex: UInt64, wallClock: Date, monotonicSeconds: Double) throws

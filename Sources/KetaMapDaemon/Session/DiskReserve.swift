@@ -32,6 +32,13 @@ public final class DiskReserve: Sendable {
         held.store(true, ordering: .releasing)
     }
 
+    /// Deletes the reserves that earlier parts of the session left when they
+    /// were killed (a watchdog restart, a crash): the session lock is held, so
+    /// no other process owns them. Returns the paths deleted.
+    static func removeLeftovers(before files: SessionFiles) -> [String] {
+        files.earlierStems.map { "\(files.directory)/.\($0).reserve" }.filter { (try? POSIXCalls.unlink($0)) != nil }
+    }
+
     /// Gives the space back (any thread, any number of times; only the first deletes).
     public func release() {
         guard held.exchange(false, ordering: .acquiringAndReleasing) else { return }

@@ -16,7 +16,7 @@ import KetaMapControl
 /// ```
 /// Source ──► SampleRing ──┬──► RecorderService ──────────────► <session>.nwb (HDF5, SWMR)
 ///  (Comedi |  (lock-free, ├──► SignalProcessingService ─► features ─┘  + <session>.events.jsonl
-///   Simulated  1 producer,│      re-reference, notch,                    (fsync'd sidecar)
+///   Simulated  1 producer,│      re-reference, line canceller,           (fsync'd sidecar)
 ///   | Replay)   N cursors)│      spike band → detector,
 ///                         │      decimate → LFP → band power
 ///                         └──► StatusBoard (latest per-channel figures) ◄── ControlServer
@@ -91,7 +91,6 @@ public final class Session: Sendable {
         try options.configuration.checkSchedule(source: options.source.kind, applyToReplay: options.applyScheduleToReplay)
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
-        self.logger = logger
         let configuration = options.configuration
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -99,6 +98,18 @@ public final class Session: Sendable {
             sessionID: options.sessionID,
             paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))
         files = SessionFiles(sessionID: options.sessionID, directory: options.outputDirectory)
+        logger[metadataKey: "part"] = "\(files.part)"
+        self.logger = logger
+        if files.part > 1 {
+            // A restart (watchdog, crash): earlier parts stay as they are; only their space reserves go.
+            let freed = DiskReserve.removeLeftovers(before: files)
+            logger.notice(
+                "continuing the session in part \(files.part); earlier parts are left as they are",
+                metadata: [
+                    "file": "\(files.nwbPath)", "earlier": "\(files.earlierStems.map { "\($0).nwb" }.joined(separator: " "))",
+                    "reserves_freed": "\(freed.count)",
+                ])
+        }
 
         let opened = try openSource(options.source, configuration, options.realTime, logger)
         let startTime = Date()
@@ -142,10 +153,12 @@ public final class Session: Sendable {
         board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
-        if let listener = opened.doseListener { eventLog.subscribe(listener) }
+        if let listener = opened.eventListener { eventLog.subscribe(listener) }
 
         let desk = DoseDesk(
-            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board)
+            sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board,
+            ledger: DoseLedger(weightKilograms: configuration.subject.weightKilograms))
+        try desk.recordStartingWeight(at: startTime)
         let control = ControlServer(
             socketPath: options.controlSocket,
             dispatcher: ControlDispatcher(desk: desk, board: board, requestStop: { [stopper] in stopper.stop() }),

@@ -7,6 +7,11 @@ public struct SessionFiles: Sendable, Equatable {
     public let sessionID: String
     public let stem: String
     public let directory: String
+    /// 1 for `<id>`, 2 for `<id>-2`, …: the part of the session these files hold.
+    public let part: Int
+
+    /// The stems of the parts before this one (`<id>`, `<id>-2`, …), oldest first.
+    public var earlierStems: [String] { (1..<part).map { Self.stem(sessionID: sessionID, part: $0) } }
 
     public var nwbPath: String { "\(directory)/\(stem).nwb" }
     public var eventsPath: String { "\(directory)/\(stem).events.jsonl" }
@@ -15,14 +20,17 @@ public struct SessionFiles: Sendable, Equatable {
     public init(sessionID: String, directory: String, fileManager: FileManager = .default) {
         self.sessionID = sessionID
         self.directory = directory
-        var attempt = 1
-        var stem = sessionID
-        while fileManager.fileExists(atPath: "\(directory)/\(stem).nwb") || fileManager.fileExists(atPath: "\(directory)/\(stem).events.jsonl") {
-            attempt += 1
-            stem = "\(sessionID)-\(attempt)"
+        var part = 1
+        while fileManager.fileExists(atPath: "\(directory)/\(Self.stem(sessionID: sessionID, part: part)).nwb")
+            || fileManager.fileExists(atPath: "\(directory)/\(Self.stem(sessionID: sessionID, part: part)).events.jsonl")
+        {
+            part += 1
         }
-        self.stem = stem
+        self.part = part
+        stem = Self.stem(sessionID: sessionID, part: part)
     }
+
+    private static func stem(sessionID: String, part: Int) -> String { part == 1 ? sessionID : "\(sessionID)-\(part)" }
 
     /// The default session id: the UTC start time, `YYYYMMDDTHHMMSSZ`.
     public static func defaultSessionID(at date: Date = Date()) -> String {

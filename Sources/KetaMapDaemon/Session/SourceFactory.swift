@@ -12,8 +12,8 @@ enum SourceFactory {
         let montage: Montage
         /// For status and logs: `sim`, `comedi /dev/comedi0`, `replay PATH`.
         let description: String
-        /// Hears each recorded dose, for a source whose signal answers it (the simulator).
-        var doseListener: (@Sendable (DoseEvent) -> Void)? = nil
+        /// Hears each durable event, for a source whose signal answers doses (the simulator).
+        var eventListener: (@Sendable (EventRecord) -> Void)? = nil
     }
 
     static func make(_ spec: SourceSpec, configuration: Configuration, realTime: Bool, logger: Logger) throws -> Opened {
@@ -21,7 +21,7 @@ enum SourceFactory {
         switch spec {
         case .simulated:
             let simulator = SimulatedSource(configuration: configuration, pacing: pacing)
-            return Opened(source: simulator, montage: configuration.montage, description: "sim", doseListener: { simulator.administer($0) })
+            return Opened(source: simulator, montage: configuration.montage, description: "sim", eventListener: { simulator.hear($0) })
         case .comedi:
             let source = try ComediSource(
                 settings: configuration.source.comedi, montage: configuration.montage, sampleRateHz: configuration.source.sampleRateHz)
@@ -40,5 +40,14 @@ enum SourceFactory {
             let source = try RecordingReplaySource(settings: settings, montage: given, pacing: pacing)
             return Opened(source: source, montage: source.montage, description: "replay \(source.recording.system) \(settings.path)")
         }
+    }
+}
+
+extension SimulatedSource {
+    /// The simulated subject receives each recorded dose and loses a voided or refused one.
+    fileprivate func hear(_ record: EventRecord) {
+        if let dose = record.dose { administer(dose) }
+        if let void = record.void { withdraw(eventID: void.voidedEventID) }
+        if record.kind == .refused, let refused = record.refusedEventID { withdraw(eventID: refused) }
     }
 }

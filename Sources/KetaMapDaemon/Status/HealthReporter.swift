@@ -67,13 +67,12 @@ final class HealthReporter: Service {
         for stage in stalled where !before.contains(stage) {
             logger.error(
                 "\(stage.rawValue) made no progress for \(StatusText.format(periodSeconds, 1)) s",
-                metadata: [
-                    "stage": "\(stage.rawValue)",
-                    "watchdog": watchdogSeconds == nil ? "off" : "pings withheld: systemd restarts the unit into a new part file if it stays stalled",
-                ])
+                metadata: Logger.Metadata.stage(stage).merging([
+                    "watchdog": watchdogSeconds == nil ? "off" : "pings withheld: systemd restarts the unit into a new part file if it stays stalled"
+                ]) { $1 })
         }
         for stage in before where !stalled.contains(stage) {
-            logger.notice("\(stage.rawValue) is making progress again", metadata: ["stage": "\(stage.rawValue)"])
+            logger.notice("\(stage.rawValue) is making progress again", metadata: .stage(stage))
         }
     }
 }

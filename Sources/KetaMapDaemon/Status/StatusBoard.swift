@@ -37,6 +37,7 @@ public final class StatusBoard: Sendable {
         var copy = status.withLock { $0 }
         copy.newestSample = ring.writeIndex
         copy.recordedSeconds = Double(copy.newestSample) / copy.sampleRateHz
+        copy.secondsSinceLastDose = copy.dosing.lastDoseSeconds.map { max(0, copy.recordedSeconds - $0) }
         copy.framesWritten = written.load(ordering: .relaxed)
         copy.buffers = zip(ring.cursors, highWater).map { cursor, mark in
             BufferStatus(consumer: cursor.name, backlogFrames: cursor.backlogFrames, highWaterFrames: mark.value, capacityFrames: ring.capacityFrames)

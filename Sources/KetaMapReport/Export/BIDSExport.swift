@@ -180,16 +180,17 @@ public struct BIDSExport {
             try json([
                 "species": ["Description": "Binomial species name"],
                 "sex": ["Description": "Sex of the participant", "Levels": ["M": "male", "F": "female", "O": "other"]],
-                "age": ["Description": "Age at the session in whole years (89+ above 89, as BIDS asks for de-identified data)", "Units": "year"],
+                "age": ["Description": "Age at the session in whole years (89+ from 89 on, as BIDS asks for de-identified data)", "Units": "year"],
             ]).write(toFile: sidecar, atomically: true, encoding: .utf8)
             written.append(sidecar)
         }
     }
 
-    /// Years from an ISO 8601 age (`P34Y`, `P34Y6M`, `P400D`), whole, capped at `89+`; `n/a` when unreadable.
+    /// Years from an ISO 8601 age (`P34Y`, `P34Y6M`, `P400D`), whole, `89+` from 89 on; `n/a` when unreadable.
     static func bidsAge(_ iso: String) -> String {
-        guard let years = NWBDeidentification.ageInYears(iso) else { return iso.hasPrefix("P89Y/") ? "89+" : "n/a" }
-        return years > 89 ? "89+" : String(Int(years.rounded(.down)))
+        if NWBDeidentification.cappedAge(iso) == NWBDeidentification.ageCap.iso { return "89+" }
+        guard let years = NWBDeidentification.ageInYears(iso) else { return "n/a" }
+        return String(Int(years.rounded(.down)))
     }
 
     /// A BIDS label: letters and digits only.

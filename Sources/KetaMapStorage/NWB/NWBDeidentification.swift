@@ -9,8 +9,8 @@ import Foundation
 /// `file_create_date`, the `wall_clock` columns of doses and marks, the clock
 /// table's `wall_clock_unix_seconds`, and a session id of the default
 /// `YYYYMMDDTHHMMSSZ` form (the start time). Ages count from birth, not from
-/// a date, so they stay, except that an age above 89 years becomes the open
-/// range `P89Y/` ("89 or older"), as BIDS and DANDI ask of human data.
+/// a date, so they stay, except that an age of 89 years or more becomes the
+/// open range `P89Y/` ("89 or older", `cappedAge`), as BIDS and DANDI ask of human data.
 public enum NWBDeidentification {
     /// Why a file cannot be shifted.
     public struct Refusal: Error, CustomStringConvertible {
@@ -61,9 +61,9 @@ public enum NWBDeidentification {
             let age = try d.readStrings().first ?? ""
             let reference = try d.location.stringAttribute("reference") ?? "birth"
             try d.close()
-            if let years = ageInYears(age), years > 89 {
+            if cappedAge(age) != age {
                 try root.delete("general/subject/age")
-                try root.writeString("general/subject/age", "P89Y/")
+                try root.writeString("general/subject/age", cappedAge(age))
                 let replaced = try root.openDataset("general/subject/age")
                 try replaced.location.setAttribute("reference", reference)
                 try replaced.close()
@@ -79,6 +79,16 @@ public enum NWBDeidentification {
             }
         }
         try file.close()
+    }
+
+    /// The open range every age from it on is shared as: 89 years or older.
+    public static let ageCap = (years: 89.0, iso: "P89Y/")
+
+    /// An age as shared for human data: `P89Y/` from 89 years on (BIDS writes
+    /// it `89+`), any other age (or text that is no age) unchanged.
+    public static func cappedAge(_ iso: String) -> String {
+        guard let years = ageInYears(iso), years >= ageCap.years else { return iso }
+        return ageCap.iso
     }
 
     /// Years of an ISO 8601 duration age (`P34Y`, `P34Y6M`, `P20W`, `P400D`); nil when it is not one.

@@ -15,17 +15,22 @@ enum NWBLayout {
     static let marks = "/events/marks"
     static let clock = "/events/sample_clock"
     static let dosing = "/intervals/dosing"
+    static let doseVoids = "/events/dose_voids"
+    static let subjectWeight = "/events/subject_weight"
     static let gaps = "/intervals/acquisition_gaps"
     static let provenance = "/general/data_collection"
     static let notes = "/general/notes"
 
     /// Tables that are deleted on a clean close when no row was written
     /// (nwbinspector rejects empty tables).
-    static let optionalTables = [thresholdCrossings, marks, clock, dosing, gaps]
+    static let optionalTables = [thresholdCrossings, marks, clock, dosing, doseVoids, subjectWeight, gaps]
 
-    /// Bytes of each fixed-length text column (UTF-8, cut at a character boundary).
+    /// Bytes of each fixed-length text column (UTF-8). Recorded texts are
+    /// checked against `EventText` before anything is written, so none is cut.
     enum TextBytes {
-        static let drug = 64, unit = 16, route = 16, `operator` = 64, note = 512, wallClock = 40, cause = 32, mark = 512
+        static let drug = EventText.drugBytes, unit = EventText.unitBytes, route = EventText.routeBytes, `operator` = EventText.operatorBytes
+        static let note = EventText.noteBytes, wallClock = EventText.wallClockBytes, mark = EventText.markBytes, reason = EventText.reasonBytes
+        static let limitOverride = EventText.limitOverrideBytes, cause = 32
     }
 }
 

@@ -253,22 +253,81 @@ public final class NWBSessionReader {
 
     private func closeAll(_ columns: [String: HDF5Dataset]) { for c in columns.values { try? c.close() } }
 
-    /// Doses in `/intervals/dosing`, in the order recorded.
+    /// The `operator_uid`, `operator_gid` and `operator_pid` columns of a table, row by row (nil where -1: the config).
+    private func peers(_ t: [String: HDF5Dataset]) throws -> [PeerCredentials?] {
+        let uid = try t["operator_uid"]!.readAll(as: Int64.self), gid = try t["operator_gid"]!.readAll(as: Int64.self)
+        let pid = try t["operator_pid"]!.readAll(as: Int64.self)
+        return (0..<min(uid.count, gid.count, pid.count)).map { i in
+            uid[i] < 0 ? nil : PeerCredentials(uid: UInt32(clamping: uid[i]), gid: UInt32(clamping: gid[i]), pid: Int32(clamping: pid[i]))
+        }
+    }
+
+    /// Doses in `/intervals/dosing`, in the order recorded, voided ones included (see `voidedDoses()`).
     public func doses() throws -> [DoseEvent] {
         guard let t = try table(NWBLayout.dosing) else { return [] }
         defer { closeAll(t) }
         let start = try t["start_time"]!.readAll(as: Double.self), stop = try t["stop_time"]!.readAll(as: Double.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self)
         let drug = try t["drug"]!.readStrings(), amount = try t["amount"]!.readAll(as: Double.self)
-        let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings()
-        let op = try t["operator"]!.readStrings(), note = try t["note"]!.readStrings()
+        let unit = try t["unit"]!.readStrings(), route = try t["route"]!.readStrings(), duration = try t["duration_s"]!.readAll(as: Double.self)
+        let mg = try t["amount_mg"]!.readAll(as: Double.self), mgPerKg = try t["amount_mg_per_kg"]!.readAll(as: Double.self)
+        let rate = try t["rate_mg_per_kg_per_h"]!.readAll(as: Double.self), weight = try t["weight_kg"]!.readAll(as: Double.self)
+        let account = try t["operator"]!.readStrings(), op = try t["operator_note"]!.readStrings(), peer = try peers(t)
+        let note = try t["note"]!.readStrings(), override = try t["limit_override"]!.readStrings()
         let wall = try t["wall_clock"]!.readStrings(), sample = try t["sample_index"]!.readAll(as: Int64.self)
-        let n = [start.count, stop.count, drug.count, amount.count, unit.count, route.count, op.count, note.count, wall.count, sample.count].min() ?? 0
+        let numberCounts: [Int] = [start.count, stop.count, ids.count, amount.count, duration.count, mg.count, mgPerKg.count, rate.count, weight.count, sample.count]
+        let textCounts: [Int] = [drug.count, unit.count, route.count, account.count, peer.count, op.count, note.count, override.count, wall.count]
+        let n = (numberCounts + textCounts).min() ?? 0
         return (0..<n).map { i in
-            let r = Route(rawValue: route[i]) ?? .ivBolus
             let request = DoseRequest(
-                drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: r,
-                overSeconds: r == .ivInfusion ? stop[i] - start[i] : nil, operator: op[i], note: note[i])
-            return DoseEvent(request: request, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i], wallClock: wall[i])
+                drug: drug[i], amount: amount[i], unit: DoseUnit(rawValue: unit[i]) ?? .milligramsPerKilogram, route: Route(rawValue: route[i]) ?? .ivBolus,
+                overSeconds: duration[i].isNaN ? nil : duration[i], operator: op[i], note: note[i], confirmed: !override[i].isEmpty)
+            let normalized = NormalizedDose(
+                weightKilograms: weight[i], milligrams: mg[i], milligramsPerKilogram: mgPerKg[i], milligramsPerKilogramPerHour: rate[i].isNaN ? nil : rate[i])
+            return DoseEvent(
+                request: request, normalized: normalized, sampleIndex: UInt64(sample[i]), startSeconds: start[i], stopSeconds: stop[i], wallClock: wall[i],
+                eventID: UInt64(ids[i]), peer: peer[i], operatorAccount: peer[i] == nil ? nil : account[i], limitOverride: override[i].isEmpty ? nil : override[i])
+        }
+    }
+
+    /// The `voided_by` column of `/intervals/dosing`: voided dose → the correction's event id.
+    public func voidedDoses() throws -> [UInt64: UInt64] {
+        guard let t = try table(NWBLayout.dosing) else { return [:] }
+        defer { closeAll(t) }
+        let ids = try t["event_id"]!.readAll(as: Int64.self), by = try t["voided_by"]!.readAll(as: Int64.self)
+        var voided: [UInt64: UInt64] = [:]
+        for (id, void) in zip(ids, by) where void >= 0 { voided[UInt64(id)] = UInt64(void) }
+        return voided
+    }
+
+    /// Corrections in `/events/dose_voids`.
+    public func doseVoids() throws -> [DoseVoid] {
+        guard let t = try table(NWBLayout.doseVoids) else { return [] }
+        defer { closeAll(t) }
+        let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self), voided = try t["voided_event_id"]!.readAll(as: Int64.self)
+        let reason = try t["reason"]!.readStrings(), wall = try t["wall_clock"]!.readStrings()
+        let account = try t["operator"]!.readStrings(), peer = try peers(t)
+        let n = [time.count, sample.count, ids.count, voided.count, reason.count, wall.count, account.count, peer.count].min() ?? 0
+        return (0..<n).map {
+            DoseVoid(
+                eventID: UInt64(ids[$0]), voidedEventID: UInt64(voided[$0]), reason: reason[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0],
+                wallClock: wall[$0], peer: peer[$0], operatorAccount: peer[$0] == nil ? nil : account[$0])
+        }
+    }
+
+    /// Weight changes in `/events/subject_weight`.
+    public func weightChanges() throws -> [WeightChange] {
+        guard let t = try table(NWBLayout.subjectWeight) else { return [] }
+        defer { closeAll(t) }
+        let time = try t["timestamp"]!.readAll(as: Double.self), sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let ids = try t["event_id"]!.readAll(as: Int64.self), kilograms = try t["weight_kg"]!.readAll(as: Double.self)
+        let wall = try t["wall_clock"]!.readStrings(), account = try t["operator"]!.readStrings(), peer = try peers(t)
+        let n = [time.count, sample.count, ids.count, kilograms.count, wall.count, account.count, peer.count].min() ?? 0
+        return (0..<n).map {
+            WeightChange(
+                eventID: UInt64(ids[$0]), kilograms: kilograms[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0], peer: peer[$0],
+                operatorAccount: peer[$0] == nil ? nil : account[$0])
         }
     }
 
@@ -290,8 +349,11 @@ public final class NWBSessionReader {
         defer { closeAll(t) }
         let time = try t["timestamp"]!.readAll(as: Double.self), text = try t["annotation"]!.readStrings()
         let sample = try t["sample_index"]!.readAll(as: Int64.self), wall = try t["wall_clock"]!.readStrings()
-        let n = [time.count, text.count, sample.count, wall.count].min() ?? 0
-        return (0..<n).map { Mark(text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0]) }
+        let ids = try t["event_id"]!.readAll(as: Int64.self), peer = try peers(t)
+        let n = [time.count, text.count, sample.count, wall.count, ids.count, peer.count].min() ?? 0
+        return (0..<n).map {
+            Mark(text: text[$0], sampleIndex: UInt64(sample[$0]), seconds: time[$0], wallClock: wall[$0], eventID: UInt64(ids[$0]), peer: peer[$0])
+        }
     }
 
     /// Band power as stored, or nil when the session has none.

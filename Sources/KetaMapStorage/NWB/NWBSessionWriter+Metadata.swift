@@ -41,6 +41,8 @@ extension NWBSessionWriter {
         try age.location.setAttribute("reference", "birth")
         try age.close()
         if !d.subject.description.isEmpty { try subject.location.writeString("description", d.subject.description) }
+        // NWB's weight is text; changes during the session are rows of /events/subject_weight.
+        if let kilograms = d.subject.weightKilograms { try subject.location.writeString("weight", "\(DoseNumber.format(kilograms)) kg") }
         try subject.close()
 
         let devices = try g.createGroup("devices")
@@ -108,7 +110,7 @@ extension NWBSessionWriter {
             colnames.append(name)
         }
         let n = UInt64(rows)
-        try column(t.writeStrings("location", channels.map(\.region) + processedRows.map(\.region), growable: true), "location", "Brain region of the contact (anode for derivations).")
+        try column(t.writeStrings("location", channels.map(\.region) + processedRows.map(\.region), growable: true), "location", "Brain region of the contact; for a bipolar pair, of both contacts, or `deeper | shallower` for a pair across two regions (a boundary pair, reported in neither region).")
         let groupPaths = channels.map(\.group) + processedRows.map { anodeChannel($0).group }
         var references: [HDF5ObjectReference] = []
         for group in groupPaths { references.append(try root.reference(to: "/general/extracellular_ephys/\(group)")) }

@@ -8,7 +8,7 @@ import KetaMapCore
 /// ```
 /// init(creating:description:)    create the file, write all structure and metadata, start SWMR
 ///   appendRaw / appendLFP / appendBandPower / appendThresholdCrossing   (hot path, no allocation)
-///   addDose / addMark / addGap / addClockSample                         (rare rows)
+///   addDose / addVoid / addWeight / addMark / addGap / addClockSample   (rare rows)
 ///   flush()                       (also done by appendRaw every `storage.flushSeconds` of samples)
 /// close(fault:)                   write what is buffered, close; reopen without SWMR to drop empty tables
 /// ```
@@ -30,6 +30,8 @@ public final class NWBSessionWriter {
     private let marks: NWBTable
     private let clock: NWBTable
     private let dosing: NWBTable
+    private let voids: NWBTable
+    private let weights: NWBTable
     private let gaps: NWBTable
 
     private let channelCount: Int
@@ -57,6 +59,8 @@ public final class NWBSessionWriter {
     private let crossingAmplitudes: UnsafeMutableBufferPointer<Float>
     private let crossingWaveforms: UnsafeMutableBufferPointer<Float>
     private var lastDoseStart: UInt64?
+    /// Row of `/intervals/dosing` of each dose, by event id (a void overwrites the row's `voided_by`).
+    private var doseRows: [UInt64: UInt64] = [:]
 
     /// Frames received by `appendRaw` so far (written or buffered): the next raw row's sample index.
     public var framesWritten: UInt64 { chunkStartFrame + UInt64(bufferedFrames) }
@@ -174,6 +178,10 @@ public final class NWBSessionWriter {
         let resolution = 1 / rateHz
         let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
         let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries).", kind: .int64)
+        let operatorColumns: [NWBColumn] = ["uid", "gid", "pid"].map { (id: String) -> NWBColumn in
+            NWBColumn(name: "operator_" + id, description: "The control socket peer's " + id + " (SO_PEERCRED); -1 for the config.", kind: .int64)
+        }
+        let eventID = NWBColumn(name: "event_id", description: "The session's number for the event, as in <session>.events.jsonl and the acknowledgement (ketamapctl void names it).", kind: .int64)
         if d.processing.enabled && d.processedChannels.contains(where: \.detectsSpikes) {
             crossings = try NWBTable(
                 in: events.location, name: "threshold_crossings", type: "EventsTable",
@@ -195,7 +203,27 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "annotation", description: "The mark's text.", kind: .text(maxBytes: NWBLayout.TextBytes.mark)),
                 sampleIndex,
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the mark, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-            ], chunkRows: 16, root: root)
+                eventID,
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
+        let voids = try NWBTable(
+            in: events.location, name: "dose_voids", type: "EventsTable",
+            description: "Corrections (ketamapctl void): each names a dose of /intervals/dosing, which stays there with voided_by set; totals and the report leave it out.",
+            columns: [
+                timestamp, sampleIndex, eventID,
+                NWBColumn(name: "voided_event_id", description: "event_id of the dose this voids (a row of /intervals/dosing).", kind: .int64),
+                NWBColumn(name: "reason", description: "Why the dose was voided.", kind: .text(maxBytes: NWBLayout.TextBytes.reason)),
+                NWBColumn(name: "wall_clock", description: "Wall-clock time of the correction, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
+                NWBColumn(name: "operator", description: "Who voided it: the peer's account, by name.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
+        let weights = try NWBTable(
+            in: events.location, name: "subject_weight", type: "EventsTable",
+            description: "The subject's body weight (the config's at start, ketamapctl weight later); doses after a row are converted with it.",
+            columns: [
+                timestamp, sampleIndex, eventID,
+                NWBColumn(name: "weight_kg", description: "Body weight, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
+                NWBColumn(name: "wall_clock", description: "Wall-clock time of the change, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
+                NWBColumn(name: "operator", description: "Who gave it: the peer's account, by name; empty for the config's weight.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
         let clock = try NWBTable(
             in: events.location, name: "sample_clock", type: "EventsTable",
             description: "Sample clock against the wall clock and the monotonic clock, every few seconds.",
@@ -211,18 +239,27 @@ public final class NWBSessionWriter {
         let stop = NWBColumn(name: "stop_time", description: "Stop time of the interval, in seconds from session start.", kind: .float64)
         let dosing = try NWBTable(
             in: intervals.location, name: "dosing", type: "TimeIntervals",
-            description: "Drug administrations, stamped on the sample clock; a bolus lasts one sample, an infusion its duration.",
+            description: "Drug administrations, stamped on the sample clock; a bolus lasts one sample, an infusion its duration. amount and unit are as entered; amount_mg, amount_mg_per_kg and rate_mg_per_kg_per_h are normalised with weight_kg. A voided dose stays, with voided_by naming the correction in /events/dose_voids.",
             columns: [
-                start, stop,
+                start, stop, eventID,
                 NWBColumn(name: "drug", description: "Drug given.", kind: .text(maxBytes: NWBLayout.TextBytes.drug)),
-                NWBColumn(name: "amount", description: "Amount given, in `unit`.", kind: .float64),
-                NWBColumn(name: "unit", description: "Unit of `amount` (mg/kg, ug/kg, mg, ug, mg/kg/h).", kind: .text(maxBytes: NWBLayout.TextBytes.unit)),
-                NWBColumn(name: "route", description: "Route: iv-bolus, iv-infusion, im, intranasal or oral.", kind: .text(maxBytes: NWBLayout.TextBytes.route)),
-                NWBColumn(name: "operator", description: "Who gave it.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+                NWBColumn(name: "amount", description: "Amount as entered, in `unit` (for a rate unit, the infusion rate).", kind: .float64),
+                NWBColumn(name: "unit", description: "Unit of `amount` as entered: mg, ug, mg/kg, ug/kg, mg/kg/h or ug/kg/min (ug is µg).", kind: .text(maxBytes: NWBLayout.TextBytes.unit)),
+                NWBColumn(name: "route", description: "Route: iv-bolus, iv-infusion, im, intranasal, oral or subcutaneous.", kind: .text(maxBytes: NWBLayout.TextBytes.route)),
+                NWBColumn(name: "duration_s", description: "An infusion's duration as entered, in seconds; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "seconds"]),
+                NWBColumn(name: "amount_mg", description: "The whole dose (an infusion: rate × duration), in mg.", kind: .float64, textAttributes: ["unit": "mg"]),
+                NWBColumn(name: "amount_mg_per_kg", description: "The whole dose per kg of body weight, in mg/kg.", kind: .float64, textAttributes: ["unit": "mg/kg"]),
+                NWBColumn(name: "rate_mg_per_kg_per_h", description: "An infusion's rate, in mg/kg/h; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "mg/kg/h"]),
+                NWBColumn(name: "weight_kg", description: "Body weight the dose was converted with, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
+                NWBColumn(name: "operator", description: "Who gave it: the account of the control socket's peer (SO_PEERCRED), by name; empty for the config's schedule.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
+            ] as [NWBColumn] + operatorColumns + ([
+                NWBColumn(name: "operator_note", description: "A name typed with --operator (or the schedule's operator), kept beside the account.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
                 NWBColumn(name: "note", description: "Free text.", kind: .text(maxBytes: NWBLayout.TextBytes.note)),
+                NWBColumn(name: "limit_override", description: "The plausibility limits the dose broke, recorded because it was confirmed (--confirm); empty when it broke none.", kind: .text(maxBytes: NWBLayout.TextBytes.limitOverride)),
+                NWBColumn(name: "voided_by", description: "event_id of the correction in /events/dose_voids that voids this dose; -1 while it stands.", kind: .int64),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the request, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
                 NWBColumn(name: "sample_index", description: "Sample index the dose starts at.", kind: .int64),
-            ], chunkRows: 16, root: root)
+            ] as [NWBColumn]), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
             description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
@@ -252,6 +289,8 @@ public final class NWBSessionWriter {
         self.marks = marks
         self.clock = clock
         self.dosing = dosing
+        self.voids = voids
+        self.weights = weights
         self.gaps = gaps
         try file.flush()
         try file.startSWMRWrite()
@@ -405,17 +444,56 @@ public final class NWBSessionWriter {
         if let last = lastDoseStart, dose.sampleIndex <= last {
             throw SessionFileError("dose at sample \(dose.sampleIndex) does not start after the previous dose (sample \(last)); two doses never share a start time", path: path)
         }
-        let r = dose.request
-        try dosing.appendRow([
-            .double(dose.startSeconds), .double(dose.stopSeconds), .text(r.drug), .double(r.amount), .text(r.unit.rawValue),
-            .text(r.route.rawValue), .text(r.operator), .text(r.note), .text(dose.wallClock), .int(Int64(dose.sampleIndex)),
-        ])
+        let r = dose.request, n = dose.normalized
+        let row = dosing.rowCount
+        var cells: [NWBCell] = [
+            .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
+            .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
+            .double(n.milligramsPerKilogramPerHour ?? .nan), .double(n.weightKilograms), .text(dose.operatorAccount ?? ""),
+        ]
+        cells += Self.operatorCells(dose.peer)
+        cells += [.text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex))]
+        try dosing.appendRow(cells)
         lastDoseStart = dose.sampleIndex
+        doseRows[dose.eventID] = row
+    }
+
+    /// Records a correction in `/events/dose_voids` and sets `voided_by` on the
+    /// dose it names (which stays in `/intervals/dosing`). Call `flush()` before acknowledging it.
+    public func addVoid(_ void: DoseVoid) throws {
+        guard let row = doseRows[void.voidedEventID] else {
+            throw SessionFileError("void \(void.eventID) names event \(void.voidedEventID), which is no dose in this file", path: path)
+        }
+        var cells: [NWBCell] = [
+            .double(void.seconds), .int(Int64(void.sampleIndex)), .int(Int64(void.eventID)), .int(Int64(void.voidedEventID)), .text(void.reason),
+            .text(void.wallClock), .text(void.operatorAccount ?? ""),
+        ]
+        cells += Self.operatorCells(void.peer)
+        try voids.appendRow(cells)
+        try [Int64(void.eventID)].withUnsafeBufferPointer { (value) throws(HDF5Error) in try dosing.column("voided_by").writeRows(at: row, value) }
+    }
+
+    /// Records the subject's weight in `/events/subject_weight`.
+    public func addWeight(_ weight: WeightChange) throws {
+        var cells: [NWBCell] = [
+            .double(weight.seconds), .int(Int64(weight.sampleIndex)), .int(Int64(weight.eventID)), .double(weight.kilograms), .text(weight.wallClock),
+            .text(weight.operatorAccount ?? ""),
+        ]
+        cells += Self.operatorCells(weight.peer)
+        try weights.appendRow(cells)
     }
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        try marks.appendRow([.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock)])
+        var cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
+        cells += Self.operatorCells(mark.peer)
+        try marks.appendRow(cells)
+    }
+
+    /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).
+    private static func operatorCells(_ peer: PeerCredentials?) -> [NWBCell] {
+        guard let peer else { return [.int(-1), .int(-1), .int(-1)] }
+        return [.int(Int64(peer.uid)), .int(Int64(peer.gid)), .int(Int64(peer.pid))]
     }
 
     /// Records a gap in `/intervals/acquisition_gaps` (the caller writes its zeros with `appendRaw`).
@@ -455,7 +533,7 @@ public final class NWBSessionWriter {
         for dataset in [raw, lfp, bandPower].compactMap({ $0 }) {
             do { try dataset.close() } catch { firstError = firstError ?? error }
         }
-        for table in [crossings, marks, clock, dosing, gaps].compactMap({ $0 }) {
+        for table in [crossings, marks, clock, dosing, voids, weights, gaps].compactMap({ $0 }) {
             do { try table.close() } catch { firstError = firstError ?? error }
         }
         if let open = file.take() {

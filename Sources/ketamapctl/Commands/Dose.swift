@@ -8,15 +8,21 @@ extension KetamapCtl {
     struct Dose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a drug administration in a running session.",
-            discussion: "The dose is stamped with the newest acquired sample and acknowledged only once it is on disk.")
+            discussion: """
+                The dose is stamped with the newest acquired sample and acknowledged only once it is on disk; \
+                the reply gives its event id (for `ketamapctl void`), the dose in mg and mg/kg, the session's \
+                running total of the drug and the time since the previous dose. A dose outside the plausibility \
+                limits (per drug, route and unit, and for the session) is refused with the limit it broke; give \
+                it again with --confirm if it is right, and the override is recorded with it.
+                """)
 
         @Option(help: "Drug name.")
         var drug = "ketamine"
 
-        @Option(help: "Amount, in --unit.")
+        @Option(help: "Amount, in --unit (for mg/kg/h or ug/kg/min, the infusion rate).")
         var amount: Double
 
-        @Option(help: "Unit of the amount.")
+        @Option(help: "Unit of the amount: mg, ug, mg/kg, ug/kg, mg/kg/h or ug/kg/min (ug is a microgram; the micro sign may be typed for u).")
         var unit: DoseUnit = .milligramsPerKilogram
 
         @Option(help: "Route of administration.")
@@ -25,11 +31,14 @@ extension KetamapCtl {
         @Option(help: ArgumentHelp("Infusion length, e.g. 40m (iv-infusion only).", valueName: "duration"))
         var over: DurationArgument?
 
-        @Option(help: "Who gave the dose.")
+        @Option(help: "A name to note beside the account that gives the command (the account is what is recorded as operator).")
         var `operator` = ""
 
-        @Option(help: "Free-text note.")
+        @Option(help: "Free-text note (at most 512 bytes).")
         var note = ""
+
+        @Flag(help: "Record the dose even though it breaks a plausibility limit; the override is recorded with it.")
+        var confirm = false
 
         @OptionGroup var target: SessionTarget
 
@@ -41,11 +50,15 @@ extension KetamapCtl {
         func run() async throws {
             let response = try await ControlClient.send(ControlRequest(command: .dose, dose: makeRequest()), to: try target.socketPath(), timeoutSeconds: target.timeout)
             guard let dose = response.dose else { throw ControlRefusal(response) }
-            print("dose recorded: \(dose.request.drug) \(dose.request.amount) \(dose.request.unit.rawValue) \(dose.request.route.rawValue) at sample \(dose.sampleIndex) (\(StatusText.formatDuration(dose.startSeconds)) into the session)")
+            print("dose recorded as " + DoseText.dose(dose))
+            if let since = response.secondsSincePreviousDose { print("previous dose \(StatusText.formatDuration(since)) before") }
+            for line in DoseText.totals(response.dosing ?? DosingSummary(), secondsSinceLastDose: nil) { print("total   " + line) }
+            print("to correct it: ketamapctl void \(dose.eventID) --reason TEXT")
         }
 
         private func makeRequest() -> DoseRequest {
-            DoseRequest(drug: drug, amount: amount, unit: unit, route: route, overSeconds: over?.seconds, operator: `operator`, note: note)
+            DoseRequest(
+                drug: drug, amount: amount, unit: unit, route: route, overSeconds: over?.seconds, operator: `operator`, note: note, confirmed: confirm)
         }
     }
 }

@@ -16,7 +16,7 @@ extension KetamapCtl {
         func run() async throws {
             let response = try await ControlClient.send(ControlRequest(command: .mark, text: text), to: try target.socketPath(), timeoutSeconds: target.timeout)
             guard let mark = response.mark else { throw ControlRefusal(response) }
-            print("mark recorded at sample \(mark.sampleIndex) (\(StatusText.formatDuration(mark.seconds)) into the session)")
+            print("mark recorded as event \(mark.eventID) at sample \(mark.sampleIndex) (\(StatusText.formatDuration(mark.seconds)) into the session)")
         }
     }
 }

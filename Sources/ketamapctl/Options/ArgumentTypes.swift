@@ -42,6 +42,18 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
+/// A body weight such as `72`, `72kg` or `72 kg`, in kg.
+struct KilogramsArgument: ExpressibleByArgument, Sendable {
+    let value: Double
+
+    init?(argument: String) {
+        var text = argument.lowercased()
+        if text.hasSuffix("kg") { text.removeLast(2) }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else { return nil }
+        self.value = value
+    }
+}
+
 /// A window after the dose such as `5m..30m`.
 struct TimeWindow: ExpressibleByArgument, Sendable {
     let startSeconds: Double

@@ -6,12 +6,13 @@ import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
-import KetaMapControl
 
 /// Many clinicians' clients dosing at once, against a running `ketamapd`.
 @Suite("Doses under concurrency", .serialized)
 struct ConcurrentDoseTests {
-    static let bolus = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus, operator: "RN Load")
+    /// Small enough that 2000 of them (10 mg/kg) stay inside ketamine's 13 mg/kg session limit,
+    /// so every dose is checked against the running total while the others arrive.
+    static let bolus = DoseRequest(drug: "ketamine", amount: 0.005, unit: .milligramsPerKilogram, route: .ivBolus, operator: "RN Load")
 
     @Test("16 clients sending 2000 doses back to back: every one acknowledged, in the log and the file in one order, none refused, recording goes on")
     func manyClientsLoseNothing() async throws {
@@ -38,6 +39,8 @@ struct ConcurrentDoseTests {
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.state == .recording)
         #expect(status?.doses.count == clients * dosesPerClient)
+        let total = try #require(status?.dosing.totals.first)
+        #expect(total.doseCount == clients * dosesPerClient && abs(total.milligramsPerKilogram - 10) < 1e-9, "\(total)")
 
         daemon.signal(SIGTERM)
         let ended = try await daemon.wait(timeout: 60)
@@ -55,5 +58,6 @@ struct ConcurrentDoseTests {
         defer { reader.close() }
         #expect(try reader.doses().map(\.sampleIndex) == logged.map(\.sampleIndex))
         #expect(reader.faultNote == nil)
+        try DoseRecordTests.expectFileAgreesWithLog(workspace.nwb("load"), records)
     }
 }

@@ -58,7 +58,7 @@ struct DiskFaultTests {
         #expect(last?.kind == .sessionEnded, "session-ended is written on the full disk")
         #expect(last?.detail?.isEmpty == false, "\(String(describing: last?.detail))")
         let refused = Set(records.compactMap(\.refusedEventID))
-        let logged = records.compactMap(\.dose).filter { !refused.contains($0.eventID!) }
+        let logged = records.compactMap(\.dose).filter { !refused.contains($0.eventID) }
         #expect(Set(acknowledged.map(\.eventID)).isSubset(of: Set(logged.map(\.eventID))), "every acknowledged dose is in the log")
 
         let reader = try NWBSessionReader(path: "\(disk.path)/full.nwb")
@@ -128,7 +128,7 @@ struct DiskFaultTests {
         let refusedIDs = Set(records.compactMap(\.refusedEventID))
         let logged = records.compactMap(\.dose)
         #expect(logged.count == 2 && refusedIDs.count == 1, "the refused dose is logged and marked refused; \(records.map(\.kind))")
-        #expect(!refusedIDs.contains(acknowledged.eventID!))
+        #expect(!refusedIDs.contains(acknowledged.eventID))
         #expect(records.last?.kind == .sessionEnded)
         let reader = try NWBSessionReader(path: "\(disk.path)/frozen.nwb")
         defer { reader.close() }

@@ -21,7 +21,8 @@ struct ControlFixture {
             initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 1), ring: ring)
         log = try EventLog(creating: .init("\(directory.path)/s.events.jsonl"))
         desk = DoseDesk(
-            sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: RecorderMailbox(), board: board, durableTimeoutSeconds: durableTimeoutSeconds)
+            sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: RecorderMailbox(), board: board, durableTimeoutSeconds: durableTimeoutSeconds,
+            ledger: DoseLedger(weightKilograms: 70))
         dispatcher = ControlDispatcher(desk: desk, board: board, requestStop: {})
     }
 }
