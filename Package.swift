@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -76,6 +77,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),  // the session manifest's SHA-256
             ],
             swiftSettings: strictSwift),
         .executableTarget(
@@ -92,6 +94,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
+        // The control request parser's fuzz target; as built by `swift build`, it replays the corpus (Fuzz/README.md).
+        .executableTarget(name: "ketamap-fuzz-control-request", dependencies: ["KetaMapControl"], path: "Fuzz/ControlRequest", swiftSettings: strictSwift),
 
         // What the test targets share: the subprocess runner, temporary folders, the Source conformance suite.
         .target(

@@ -22,3 +22,4 @@ swift test --sanitize=thread --scratch-path .build-tsan --filter 'SampleRing|Fea
 echo "== Comedi tests in the comedi_test VM"
 scripts/comedi-vm-test.sh --no-build
 scripts/comedi-vm-session-test.sh
+scripts/comedi-vm-streams-test.sh

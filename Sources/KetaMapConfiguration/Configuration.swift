@@ -16,12 +16,16 @@ public struct Configuration: Sendable, Equatable {
     public var schedule: [ScheduledDose]
     /// Where the configuration came from, and its text verbatim (stored in the file).
     public var provenance: ConfigurationProvenance
+    /// The `[[stream]]` tables, when the config has them; empty for a `[source]`
+    /// config (see `streams`). With streams, `source` is the first stream's and
+    /// `montage` holds every stream's channels, stream after stream: the electrodes table.
+    public var declaredStreams: [StreamSettings]
 
     public init(
         session: SessionSettings, subject: SubjectSettings, source: SourceSettings, montage: Montage,
         processing: ProcessingSettings = ProcessingSettings(), storage: StorageSettings = StorageSettings(),
         simulator: SimulatorSettings = SimulatorSettings(), schedule: [ScheduledDose] = [],
-        provenance: ConfigurationProvenance
+        provenance: ConfigurationProvenance, declaredStreams: [StreamSettings] = []
     ) {
         self.session = session
         self.subject = subject
@@ -32,6 +36,7 @@ public struct Configuration: Sendable, Equatable {
         self.simulator = simulator
         self.schedule = schedule
         self.provenance = provenance
+        self.declaredStreams = declaredStreams
     }
 }
 

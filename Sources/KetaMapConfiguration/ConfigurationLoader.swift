@@ -42,6 +42,11 @@ public enum ConfigurationLoader {
 
         let session = try readSession(root, file: configPath)
         let subject = try readSubject(root, file: configPath)
+        let streamTables = try root.arrayOfTables("stream", known: Keys.stream)
+        if !streamTables.isEmpty {
+            return try loadStreams(
+                streamTables, root: root, session: session, subject: subject, configText: configText, configPath: configPath, readFile: readFile)
+        }
         let source = try readSource(root, configPath: configPath)
         let processing = try readProcessing(root, file: configPath, sampleRateHz: source.sampleRateHz)
         let storage = try readStorage(root)
@@ -64,14 +69,7 @@ public enum ConfigurationLoader {
             var loaded = try MontageLoader.load(
                 channelsText: channelsText, channelsFile: channelsPath, electrodesText: electrodesText, electrodesFile: electrodesPath,
                 sampleRateHz: source.sampleRateHz > 0 ? source.sampleRateHz : nil)
-            if let space = try table.string("space", example: "MNI152NLin2009cAsym") {
-                guard !space.isEmpty, space.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                    throw table.error(
-                        .invalidValue, "space", "`\(space)` is not a BIDS coordinate space name",
-                        fix: "write the space as BIDS names it, letters and digits only: MNI152NLin2009cAsym, ACPC, ScanRAS or Other")
-                }
-                loaded.coordinateSpace = space
-            }
+            if let space = try readSpace(table) { loaded.coordinateSpace = space }
             montage = loaded
             if let count = source.replay?.channelCount, count != montage.channels.count {
                 throw ConfigError(
@@ -98,14 +96,27 @@ public enum ConfigurationLoader {
                 configPath: configPath, configText: configText, channelsText: channelsText, electrodesText: electrodesText))
     }
 
+    /// `[montage] space`: a BIDS coordinate space name, when given.
+    static func readSpace(_ table: TOMLTableReader) throws(ConfigError) -> String? {
+        guard let space = try table.string("space", example: "MNI152NLin2009cAsym") else { return nil }
+        guard !space.isEmpty, space.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw table.error(
+                .invalidValue, "space", "`\(space)` is not a BIDS coordinate space name",
+                fix: "write the space as BIDS names it, letters and digits only: MNI152NLin2009cAsym, ACPC, ScanRAS or Other")
+        }
+        return space
+    }
+
     /// The keys each table accepts.
     enum Keys {
-        static let root = ["session", "subject", "source", "montage", "processing", "storage", "simulator", "schedule"]
+        static let root = ["session", "subject", "source", "stream", "montage", "processing", "storage", "simulator", "schedule"]
         static let session = [
             "description", "experiment_description", "experimenters", "institution", "lab", "keywords", "output_dir", "control_dir",
         ]
         static let subject = ["id", "species", "sex", "age", "description", "weight_kg"]
         static let source = ["kind", "sample_rate_hz", "block_frames", "ring_seconds", "comedi", "replay"]
+        static let stream = ["name", "channels", "on_fault"] + source
+        static let streamMontage = ["electrodes", "space"]
         static let comedi = [
             "device", "subdevice", "range_index", "range_volts", "reference", "buffer_seconds", "rate_tolerance_percent", "read_timeout_ms",
         ]
@@ -214,6 +225,11 @@ public enum ConfigurationLoader {
                 .missingKey, file: configPath, line: nil, key: "source", message: "the `[source]` table is missing",
                 fix: "add `[source]` with `kind = \"sim\"` (or comedi, replay) and `sample_rate_hz = 30000`")
         }
+        return try readSource(table: t, configPath: configPath)
+    }
+
+    /// A source's keys, from `[source]` or one `[[stream]]`.
+    static func readSource(table t: TOMLTableReader, configPath: String) throws(ConfigError) -> SourceSettings {
         let kind = try t.requiredChoice("kind", SourceSettings.Kind.self, expected: "where samples come from")
         let replay = try readReplay(t, configPath: configPath)
         if kind == .replay, replay == nil {

@@ -107,8 +107,15 @@ public final class SignalProcessor: @unchecked Sendable {
             reference = ReferenceStage(
                 channels: channels, reference: settings.reference, montage: montage, format: format, stride: stride)
             let spikeChannels = channels.indices.filter { channels[$0].detectsSpikes }
+            // Channels without microwires (an sEEG stream at 2 kHz) detect nothing: the
+            // detector they never use gets a spike band below their Nyquist frequency.
+            var detection = settings
+            if spikeChannels.isEmpty {
+                detection.spikeHighHz = min(settings.spikeHighHz, 0.45 * fs)
+                detection.spikeLowHz = min(settings.spikeLowHz, 0.5 * detection.spikeHighHz)
+            }
             detector = try ThresholdDetector(
-                processedIndex: spikeChannels.map { Int32($0) }, settings: settings, sampleRateHz: fs,
+                processedIndex: spikeChannels.map { Int32($0) }, settings: detection, sampleRateHz: fs,
                 maxBlockFrames: maxBlockFrames)
             decimator = try Decimator(
                 sampleRateHz: fs, factor: factor, cutoffHz: 0.4 * lfpRate, order: settings.lfpAntiAliasOrder,

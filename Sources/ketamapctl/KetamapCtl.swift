@@ -15,7 +15,7 @@ struct KetamapCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Status.self, Check.self, Dose.self, VoidDose.self, Weight.self, Mark.self, Sessions.self, Devices.self, Report.self, Cohort.self,
-            ExportBIDS.self,
+            ExportBIDS.self, Recover.self, Verify.self,
         ]
     )
 }

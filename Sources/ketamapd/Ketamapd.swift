@@ -87,7 +87,8 @@ struct Ketamapd: AsyncParsableCommand {
             configuration: configuration, sessionID: sessionID,
             outputDirectory: outputDirectory ?? configuration.session.outputDirectory, source: sourceSpec, durationSeconds: duration,
             controlSocket: controlSocket ?? "\(configuration.session.controlDirectory)/\(sessionID).sock",
-            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current, applyScheduleToReplay: applySchedule)
+            realTime: pace == .realtime, softwareVersion: KetaMapVersion.current, applyScheduleToReplay: applySchedule,
+            simulateStreams: source != nil && sourceSpec == .simulated)
         if stopper.isRequested {
             logger.notice("stopped before the session started: nothing was created")
             return

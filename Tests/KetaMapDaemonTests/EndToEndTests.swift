@@ -35,18 +35,30 @@ struct EndToEndTests {
             try DefaultConfiguration.electrodesText.write(toFile: "\(directory.path)/electrodes.tsv", atomically: true, encoding: .utf8)
         }
 
+        /// A session folder holding a copy of `config/examples/<example>` (its
+        /// `ketamapd.toml` passed through `edit`, its `.tsv` files as they are).
+        init(example: String, edit: (String) -> String) throws {
+            directory = try TemporaryFolder()
+            let folder = ProcessRunner.repositoryRoot.appendingPathComponent("config/examples/\(example)")
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".tsv") {
+                try FileManager.default.copyItem(atPath: folder.appendingPathComponent(file).path, toPath: "\(directory.path)/\(file)")
+            }
+            let text = try String(contentsOf: folder.appendingPathComponent("ketamapd.toml"), encoding: .utf8)
+            try edit(text).write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+
         func daemonArguments(session: String, _ extra: [String]) -> [String] {
             ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", socketPath] + extra
         }
 
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
 
-        /// What h5py sees in a session file.
-        func facts(_ session: String, inspect: Bool = false) async throws -> [String: Any]? {
+        /// What h5py (and with `inspect`, pynwb, nwbinspector and SpikeInterface) see in a
+        /// session file, as `script` (`session_facts.py`, or `stream_facts.py` for several streams) reports it.
+        func facts(_ session: String, inspect: Bool = false, script: String = "session_facts.py") async throws -> [String: Any]? {
             guard let python = ProcessRunner.python() else { return nil }
-            let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/session_facts.py").path
-            let result = try await ProcessRunner.run(python, [script, nwb(session)] + (inspect ? ["--inspect"] : []))
-            #expect(result.status == 0, "session_facts.py failed: \(result.error)")
+            let result = try await ProcessRunner.run(python, [ProcessRunner.pythonScript(script), nwb(session)] + (inspect ? ["--inspect"] : []))
+            #expect(result.status == 0, "\(script) failed: \(result.error)")
             return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         }
 
@@ -97,14 +109,7 @@ struct EndToEndTests {
 
         /// Waits until the session has recorded `seconds` of samples (its `status` says so).
         func waitUntilRecorded(seconds: Double, timeoutSeconds: Double = 60) async throws {
-            let deadline = Date().addingTimeInterval(timeoutSeconds)
-            while Date() < deadline {
-                if let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.recordedSeconds >= seconds {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            Issue.record("the session did not record \(seconds) s within \(timeoutSeconds) s")
+            try await waitUntil("record \(seconds) s", timeoutSeconds: timeoutSeconds) { $0.recordedSeconds >= seconds }
         }
     }
 

@@ -9,8 +9,8 @@ import KetaMapDSP
 private final class CollectingSink: DiscardingSink, @unchecked Sendable {
     var lfpRows: [[Float]] = []
     var bandPowerRows: [[Float]] = []
-    override func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws { lfpRows.append(Array(rows)) }
-    override func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws { bandPowerRows.append(Array(row)) }
+    override func appendLFP(_ rows: UnsafeBufferPointer<Float>, stream: Int) throws { lfpRows.append(Array(rows)) }
+    override func appendBandPower(_ row: UnsafeBufferPointer<Float>, stream: Int) throws { bandPowerRows.append(Array(row)) }
 }
 
 @Suite("Processed features in the file")

@@ -117,7 +117,7 @@ struct StatusCommandTests {
         try await Self.expectValid(json.output, schema: "status.schema.json")
 
         daemon.signal(SIGTERM)
-        let ended = try await await daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "a loss is recorded, not a fault: \(ended.error)")
         let reader = try NWBSessionReader(path: "\(disk.path)/lossy.nwb")
         defer { reader.close() }
@@ -158,10 +158,11 @@ struct StatusCommandTests {
         let session = try await Self.running(workspace, session: "watched")
         defer { session.stopBlocking(timeout: 60) }
         let terminal = try PseudoTerminal(columns: 80, rows: 24)
-        let watch = try terminal.start(ProcessRunner.binary("ketamapctl"), ["status", "--watch", "--socket", workspace.socketPath])
-        let output = terminal.read(until: { $0.components(separatedBy: "\u{1B}[H").count > 3 }, timeout: 30)
-        watch.interrupt()
-        watch.waitUntilExit()
+        let watch = try ProcessRunner.start(
+            ProcessRunner.binary("ketamapctl"), ["status", "--watch", "--socket", workspace.socketPath], terminal: terminal.slave)
+        let output = await onDedicatedThread { terminal.read(until: { $0.components(separatedBy: "\u{1B}[H").count > 3 }, timeout: 30) }
+        watch.signal(SIGINT)
+        _ = try await watch.wait(timeout: 30)
 
         let frames = output.components(separatedBy: "\u{1B}[H").dropFirst()
         #expect(frames.count >= 2, "redrawn in place (cursor home) each second: \(output.debugDescription)")
@@ -221,7 +222,7 @@ struct StatusCommandTests {
 }
 
 /// A pseudo-terminal of a given size whose slave side a child process writes to.
-final class PseudoTerminal {
+final class PseudoTerminal: Sendable {
     let master: Int32
     let slave: Int32
 
@@ -237,18 +238,6 @@ final class PseudoTerminal {
     deinit {
         close(master)
         close(slave)
-    }
-
-    /// Runs `executable` with the terminal as its standard input and output.
-    func start(_ executable: String, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardOutput = handle
-        process.standardInput = handle
-        try process.run()
-        return process
     }
 
     /// What the child has written, read until `done` holds or `timeout` seconds pass.

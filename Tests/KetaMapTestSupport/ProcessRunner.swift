@@ -59,7 +59,13 @@ public enum ProcessRunner {
     public static func start(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
     ) throws -> Running {
-        try Running(executable, arguments, environment: environment, input: input)
+        try Running(executable, arguments, environment: environment, input: input, terminal: nil)
+    }
+
+    /// Starts `executable` with `terminal` (the slave side of a pseudo-terminal)
+    /// as its standard input and output, as from a shell; its errors go to a file.
+    public static func start(_ executable: String, _ arguments: [String], terminal: Int32) throws -> Running {
+        try Running(executable, arguments, environment: [:], input: nil, terminal: terminal)
     }
 
     /// Runs to completion; kills the child after `timeout` seconds (and records an issue).
@@ -86,7 +92,7 @@ public enum ProcessRunner {
         private let folder: TemporaryFolder
         private let exit = ExitSignal()
 
-        fileprivate init(_ executable: String, _ arguments: [String], environment: [String: String], input: Data?) throws {
+        fileprivate init(_ executable: String, _ arguments: [String], environment: [String: String], input: Data?, terminal: Int32?) throws {
             folder = try TemporaryFolder("process")
             process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
@@ -95,8 +101,14 @@ public enum ProcessRunner {
             _ = FileManager.default.createFile(atPath: folder.path("stdin"), contents: input ?? Data())
             _ = FileManager.default.createFile(atPath: folder.path("stdout"), contents: nil)
             _ = FileManager.default.createFile(atPath: folder.path("stderr"), contents: nil)
-            process.standardInput = try FileHandle(forReadingFrom: folder.url.appendingPathComponent("stdin"))
-            process.standardOutput = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stdout"))
+            if let terminal {
+                let handle = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
+                process.standardInput = handle
+                process.standardOutput = handle
+            } else {
+                process.standardInput = try FileHandle(forReadingFrom: folder.url.appendingPathComponent("stdin"))
+                process.standardOutput = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stdout"))
+            }
             process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr"))
             process.terminationHandler = { [exit] _ in exit.raise() }
             try process.run()

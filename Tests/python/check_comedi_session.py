@@ -13,14 +13,10 @@ import sys
 import h5py
 import numpy as np
 
+from comedi_test_checks import check, check_sawtooth_and_square, period_of_drops, summary
+
 AMPLITUDE_V = 1.0
 PERIOD_S = 0.1
-results = []
-
-
-def check(ok, what):
-    results.append(bool(ok))
-    print(("ok   " if ok else "FAIL ") + what)
 
 
 def volts(path):
@@ -37,22 +33,9 @@ def volts(path):
         return data * scale + series["data"].attrs["offset"], rate, gap_rows
 
 
-def period_of_drops(signal, rate, threshold):
-    """Median spacing (s) of the sample indices where the signal falls by more than `threshold`."""
-    drops = np.flatnonzero(np.diff(signal) < -threshold)
-    return np.median(np.diff(drops)) / rate if len(drops) > 2 else float("nan")
-
-
 def check_waveforms(v, rate, label):
-    saw, square = v[:, 0], v[:, 1]
-    check(abs(saw.max() - AMPLITUDE_V) < 0.01 * AMPLITUDE_V and abs(saw.min() + AMPLITUDE_V) < 0.01 * AMPLITUDE_V,
-          f"{label}: channel 0 sawtooth spans ±1 V within 1 % ({saw.min():.4f} … {saw.max():.4f} V)")
-    saw_period = period_of_drops(saw, rate, AMPLITUDE_V)
-    check(abs(saw_period - PERIOD_S) < 0.01 * PERIOD_S, f"{label}: sawtooth period {saw_period:.5f} s (0.1 s within 1 %)")
-    high, low = square[square > 0], square[square <= 0]
-    check(len(high) and len(low) and abs(high.mean() - AMPLITUDE_V) < 0.01 and abs(low.mean() + AMPLITUDE_V) < 0.01,
-          f"{label}: channel 1 square wave at ±1 V within 1 % ({low.mean():.4f} / {high.mean():.4f} V)")
-    square_period = period_of_drops(square, rate, AMPLITUDE_V)
+    check_sawtooth_and_square(v, rate, label, AMPLITUDE_V, PERIOD_S)
+    square_period = period_of_drops(v[:, 1], rate, AMPLITUDE_V)
     check(abs(square_period - PERIOD_S) < 0.01 * PERIOD_S, f"{label}: square wave period {square_period:.5f} s (0.1 s within 1 %)")
     others = v[:, 2:]
     check(np.abs(others).max() < 0.01, f"{label}: channels 2–7 at 0 V (largest |v| {np.abs(others).max():.5f} V)")
@@ -82,9 +65,7 @@ def main():
         check(np.abs(gap_values).max() < 1e-3, "overrun: the gap is stored as zeros (0 V)")
         last_end = max(g[0] + g[1] for g in gaps)
         check_waveforms(v[last_end:], rate, "overrun, after the gap")
-    failed = results.count(False)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ public struct AcquisitionGap: Sendable, Equatable, Codable {
         case commandRestart = "command-restart"
         /// The replayed recording had a gap.
         case replayGap = "replay-gap"
+        /// A stream of a session of several stopped on a fault (`on_fault = "continue"`)
+        /// while the others recorded on: its series ends there (no zeros are stored),
+        /// and the count is estimated from the session clock.
+        case streamStopped = "stream-stopped"
     }
 
     /// First missing sample index.

@@ -61,7 +61,10 @@ final class ControlServer: Service {
                     try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
                     try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: LineFrameDecoder.maximumRequestBytes)))
                     try pipeline.addHandler(ControlConnectionGuard())
-                    return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), peer)
+                    // Closed on deinit: a connection accepted while the server stops (a fault cancels the
+                    // group) is dropped by the accept stream before anyone serves it; with the scoped
+                    // initializer NIO then traps in its writer's deinit and the session dies instead of exiting.
+                    return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel), peer)
                 }
             }
         do {

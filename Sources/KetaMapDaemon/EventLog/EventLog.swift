@@ -22,6 +22,12 @@ public final class EventLog: Sendable {
         file = Mutex(descriptor)
     }
 
+    /// Opens an existing log to append to it (`ketamapctl recover`).
+    public init(appendingTo path: FilePath) throws {
+        self.path = path
+        file = Mutex(try FileDescriptor.open(path, .writeOnly, options: [.append]))
+    }
+
     /// Writes one line and fsyncs it; then tells subscribers.
     public func append(_ record: EventRecord) throws {
         try append([record])
@@ -75,5 +81,20 @@ public final class EventLog: Sendable {
         let data = try Data(contentsOf: URL(fileURLWithPath: path.string))
         let decoder = JSONDecoder()
         return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(EventRecord.self, from: Data($0)) }
+    }
+
+    /// What a log holds after a crash: every whole record, and how many bytes
+    /// they take. A last line cut short by the crash (it was never synced, so
+    /// never acknowledged) is left out; a damaged line before it is an error.
+    public static func readIntact(_ path: FilePath) throws -> (records: [EventRecord], intactBytes: Int) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path.string))
+        let decoder = JSONDecoder()
+        var records: [EventRecord] = []
+        var start = data.startIndex
+        while let newline = data[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            records.append(try decoder.decode(EventRecord.self, from: data[start..<newline]))
+            start = newline + 1
+        }
+        return (records, start - data.startIndex)
     }
 }

@@ -1,13 +1,23 @@
 import KetaMapAcquisition
+import KetaMapConfiguration
 import KetaMapCore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The acquisition thread: reads blocks from the source and writes them to the
 /// ring. In real time it never waits for a consumer; in as-fast-as-possible
 /// mode it waits for ring room, so nothing is lost. Returns (ending the
 /// session) after `frameLimit` frames, at the end of a replay, or on stop.
 final class AcquisitionService: Service, @unchecked Sendable {
+    /// Which stream this thread acquires, and what a fault in it does.
+    struct Role: Sendable {
+        /// Index in the pipeline; nil name for the one stream of a single-source session.
+        var index = 0
+        var name: String?
+        var onFault: StreamSettings.FaultPolicy = .stop
+    }
+
     private let source: any Source
     private let ring: SampleRing
     private let mailbox: RecorderMailbox
@@ -18,12 +28,16 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let realTimePriority: Bool
     private let blockFrames: Int
     private let schedule: ScheduleBarrier
+    private let role: Role
+    private let clock: SessionClock
+    private let completion: StreamCompletion
     private let logger: Logger
     private let stop = StopFlag()
 
     init(
         source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
-        waitsForRoom: Bool, realTimePriority: Bool, blockFrames: Int, schedule: ScheduleBarrier, logger: Logger
+        waitsForRoom: Bool, realTimePriority: Bool, blockFrames: Int, schedule: ScheduleBarrier, role: Role = Role(),
+        clock: SessionClock = SessionClock(), completion: StreamCompletion = StreamCompletion(streams: 1), logger: Logger
     ) {
         self.source = source
         self.ring = ring
@@ -35,13 +49,50 @@ final class AcquisitionService: Service, @unchecked Sendable {
         self.realTimePriority = realTimePriority
         self.blockFrames = min(blockFrames, ring.capacityFrames / 4)
         self.schedule = schedule
+        self.role = role
+        self.clock = clock
+        self.completion = completion
+        var logger = logger
+        if let name = role.name { logger[metadataKey: "stream"] = "\(name)" }
         self.logger = logger
     }
 
     func run() async throws {
-        try await monitor.run(.acquisition, stoppingWith: stop) { [self] in
+        let thread = role.name.map { "acq-\($0)" }
+        let label = role.name.map { "acquisition of stream \($0)" }
+        try await monitor.run(.acquisition, thread: thread, label: label, stoppingWith: stop) { [self] in
             if realTimePriority { raisePriority() }
-            try acquire()
+            do {
+                try acquire()
+            } catch where role.onFault == .continue && !completion.isLast {
+                continueWithoutStream(after: error)
+            }
+            // The session ends when its last stream has: an earlier one waits for the stop.
+            if !completion.finish() { waitForStop() }
+        }
+    }
+
+    /// `on_fault = "continue"`: this stream ends, the session goes on; at the
+    /// stop, the samples it did not deliver become one gap, estimated from the
+    /// session clock (the file says so: `stream-stopped`, not exact).
+    private func continueWithoutStream(after error: any Error) {
+        let stoppedAt = ring.writeIndex
+        let stoppedTime = MonotonicClock.seconds()
+        logger.error(
+            "stream stopped; the session records on without it", metadata: ["error": "\(error)", "sample": "\(stoppedAt)", "on_fault": "continue"])
+        board.update { $0.fault = $0.fault ?? "stream \(role.name ?? "") stopped: \(error)" }
+        waitForStop()
+        var missing = UInt64(max(0, ((MonotonicClock.seconds() - stoppedTime) * source.format.sampleRateHz).rounded()))
+        if let limit = frameLimit { missing = min(missing, limit > stoppedAt ? limit - stoppedAt : 0) }
+        mailbox.post(.gap(AcquisitionGap(firstSample: stoppedAt, sampleCount: missing, cause: .streamStopped, isExact: false), stream: role.index))
+    }
+
+    /// A stream that is done waits for the session's stop (beating: waiting on purpose is not a stall).
+    private func waitForStop() {
+        let heartbeat = monitor.heartbeat(.acquisition)
+        while !stop.isRaised {
+            heartbeat.beat()
+            MonotonicClock.sleep(microseconds: 10_000)
         }
     }
 
@@ -64,6 +115,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
         let channels = ring.channelCount
         let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
         defer { buffer.deallocate() }
+        clock.start()
         try source.start()
         defer { source.stop() }
         logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
@@ -93,7 +145,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
                 var lost = gap
                 if let limit = frameLimit { lost.sampleCount = min(gap.sampleCount, limit - gap.firstSample) }
                 ring.writeZeros(frameCount: lost.sampleCount)
-                mailbox.post(.gap(lost))
+                mailbox.post(.gap(lost, stream: role.index))
                 logger.warning("samples lost", metadata: .gap(lost, at: .acquisition))
             case .end:
                 logger.info("source ended", metadata: ["frames": "\(ring.writeIndex)"])
@@ -102,4 +154,19 @@ final class AcquisitionService: Service, @unchecked Sendable {
         }
         logger.info("acquisition stopped", metadata: ["frames": "\(ring.writeIndex)"])
     }
+}
+
+/// Counts the streams still acquiring, so that the session ends when the last
+/// one has (at its frame limit, the end of its replay, or a fault it may
+/// continue without): a stream that finishes early waits for the others.
+final class StreamCompletion: Sendable {
+    private let remaining: Atomic<Int>
+
+    init(streams: Int) { remaining = Atomic(streams) }
+
+    /// Marks one stream finished; `true` when it was the last.
+    func finish() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue <= 0 }
+
+    /// Whether only one stream is still acquiring (a fault there ends the session).
+    var isLast: Bool { remaining.load(ordering: .acquiring) <= 1 }
 }

@@ -71,21 +71,24 @@ public final class StageMonitor: Sendable {
     /// Runs `body` on the stage's own thread and reports its life; a graceful
     /// shutdown and a cancellation of the group both raise `stop`.
     ///
-    /// - Parameter cleanUp: runs on that thread after a failure was recorded
-    ///   (so `faults.reason` already holds it), before the error is rethrown.
+    /// - Parameters:
+    ///   - thread: the OS thread's name (a stream's stages add its name).
+    ///   - label: how the fault names the stage (`acquisition of stream micro`).
+    ///   - cleanUp: runs on that thread after a failure was recorded
+    ///     (so `faults.reason` already holds it), before the error is rethrown.
     func run(
-        _ stage: PipelineStage, stoppingWith stop: StopFlag, cleanUp: @escaping @Sendable () -> Void = {},
-        _ body: @escaping @Sendable () throws -> Void
+        _ stage: PipelineStage, thread: String? = nil, label: String? = nil, stoppingWith stop: StopFlag,
+        cleanUp: @escaping @Sendable () -> Void = {}, _ body: @escaping @Sendable () throws -> Void
     ) async throws {
         let heartbeat = heartbeat(stage)
-        try await DedicatedThread.run(name: stage.threadName, stoppingWith: stop) { [self] in
+        try await DedicatedThread.run(name: thread ?? stage.threadName, stoppingWith: stop) { [self] in
             heartbeat.begin()
             defer { heartbeat.end() }
             notify { $0.stageStarted(stage) }
             do {
                 try body()
             } catch {
-                faults.record("\(stage.rawValue) stopped: \(error)", stage: stage.faultStage)
+                faults.record("\(label ?? stage.rawValue) stopped: \(error)", stage: stage.faultStage)
                 logger.error("\(stage.rawValue) stopped", metadata: Logger.Metadata.stage(stage).merging(["error": "\(error)"]) { $1 })
                 cleanUp()
                 notify { $0.stageFailed(stage, error: error) }

@@ -14,7 +14,8 @@ public final class RecorderMailbox: Sendable {
         case void(DoseVoid)
         case weight(WeightChange)
         case mark(Mark)
-        case gap(AcquisitionGap)
+        /// Samples lost from stream `stream` (its index in the pipeline).
+        case gap(AcquisitionGap, stream: Int)
     }
 
     /// An entry and the ticket to answer once it is on disk (none for gaps).

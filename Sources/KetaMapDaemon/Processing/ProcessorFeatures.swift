@@ -9,13 +9,16 @@ import KetaMapDSP
 /// NaN, so every later row keeps its time.
 final class ProcessorFeatures: FeatureSource, @unchecked Sendable {
     let processor: SignalProcessor
+    /// The stream the processor works on (its index in the pipeline).
+    let stream: Int
     private var nextLFPRow: UInt64 = 0
     private var nextBandPowerRow: UInt64 = 0
     private let missingLFPRow: UnsafeMutableBufferPointer<Float>
     private let missingBandPowerRow: UnsafeMutableBufferPointer<Float>
 
-    init(_ processor: SignalProcessor) {
+    init(_ processor: SignalProcessor, stream: Int = 0) {
         self.processor = processor
+        self.stream = stream
         missingLFPRow = .allocate(capacity: processor.lfp.rowWidth)
         missingLFPRow.initialize(repeating: .nan)
         missingBandPowerRow = .allocate(capacity: processor.bandPower.rowWidth)
@@ -31,24 +34,24 @@ final class ProcessorFeatures: FeatureSource, @unchecked Sendable {
         var rows = 0
         while try processor.lfp.pop({ header, row in
             while nextLFPRow < header.row {
-                try sink.appendLFP(UnsafeBufferPointer(missingLFPRow))
+                try sink.appendLFP(UnsafeBufferPointer(missingLFPRow), stream: stream)
                 nextLFPRow += 1
             }
-            try sink.appendLFP(row)
+            try sink.appendLFP(row, stream: stream)
             nextLFPRow = header.row + 1
         }) { rows += 1 }
         while try processor.bandPower.pop({ header, row in
             while nextBandPowerRow < header.row {
-                try sink.appendBandPower(UnsafeBufferPointer(missingBandPowerRow))
+                try sink.appendBandPower(UnsafeBufferPointer(missingBandPowerRow), stream: stream)
                 nextBandPowerRow += 1
             }
-            try sink.appendBandPower(row)
+            try sink.appendBandPower(row, stream: stream)
             nextBandPowerRow = header.row + 1
         }) { rows += 1 }
         while try processor.crossings.pop({ crossing, waveform in
             try sink.appendThresholdCrossing(
                 sampleIndex: crossing.sampleIndex, processedChannel: Int(crossing.processedChannel),
-                amplitudeMicrovolts: crossing.amplitudeMicrovolts, waveform: waveform)
+                amplitudeMicrovolts: crossing.amplitudeMicrovolts, waveform: waveform, stream: stream)
         }) { rows += 1 }
         return rows
     }

@@ -18,19 +18,27 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     private let logger: Logger
     private let finishing = StopFlag()
     private let highWater: HighWaterMark
+    /// Session row of the stream's first channel (its figures' place on the board).
+    private let channelOffset: Int
+    private let threadName: String
 
-    init(processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, monitor: StageMonitor, logger: Logger) {
+    init(
+        processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, monitor: StageMonitor, logger: Logger,
+        channelOffset: Int = 0, threadName: String = PipelineStage.processing.threadName
+    ) {
         self.processor = processor
+        self.channelOffset = channelOffset
+        self.threadName = threadName
         self.cursor = cursor
         self.ring = ring
         self.board = board
         self.monitor = monitor
         self.logger = logger
-        highWater = board.highWater[ring.cursors.firstIndex { $0 === cursor }!]
+        highWater = board.highWater(for: cursor)
     }
 
     func run() async throws {
-        try await monitor.run(.processing, stoppingWith: finishing) { [self] in process() }
+        try await monitor.run(.processing, thread: threadName, stoppingWith: finishing) { [self] in process() }
     }
 
     private func process() {
@@ -66,8 +74,8 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     private func publishFigures(droppedRows: Int) {
         while processor.channelFigures.pop({ _, row in
             board.tryUpdate { status in
-                status.channels.update(fromFiguresRow: row)
-                status.channels.updateBandPower(from: processor)
+                status.channels.update(fromFiguresRow: row, offset: channelOffset)
+                status.channels.updateBandPower(from: processor, offset: channelOffset)
                 status.droppedFeatureRows = droppedRows
             }
         }) {}

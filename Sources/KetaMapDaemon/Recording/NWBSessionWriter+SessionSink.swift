@@ -1,3 +1,5 @@
 import KetaMapStorage
 
-extension NWBSessionWriter: SessionSink {}
+extension NWBSessionWriter: SessionSink {
+    func framesWritten(stream: Int) -> UInt64 { streams[stream].framesWritten }
+}

@@ -4,48 +4,52 @@ import KetaMapCore
 import Logging
 import ServiceLifecycle
 
-/// The recorder thread, the only thread that calls HDF5: raw frames from its
-/// ring cursor, features from the processor, doses, marks and gaps from the
-/// mailbox, all into the session file; flushes at the configured cadence and
-/// right after every dose or mark (which are acknowledged only then).
+/// The recorder thread, the only thread that calls HDF5: every stream's raw
+/// frames from its ring cursor and features from its processor, doses, marks
+/// and gaps from the mailbox, all into the session file; each stream's clock
+/// against the session clock every few seconds; flushes at the configured
+/// cadence and right after every dose or mark (which are acknowledged only then).
 ///
 /// On graceful shutdown (after acquisition and processing have stopped) it
 /// drains everything left, then closes the file (recording the fault, if any).
 final class RecorderService: Service, @unchecked Sendable {
+    /// What the recorder reads of one stream.
+    struct Stream {
+        let cursor: RingCursor
+        let ring: SampleRing
+        let features: (any FeatureSource)?
+        let blockFrames: Int
+    }
+
     private let sink: any SessionSink
-    private let cursor: RingCursor
-    private let ring: SampleRing
-    private let features: (any FeatureSource)?
+    private let streams: [Stream]
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
     private let monitor: StageMonitor
+    private let clock: SessionClock
     private let flushSeconds: Double
-    private let blockFrames: Int
     private let onFirstBlockStored: @Sendable () -> Void
     private let logger: Logger
     private let finishing = StopFlag()
-    private let highWater: HighWaterMark
+    private let highWater: [HighWaterMark]
 
-    /// Seconds between rows of the clock table.
+    /// Seconds between rows of the clock tables.
     static let clockTableSeconds = 5.0
 
     init(
-        sink: any SessionSink, cursor: RingCursor, ring: SampleRing, features: (any FeatureSource)?, mailbox: RecorderMailbox,
-        board: StatusBoard, monitor: StageMonitor, flushSeconds: Double, blockFrames: Int, logger: Logger,
-        onFirstBlockStored: @escaping @Sendable () -> Void
+        sink: any SessionSink, streams: [Stream], mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, clock: SessionClock,
+        flushSeconds: Double, logger: Logger, onFirstBlockStored: @escaping @Sendable () -> Void
     ) {
         self.sink = sink
-        self.cursor = cursor
-        self.ring = ring
-        self.features = features
+        self.streams = streams
         self.mailbox = mailbox
         self.board = board
         self.monitor = monitor
+        self.clock = clock
         self.flushSeconds = flushSeconds
-        self.blockFrames = blockFrames
         self.logger = logger
         self.onFirstBlockStored = onFirstBlockStored
-        highWater = board.highWater[ring.cursors.firstIndex { $0 === cursor }!]
+        highWater = streams.map { board.highWater(for: $0.cursor) }
     }
 
     func run() async throws {
@@ -58,60 +62,88 @@ final class RecorderService: Service, @unchecked Sendable {
         ) { [self] in try record() }
     }
 
-    private func record() throws {
-        let channels = ring.channelCount
-        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
-        let zeros = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
-        zeros.initialize(repeating: 0)
-        defer {
-            buffer.deallocate()
+    /// A stream's block buffer and a block of zeros, allocated once.
+    private struct Buffers {
+        let frames: UnsafeMutableBufferPointer<Int16>
+        let zeros: UnsafeMutableBufferPointer<Int16>
+
+        init(_ stream: Stream) {
+            let samples = stream.blockFrames * stream.ring.channelCount
+            frames = .allocate(capacity: samples)
+            zeros = .allocate(capacity: samples)
+            zeros.initialize(repeating: 0)
+        }
+
+        func deallocate() {
+            frames.deallocate()
             zeros.deallocate()
         }
+    }
+
+    private func record() throws {
+        let buffers = streams.map(Buffers.init)
+        defer { for buffer in buffers { buffer.deallocate() } }
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
         var storedAny = false
         let heartbeat = monitor.heartbeat(.recording)
         while true {
             heartbeat.beat()
-            let done = finishing.isRaised  // read before the ring, so nothing published before it is missed
+            let done = finishing.isRaised  // read before the rings, so nothing published before it is missed
             try deliverMail()
-            let read = cursor.read(into: buffer, maxFrames: blockFrames)
-            highWater.record(cursor.backlogFrames)
-            if !read.lost.isEmpty {
-                try writeZeros(UInt64(read.lost.count), from: zeros)
-                let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
-                try sink.addGap(gap)
-                board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
-                logger.error("recorder fell a ring behind", metadata: .gap(gap, at: .recording))
-            }
-            if read.frameCount > 0 {
-                try sink.appendRaw(UnsafeBufferPointer(rebasing: buffer[0..<read.frameCount * channels]))
-                board.setFramesWritten(sink.framesWritten)
-                if !storedAny {
-                    storedAny = true
-                    try sink.flush()
-                    onFirstBlockStored()
+            var moved = 0
+            for (index, stream) in streams.enumerated() {
+                let buffer = buffers[index]
+                let channels = stream.ring.channelCount
+                let read = stream.cursor.read(into: buffer.frames, maxFrames: stream.blockFrames)
+                highWater[index].record(stream.cursor.backlogFrames)
+                if !read.lost.isEmpty {
+                    try writeZeros(UInt64(read.lost.count), stream: index, from: buffer.zeros)
+                    let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
+                    try sink.addGap(gap, stream: index)
+                    board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
+                    logger.error("recorder fell a ring behind", metadata: Logger.Metadata.gap(gap, at: .recording).merging(["stream": "\(index)"]) { $1 })
+                    moved += 1
                 }
+                if read.frameCount > 0 {
+                    try sink.appendRaw(UnsafeBufferPointer(rebasing: buffer.frames[0..<read.frameCount * channels]), stream: index)
+                    if index == 0 { board.setFramesWritten(sink.framesWritten(stream: 0)) }
+                    moved += 1
+                    if !storedAny {
+                        storedAny = true
+                        try sink.flush()
+                        onFirstBlockStored()
+                    }
+                }
+                moved += try stream.features?.drain(into: sink) ?? 0
             }
-            let featureRows = try features?.drain(into: sink) ?? 0
             let now = MonotonicClock.seconds()
-            if now >= nextClockRow {
-                try sink.addClockSample(sampleIndex: ring.writeIndex, wallClock: Date(), monotonicSeconds: now)
+            // The first rows wait until every stream has delivered (a few seconds at most: a stream
+            // that never does is left out), so that the streams' rows are taken together.
+            if now >= nextClockRow, let sessionSeconds = clock.seconds(atMonotonic: now),
+                sessionSeconds > Self.clockTableSeconds || streams.allSatisfy({ $0.ring.writeIndex > 0 })
+            {
+                let wallClock = Date()
+                // A stream that has delivered nothing yet has no sample to place (its start is still to come).
+                for (index, stream) in streams.enumerated() where stream.ring.writeIndex > 0 {
+                    try sink.addClockSample(
+                        stream: index, sampleIndex: stream.ring.writeIndex, sessionSeconds: sessionSeconds, wallClock: wallClock, monotonicSeconds: now)
+                }
                 nextClockRow = now + Self.clockTableSeconds
             }
             if now >= nextFlush {
                 try sink.flush()
                 nextFlush = now + flushSeconds
             }
-            if read.frameCount == 0 && read.lost.isEmpty && featureRows == 0 {
-                if done && cursor.backlogFrames == 0 { break }
+            if moved == 0 {
+                if done && streams.allSatisfy({ $0.cursor.backlogFrames == 0 }) { break }
                 MonotonicClock.sleep(microseconds: 1000)
             }
         }
         mailbox.close(reason: "the session is closing")
         try deliverMail()
         try sink.close(fault: monitor.faults.reason)
-        logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten)"])
+        logger.info("session file closed", metadata: ["frames": "\(sink.framesWritten(stream: 0))"])
     }
 
     /// Writes doses, voids, weights, marks and gaps waiting in the mailbox, flushes, then answers their tickets.
@@ -127,8 +159,8 @@ final class RecorderService: Service, @unchecked Sendable {
                 case .void(let void): try sink.addVoid(void)
                 case .weight(let weight): try sink.addWeight(weight)
                 case .mark(let mark): try sink.addMark(mark)
-                case .gap(let gap):
-                    try sink.addGap(gap)
+                case .gap(let gap, let stream):
+                    try sink.addGap(gap, stream: stream)
                     board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
                 }
             }
@@ -140,12 +172,12 @@ final class RecorderService: Service, @unchecked Sendable {
         try result.get()
     }
 
-    private func writeZeros(_ count: UInt64, from zeros: UnsafeMutableBufferPointer<Int16>) throws {
+    private func writeZeros(_ count: UInt64, stream: Int, from zeros: UnsafeMutableBufferPointer<Int16>) throws {
         var remaining = count
-        let channels = ring.channelCount
+        let channels = streams[stream].ring.channelCount
         while remaining > 0 {
-            let frames = Int(min(remaining, UInt64(blockFrames)))
-            try sink.appendRaw(UnsafeBufferPointer(rebasing: zeros[0..<frames * channels]))
+            let frames = Int(min(remaining, UInt64(streams[stream].blockFrames)))
+            try sink.appendRaw(UnsafeBufferPointer(rebasing: zeros[0..<frames * channels]), stream: stream)
             remaining -= UInt64(frames)
         }
     }

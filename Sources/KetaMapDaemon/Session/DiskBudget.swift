@@ -26,6 +26,14 @@ public struct DiskBudget: Sendable, Equatable {
         self.plannedSeconds = plannedSeconds ?? Self.openEndedSeconds
     }
 
+    /// The sum over a session's streams, each with its format and processed channels.
+    public init(streams: [(format: SampleFormat, processedChannels: Int)], processing: ProcessingSettings?, plannedSeconds: Double?) {
+        self.init(format: streams[0].format, processedChannels: streams[0].processedChannels, processing: processing, plannedSeconds: plannedSeconds)
+        bytesPerSecond = streams.map {
+            DiskBudget(format: $0.format, processedChannels: $0.processedChannels, processing: processing, plannedSeconds: plannedSeconds).bytesPerSecond
+        }.reduce(0, +)
+    }
+
     /// Bytes free for an unprivileged writer in the file system holding `directory`.
     ///
     /// The corresponding C function is `statvfs`.

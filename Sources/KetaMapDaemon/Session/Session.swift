@@ -45,10 +45,13 @@ public final class Session: Sendable {
         public var softwareVersion: String
         /// Record the config's `[[schedule.dose]]` into a replay (`--apply-schedule`).
         public var applyScheduleToReplay: Bool
+        /// Simulate every `[[stream]]` whatever its kind (`--source sim` with a config of several streams).
+        public var simulateStreams: Bool
 
         public init(
             configuration: Configuration, sessionID: String, outputDirectory: String, source: SourceSpec, durationSeconds: Double?,
-            controlSocket: String, realTime: Bool, softwareVersion: String, applyScheduleToReplay: Bool = false
+            controlSocket: String, realTime: Bool, softwareVersion: String, applyScheduleToReplay: Bool = false,
+            simulateStreams: Bool = false
         ) {
             self.configuration = configuration
             self.sessionID = sessionID
@@ -59,6 +62,7 @@ public final class Session: Sendable {
             self.realTime = realTime
             self.softwareVersion = softwareVersion
             self.applyScheduleToReplay = applyScheduleToReplay
+            self.simulateStreams = simulateStreams
         }
     }
 
@@ -111,7 +115,8 @@ public final class Session: Sendable {
                 ])
         }
 
-        let opened = try openSource(options.source, configuration, options.realTime, logger)
+        let opened = try SourceFactory.makeStreams(options.source, simulateAll: options.simulateStreams, configuration: configuration, realTime: options.realTime, logger: logger, open: openSource)
+        let streams = configuration.hasDeclaredStreams ? configuration.streams : []
         let startTime = Date()
         let files = self.files
         let notifier = SystemdNotifier(logger: logger)
@@ -124,17 +129,23 @@ public final class Session: Sendable {
         do {
             pipeline = try Pipeline(
                 plan: PipelinePlan(
-                    sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.description,
-                    // 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
-                    blockFrames: configuration.source.blockFrames ?? max(1, Int((opened.source.format.sampleRateHz / 100).rounded())),
+                    sessionID: options.sessionID, filePath: files.nwbPath, sourceDescription: opened.map(\.description).joined(separator: "; "),
+                    blockFrames: Self.blockFrames(configuration.source, opened[0].source),
                     ringSeconds: configuration.source.ringSeconds,
                     processing: configuration.processing.enabled ? configuration.processing : nil, durationSeconds: options.durationSeconds,
                     realTime: options.realTime, flushSeconds: configuration.storage.flushSeconds,
-                    scheduleSeconds: configuration.schedule.map(\.atSeconds), realTimePriority: options.source == .comedi),
-                source: opened.source, montage: opened.montage, monitor: monitor, logger: logger,
+                    scheduleSeconds: configuration.schedule.map(\.atSeconds),
+                    realTimePriority: options.source == .comedi && opened.allSatisfy { $0.source is ComediSource }),
+                streams: opened.enumerated().map { index, one in
+                    let stream = streams.isEmpty ? nil : streams[index]
+                    return Pipeline.StreamInput(
+                        name: stream?.name, source: one.source, montage: one.montage,
+                        blockFrames: Self.blockFrames(stream?.source ?? configuration.source, one.source), onFault: stream?.onFault ?? .stop)
+                },
+                monitor: monitor, logger: logger,
                 makeSink: { layout in
                     try DiskBudget(
-                        format: layout.format, processedChannels: layout.processedChannels.count, processing: layout.processing,
+                        streams: layout.streams.map { ($0.format, $0.processedChannels.count) }, processing: layout.processing,
                         plannedSeconds: options.durationSeconds
                     ).check(directory: options.outputDirectory)
                     return try NWBSessionWriter(
@@ -142,8 +153,9 @@ public final class Session: Sendable {
                         description: SessionDescription(
                             sessionID: options.sessionID, sessionStartTime: startTime, session: configuration.session, subject: configuration.subject,
                             montage: layout.montage, format: layout.format, processedChannels: layout.processedChannels,
-                            processing: configuration.processing, sourceProvenance: opened.source.provenance,
-                            configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage))
+                            processing: configuration.processing, sourceProvenance: Self.provenance(of: opened, streams: streams),
+                            configuration: configuration.provenance, softwareVersion: options.softwareVersion, storage: configuration.storage,
+                            streams: layout.streams))
                 },
                 onFirstBlockStored: { notifier.ready(status: "recording to \(files.nwbPath)") })
         } catch let error as SignalProcessor.SetupError {
@@ -153,7 +165,7 @@ public final class Session: Sendable {
         board = pipeline.board
         eventLog = try EventLog(creating: FilePath(files.eventsPath))
         try eventLog.append(EventRecord(kind: .sessionStarted, sessionID: options.sessionID, detail: files.nwbPath, at: startTime))
-        if let listener = opened.eventListener { eventLog.subscribe(listener) }
+        for listener in opened.compactMap(\.eventListener) { eventLog.subscribe(listener) }
 
         let desk = DoseDesk(
             sessionID: options.sessionID, rateHz: format.sampleRateHz, ring: pipeline.ring, eventLog: eventLog, mailbox: pipeline.mailbox, board: board,
@@ -181,7 +193,12 @@ public final class Session: Sendable {
                 StageService(ShutdownAnnouncer(board: board, notifier: notifier), stage: .internal, name: "shutdown announcer"),
             ])
         lockMemory = options.realTime
-        logger.info("session ready", metadata: ["file": "\(files.nwbPath)", "source": "\(opened.description)", "channels": "\(format.channelCount)", "rate_hz": "\(format.sampleRateHz)"])
+        logger.info(
+            "session ready",
+            metadata: [
+                "file": "\(files.nwbPath)", "source": "\(opened.map(\.description).joined(separator: "; "))",
+                "channels": "\(pipeline.montage.channels.count)", "rate_hz": "\(pipeline.streams.map { "\($0.format.sampleRateHz)" }.joined(separator: ", "))",
+            ])
     }
 
     /// Runs until the session ends; throws (after closing the file) when it faulted.
@@ -201,13 +218,41 @@ public final class Session: Sendable {
             faults.record("the session failed: \(error)", stage: .internal)  // kept only if no stage said why
         }
         reserve.release()
+        writeManifest()
         if let fault = faults.fault { throw fault }
     }
 }
 
 extension Session {
+    /// 10 ms at the rate the source really has (a replayed recording brings its own), unless the config sets block_frames.
+    static func blockFrames(_ settings: SourceSettings, _ source: any Source) -> Int {
+        settings.blockFrames ?? max(1, Int((source.format.sampleRateHz / 100).rounded()))
+    }
+
+    /// The sources' board, driver and calibration facts; for several streams, each key prefixed by its stream's name.
+    static func provenance(of opened: [SourceFactory.Opened], streams: [StreamSettings]) -> [String: String] {
+        guard !streams.isEmpty else { return opened[0].source.provenance }
+        var facts: [String: String] = [:]
+        for (one, stream) in zip(opened, streams) {
+            for (key, value) in one.source.provenance { facts["\(stream.name).\(key)"] = value }
+        }
+        return facts
+    }
+
     /// Seconds a graceful stop may take before the group is cancelled (below the unit's TimeoutStopSec=90).
     static let maximumStopSeconds: Int64 = 60
+
+    /// The closed session's SHA-256 manifest; a session ends all the same if it cannot be written.
+    private func writeManifest() {
+        let path = SessionManifest.path(for: files)
+        let started = MonotonicClock.seconds()
+        do {
+            try SessionManifest(hashing: files).write(to: path)
+            logger.info("manifest written", metadata: ["manifest": "\(path)", "seconds": "\((MonotonicClock.seconds() - started).formatted(.number.precision(.fractionLength(2))))"])
+        } catch {
+            logger.error("manifest not written; ketamapctl recover writes it", metadata: ["manifest": "\(path)", "error": "\(error)"])
+        }
+    }
 
     /// One line either way; an unlocked session records all the same.
     private func reportMemoryLock(_ outcome: RealTimeScheduling.MemoryLock) {

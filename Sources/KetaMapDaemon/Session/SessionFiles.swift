@@ -32,6 +32,15 @@ public struct SessionFiles: Sendable, Equatable {
 
     private static func stem(sessionID: String, part: Int) -> String { part == 1 ? sessionID : "\(sessionID)-\(part)" }
 
+    /// The files of a session already recorded, by their stem (`<id>` or `<id>-N`).
+    public init(sessionID: String, stem: String, directory: String) {
+        self.sessionID = sessionID
+        self.stem = stem
+        self.directory = directory
+        let suffix = stem.hasPrefix(sessionID + "-") ? Int(stem.dropFirst(sessionID.count + 1)) : nil
+        part = suffix ?? 1
+    }
+
     /// The default session id: the UTC start time, `YYYYMMDDTHHMMSSZ`.
     public static func defaultSessionID(at date: Date = Date()) -> String {
         let formatter = DateFormatter()

@@ -11,9 +11,46 @@ enum SourceFactory {
         let source: any Source
         let montage: Montage
         /// For status and logs: `sim`, `comedi /dev/comedi0`, `replay PATH`.
-        let description: String
+        var description: String
         /// Hears each durable event, for a source whose signal answers doses (the simulator).
         var eventListener: (@Sendable (EventRecord) -> Void)? = nil
+    }
+
+    /// Every stream of the session, opened: the config's `[source]` as `spec`
+    /// says (one stream), or each `[[stream]]` as its own table says, all
+    /// simulated when `simulateAll` (`--source sim`: a hybrid config run
+    /// without its cards). A replay on the command line cannot stand for several streams.
+    static func makeStreams(
+        _ spec: SourceSpec, simulateAll: Bool = false, configuration: Configuration, realTime: Bool, logger: Logger,
+        open: (SourceSpec, Configuration, _ realTime: Bool, Logger) throws -> Opened = SourceFactory.make
+    ) throws -> [Opened] {
+        guard configuration.hasDeclaredStreams else { return [try open(spec, configuration, realTime, logger)] }
+        if case .replay = spec {
+            throw SourceSpecError(
+                text: "replay", reason: "the config records \(configuration.streams.count) streams; give each its replay in its [[stream]] table")
+        }
+        var opened: [Opened] = []
+        for (index, stream) in configuration.streams.enumerated() {
+            var single = configuration
+            single.declaredStreams = []
+            single.source = stream.source
+            single.montage = stream.montage
+            single.simulator.seed = configuration.simulator.seed &+ UInt64(index)  // independent noise per stream, still seeded
+            let streamSpec = simulateAll ? .simulated : try SourceSpec(stream.source)
+            var one = try open(streamSpec, single, realTime, logger)
+            one.description = "\(stream.name): \(one.description)"
+            if let listener = one.eventListener {
+                // Doses are stamped on the first stream's sample clock; each simulator hears them on its own.
+                let rate = one.source.format.sampleRateHz
+                one.eventListener = { record in
+                    var own = record
+                    if let dose = record.dose { own.dose?.sampleIndex = UInt64((dose.startSeconds * rate).rounded()) }
+                    listener(own)
+                }
+            }
+            opened.append(one)
+        }
+        return opened
     }
 
     static func make(_ spec: SourceSpec, configuration: Configuration, realTime: Bool, logger: Logger) throws -> Opened {

@@ -15,10 +15,13 @@ extension ChannelStatus {
 }
 
 extension [ChannelStatus] {
-    /// Updates every channel (frame-column order) from a `channelFigures` row.
-    mutating func update(fromFiguresRow row: UnsafeBufferPointer<Float>) {
-        for channel in indices where (channel + 1) * ChannelFigure.allCases.count <= row.count {
-            self[channel].update(from: ChannelFigures(row: row, channel: channel))
+    /// Updates every channel of a stream (frame-column order, from row
+    /// `offset` of the session's channels) from a `channelFigures` row.
+    mutating func update(fromFiguresRow row: UnsafeBufferPointer<Float>, offset: Int = 0) {
+        var channel = 0
+        while offset + channel < count && (channel + 1) * ChannelFigure.allCases.count <= row.count {
+            self[offset + channel].update(from: ChannelFigures(row: row, channel: channel))
+            channel += 1
         }
     }
 }
@@ -27,13 +30,15 @@ extension [ChannelStatus] {
     /// Processing thread: each contact takes the band powers (dB re 1 µV²) of the
     /// processed channel whose anode it is. Expects `bandPowerDecibels` sized
     /// to the bands already (see `Session`), so nothing is allocated here.
-    mutating func updateBandPower(from processor: SignalProcessor) {
+    /// `offset`: the session row of the stream's first channel.
+    mutating func updateBandPower(from processor: SignalProcessor, offset: Int = 0) {
         let bands = processor.settings.bands.count
-        for (p, processed) in processor.channels.enumerated() where indices.contains(processed.anode) {
-            guard self[processed.anode].bandPowerDecibels.count == bands else { continue }
+        for (p, processed) in processor.channels.enumerated() where indices.contains(offset + processed.anode) {
+            let row = offset + processed.anode
+            guard self[row].bandPowerDecibels.count == bands else { continue }
             for b in 0..<bands {
                 let power = processor.currentBandPower(channel: p, band: b)
-                self[processed.anode].bandPowerDecibels[b] = power > 0 ? 10 * log10(power) : nil
+                self[row].bandPowerDecibels[b] = power > 0 ? 10 * log10(power) : nil
             }
         }
     }

@@ -10,15 +10,28 @@ import KetaMapControl
 /// few times a second with `tryUpdate`, which never waits for the lock.
 public final class StatusBoard: Sendable {
     private let status: Mutex<SessionStatus>
-    private let ring: SampleRing
+    /// Every stream's ring with its name (nil for the one stream of a single-source session).
+    private let rings: [(name: String?, ring: SampleRing)]
     private let written = Atomic<UInt64>(0)
-    /// The most frames ever waiting, per ring cursor (same order as `ring.cursors`).
-    let highWater: [HighWaterMark]
+    /// The most frames ever waiting, per ring cursor (stream after stream, each in `ring.cursors` order).
+    private let highWater: [HighWaterMark]
 
-    init(initial: SessionStatus, ring: SampleRing) {
+    init(initial: SessionStatus, rings: [(name: String?, ring: SampleRing)]) {
         status = Mutex(initial)
-        self.ring = ring
-        highWater = ring.cursors.map { _ in HighWaterMark() }
+        self.rings = rings
+        highWater = rings.flatMap { $0.ring.cursors.map { _ in HighWaterMark() } }
+    }
+
+    convenience init(initial: SessionStatus, ring: SampleRing) { self.init(initial: initial, rings: [(nil, ring)]) }
+
+    /// The high-water mark of `cursor` (of any stream's ring).
+    func highWater(for cursor: RingCursor) -> HighWaterMark {
+        var index = 0
+        for (_, ring) in rings {
+            if let position = ring.cursors.firstIndex(where: { $0 === cursor }) { return highWater[index + position] }
+            index += ring.cursors.count
+        }
+        preconditionFailure("cursor \(cursor.name) belongs to none of the session's rings")
     }
 
     /// Recorder thread: frames stored in the file so far.
@@ -35,12 +48,16 @@ public final class StatusBoard: Sendable {
     /// A consistent copy with the live counters filled in.
     public func snapshot() -> SessionStatus {
         var copy = status.withLock { $0 }
-        copy.newestSample = ring.writeIndex
+        copy.newestSample = rings[0].ring.writeIndex
         copy.recordedSeconds = Double(copy.newestSample) / copy.sampleRateHz
         copy.secondsSinceLastDose = copy.dosing.lastDoseSeconds.map { max(0, copy.recordedSeconds - $0) }
         copy.framesWritten = written.load(ordering: .relaxed)
-        copy.buffers = zip(ring.cursors, highWater).map { cursor, mark in
-            BufferStatus(consumer: cursor.name, backlogFrames: cursor.backlogFrames, highWaterFrames: mark.value, capacityFrames: ring.capacityFrames)
+        copy.buffers = rings.flatMap { name, ring in
+            ring.cursors.map { cursor in
+                BufferStatus(
+                    consumer: name.map { "\($0) \(cursor.name)" } ?? cursor.name, backlogFrames: cursor.backlogFrames,
+                    highWaterFrames: highWater(for: cursor).value, capacityFrames: ring.capacityFrames)
+            }
         }
         if let size = try? FileManager.default.attributesOfItem(atPath: copy.filePath)[.size] as? NSNumber {
             copy.fileBytes = size.uint64Value

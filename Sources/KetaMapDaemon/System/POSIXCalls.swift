@@ -21,6 +21,11 @@ enum POSIXCalls {
         guard chmod(path, mode) == 0 else { throw Errno(rawValue: errno) }
     }
 
+    /// Renames `old` to `new`, replacing `new` atomically. The C function is `rename`.
+    static func rename(_ old: String, _ new: String) throws(Errno) {
+        guard Glibc.rename(old, new) == 0 else { throw Errno(rawValue: errno) }
+    }
+
     /// Removes the name `path`. The C function is `unlink`.
     static func unlink(_ path: String) throws(Errno) {
         guard Glibc.unlink(path) == 0 else { throw Errno(rawValue: errno) }

@@ -24,8 +24,17 @@ enum HDF5Calls {
     /// read into `HDF5Error` instead of printed on stderr.
     /// The corresponding C function is `H5Eset_auto2`.
     static func silenceErrorPrinting() {
+        _ = skipLibraryShutdownAtExit
         _ = H5Eset_auto2(CHDF5_H5E_DEFAULT(), nil, nil)
     }
+
+    /// Keeps HDF5 from closing what is still open at process exit: every file is
+    /// closed explicitly, and after a failed close (a full disk) HDF5's own exit
+    /// handler retried the writes on a broken file and crashed the process
+    /// instead of letting it exit with its status. Set once, before the library
+    /// initialises (every call here goes through `silenceErrorPrinting` first).
+    /// The C function is `H5dont_atexit`.
+    private static let skipLibraryShutdownAtExit: Void = { _ = H5dont_atexit() }()
 
     /// The current thread's error stack, innermost call last, then cleared.
     /// The corresponding C functions are `H5Ewalk2` and `H5Eclear2`.
@@ -109,6 +118,21 @@ enum HDF5Calls {
         case .swmrRead: flags = CHDF5_H5F_ACC_RDONLY() | CHDF5_H5F_ACC_SWMR_READ()
         }
         return closingOnExec(try check(H5Fopen(path, flags, fapl), "H5Fopen", path))
+    }
+
+    /// Clears the status flags that a writer which never closed the file (it was
+    /// killed) left in the superblock, so the file opens again: what `h5clear -s`
+    /// does. The C functions are `H5Pset` (file-access property `clear_status_flags`),
+    /// `H5Fopen` read-write and `H5Fclose`.
+    static func clearStatusFlags(_ path: String) throws(HDF5Error) {
+        silenceErrorPrinting()
+        let fapl = try check(H5Pcreate(CHDF5_H5P_FILE_ACCESS()), "H5Pcreate", path)
+        defer { _ = H5Pclose(fapl) }
+        try check(H5Pset_libver_bounds(fapl, CHDF5_H5F_LIBVER_LATEST(), CHDF5_H5F_LIBVER_LATEST()), "H5Pset_libver_bounds", path)
+        var clear = true  // hbool_t
+        try check(H5Pset(fapl, "clear_status_flags", &clear), "H5Pset", path)
+        let file = try check(H5Fopen(path, CHDF5_H5F_ACC_RDWR(), fapl), "H5Fopen", path)
+        try check(H5Fclose(file), "H5Fclose", path)
     }
 
     /// Writes every buffer of the whole file to disk. The C function is `H5Fflush` (global scope).

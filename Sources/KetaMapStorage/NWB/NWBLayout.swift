@@ -9,6 +9,7 @@ enum NWBLayout {
     static let electrodes = "/general/extracellular_ephys/electrodes"
     static let device = "/general/devices/DAQ"
     static let ecephys = "/processing/ecephys"
+    static let lfpContainer = "/processing/ecephys/LFP"
     static let lfp = "/processing/ecephys/LFP/LFP"
     static let bandPower = "/processing/ecephys/BandPower"
     static let thresholdCrossings = "/events/threshold_crossings"
@@ -30,7 +31,7 @@ enum NWBLayout {
     enum TextBytes {
         static let drug = EventText.drugBytes, unit = EventText.unitBytes, route = EventText.routeBytes, `operator` = EventText.operatorBytes
         static let note = EventText.noteBytes, wallClock = EventText.wallClockBytes, mark = EventText.markBytes, reason = EventText.reasonBytes
-        static let limitOverride = EventText.limitOverrideBytes, cause = 32
+        static let limitOverride = EventText.limitOverrideBytes, cause = 32, stream = 16
     }
 }
 

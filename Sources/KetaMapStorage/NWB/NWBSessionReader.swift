@@ -343,6 +343,23 @@ public final class NWBSessionReader {
         }
     }
 
+    /// One row of `/events/sample_clock`.
+    public struct ClockSample: Sendable, Equatable {
+        public var sampleIndex: UInt64
+        public var wallClockUnixSeconds: Double
+        public var monotonicSeconds: Double
+    }
+
+    /// The sample clock's rows, in the order recorded.
+    public func clockSamples() throws -> [ClockSample] {
+        guard let t = try table(NWBLayout.clock) else { return [] }
+        defer { closeAll(t) }
+        let sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let wall = try t["wall_clock_unix_seconds"]!.readAll(as: Double.self), monotonic = try t["monotonic_seconds"]!.readAll(as: Double.self)
+        let n = [sample.count, wall.count, monotonic.count].min() ?? 0
+        return (0..<n).map { ClockSample(sampleIndex: UInt64(max(0, sample[$0])), wallClockUnixSeconds: wall[$0], monotonicSeconds: monotonic[$0]) }
+    }
+
     /// Marks in `/events/marks`.
     public func marks() throws -> [Mark] {
         guard let t = try table(NWBLayout.marks) else { return [] }

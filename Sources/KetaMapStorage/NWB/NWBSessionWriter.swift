@@ -23,48 +23,22 @@ public final class NWBSessionWriter {
     public let sessionDescription: SessionDescription
 
     private var file: HDF5File?
-    private let raw: HDF5Dataset
-    private let lfp: HDF5Dataset?
-    private let bandPower: HDF5Dataset?
-    private let crossings: NWBTable?
+    /// One per stream, in the description's order (one for a single-source session).
+    public let streams: [NWBStreamWriter]
     private let marks: NWBTable
     private let clock: NWBTable
     private let dosing: NWBTable
     private let voids: NWBTable
     private let weights: NWBTable
     private let gaps: NWBTable
-
-    private let channelCount: Int
     private let rateHz: Double
-    private let chunkFrames: Int
-    private let chunkChannels: Int
-    private let chunkColumns: Int
-    private let directChunkWrites: Bool
-    private let rowBuffer: UnsafeMutableBufferPointer<Int16>
-    private var bufferedFrames = 0
-    private var persistedFrames = 0
-    private var chunkStartFrame: UInt64 = 0
-    private let flushFrames: UInt64
-    private var nextFlushFrame: UInt64
-
-    private let processedRowOffset: Int
-    private let processedCount: Int
-    private let bandCount: Int
-    private let snippetCount: Int
-    private let crossingCapacity = 1024
-    private var crossingCount = 0
-    private let crossingTimes: UnsafeMutableBufferPointer<Double>
-    private let crossingSamples: UnsafeMutableBufferPointer<Int64>
-    private let crossingElectrodes: UnsafeMutableBufferPointer<Int64>
-    private let crossingAmplitudes: UnsafeMutableBufferPointer<Float>
-    private let crossingWaveforms: UnsafeMutableBufferPointer<Float>
     private var lastDoseStart: UInt64?
     /// Row of `/intervals/dosing` of each dose, by event id (a void overwrites the row's `voided_by`).
     private var doseRows: [UInt64: UInt64] = [:]
 
-    /// Frames received by `appendRaw` so far (written or buffered): the next raw row's sample index.
-    public var framesWritten: UInt64 { chunkStartFrame + UInt64(bufferedFrames) }
-    /// Frames on disk as of the last `flush()`.
+    /// Frames of the first stream received by `appendRaw` so far (written or buffered): the next raw row's sample index.
+    public var framesWritten: UInt64 { streams[0].framesWritten }
+    /// Frames of the first stream on disk as of the last `flush()`.
     public private(set) var framesFlushed: UInt64 = 0
 
     /// Creates `path` (refusing to overwrite an existing file), writes the
@@ -81,15 +55,8 @@ public final class NWBSessionWriter {
         self.path = path
         self.sessionDescription = description
         let d = description
-        channelCount = d.format.channelCount
+        precondition(d.streams.map(\.format.channelCount).reduce(0, +) == d.format.channelCount, "the streams' channels are the montage's")
         rateHz = d.format.sampleRateHz
-        chunkFrames = max(1, Int((d.storage.chunkSeconds * rateHz).rounded()))
-        flushFrames = max(1, UInt64((d.storage.flushSeconds * rateHz).rounded()))
-        nextFlushFrame = flushFrames
-        processedCount = d.processedChannels.count
-        bandCount = d.processing.bands.count
-        snippetCount = max(1, d.snippetSampleCount)
-        processedRowOffset = d.processedChannelsAreRawRows ? 0 : channelCount
 
         HDF5Calls.silenceErrorPrinting()
         // The structure is written under a temporary name and given its real
@@ -103,99 +70,35 @@ public final class NWBSessionWriter {
         try Self.writeFileMetadata(root, d)
         try Self.writeElectrodes(root, d)
 
-        // Raw samples: [frame, channel] int16, chunks of chunkSeconds × at most 64 channels,
-        // the channels shared evenly among the chunk columns: 108 channels are 2 × 54, not
-        // 2 × 64 with 20 channels of padding stored in every row of chunks.
-        let widest = min(channelCount, max(1, d.rawChunkChannels ?? 64))
-        chunkColumns = (channelCount + widest - 1) / widest
-        let chunkChannels = (channelCount + chunkColumns - 1) / chunkColumns
-        self.chunkChannels = chunkChannels
-        directChunkWrites = d.storage.deflateLevel == nil
-        let rowBytes = chunkFrames * channelCount * MemoryLayout<Int16>.stride
-        let acquisition = try root.openGroup("acquisition")
-        let series = try acquisition.location.createGroup("ElectricalSeries")
-        try Self.tagTimeSeries(series.location, type: "ElectricalSeries", description: "Raw samples as the card gives them, re-centred to signed int16; row n is sample index n. Volts = data × conversion × channel_conversion + offset.")
-        let raw = try series.location.createDataset(
-            "data", of: Int16.self,
-            shape: HDF5DatasetShape(
-                dims: [0, UInt64(channelCount)], maxDims: [nil, UInt64(channelCount)], chunk: [UInt64(chunkFrames), UInt64(chunkChannels)],
-                deflateLevel: d.storage.deflateLevel, chunkCacheBytes: 2 * rowBytes + (1 << 20)))
-        try Self.setDataAttributes(raw.location, unit: "volts", conversion: d.format.calibration.voltsPerCount, offset: d.format.calibration.offsetVolts, resolution: d.format.calibration.voltsPerCount)
-        try Self.writeStartingTime(series.location, rate: rateHz, start: 0)
-        try Self.writeRegion(series.location, root: root, rows: Array(0..<channelCount), description: "every recorded contact, in frame-column order")
-        let conversion = try series.location.writeArray("channel_conversion", d.format.calibration.channelGains, dims: [UInt64(channelCount)])
-        try conversion.location.setAttribute("axis", Int64(1))
-        try conversion.close()
-        try series.close()
-        try acquisition.close()
-
-        // Online processing: LFP and band power.
-        if d.processing.enabled && processedCount > 0 {
+        // Online processing: the module and the LFP container every stream's series go in.
+        var streams: [NWBStreamWriter] = []
+        if d.processing.enabled && !d.processedChannels.isEmpty {
             let processing = try root.openGroup("processing")
-            let module = try processing.location.createGroup("ecephys")
-            try NWBObject.tag(module.location, type: "ProcessingModule")
-            try module.location.setAttribute("description", "Online processing by ketamapd \(d.softwareVersion): re-referencing (\(d.processing.reference.rawValue)), decimation to LFP, line-noise cancelling, band power, threshold crossings.")
-            let lfpContainer = try module.location.createGroup("LFP")
-            try NWBObject.tag(lfpContainer.location, type: "LFP")
-            let lfpSeries = try lfpContainer.location.createGroup("LFP")
-            try Self.tagTimeSeries(lfpSeries.location, type: "ElectricalSeries", description: "Decimated LFP of the processed channels, in microvolts (conversion 1e-6 gives volts).")
-            try lfpSeries.location.setAttribute("filtering", "re-reference \(d.processing.reference.rawValue); anti-alias and decimate to \(d.processing.lfpRateHz) Hz; line canceller \(d.processing.lineFrequencyHz.map { "\($0) Hz × \(d.processing.lineHarmonics), null \(d.processing.lineBandwidthHz) Hz wide" } ?? "off")")
-            let lfpChunkRows = UInt64(max(1, Int(d.processing.lfpRateHz.rounded())))
-            let lfpData = try lfpSeries.location.createDataset(
-                "data", of: Float.self, shape: .growable(rowDims: [UInt64(processedCount)], chunkRows: lfpChunkRows, chunkCacheBytes: 4 * Int(lfpChunkRows) * processedCount * 4))
-            lfp = lfpData
-            try Self.setDataAttributes(lfpData.location, unit: "volts", conversion: 1e-6, offset: 0, resolution: -1)
-            try Self.writeStartingTime(lfpSeries.location, rate: d.processing.lfpRateHz, start: d.lfpStartSeconds)
-            try Self.writeRegion(lfpSeries.location, root: root, rows: Array(processedRowOffset..<(processedRowOffset + processedCount)), description: "processed channels")
-            try lfpSeries.close()
-            try lfpContainer.close()
-
-            let power = try module.location.createGroup("BandPower")
-            try Self.tagTimeSeries(power.location, type: "DecompositionSeries", description: "Band power: mean square of the band-filtered LFP over max(1 s, 3 cycles of the band's low edge), in µV². dB = 10·log10(P / 1 µV²).")
-            let powerChunkRows = UInt64(max(16, Int((d.processing.bandPowerRateHz * 10).rounded())))
-            // The cache holds the chunk being filled row by row (no read-modify-write per row).
-            let powerChunkBytes = Int(powerChunkRows) * processedCount * bandCount * MemoryLayout<Float>.stride
-            let powerData = try power.location.createDataset(
-                "data", of: Float.self,
-                shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows, chunkCacheBytes: 2 * powerChunkBytes + (1 << 20)))
-            bandPower = powerData
-            try Self.setDataAttributes(powerData.location, unit: "uV^2", conversion: 1, offset: 0, resolution: -1)
-            try power.location.writeString("metric", "power")
-            try Self.writeStartingTime(power.location, rate: d.processing.bandPowerRateHz, start: d.bandPowerStartSeconds)
-            try Self.writeRegion(power.location, root: root, rows: Array(processedRowOffset..<(processedRowOffset + processedCount)), description: "processed channels", name: "source_channels")
-            try power.location.createSoftLink("source_timeseries", to: NWBLayout.lfp)
-            try Self.writeBands(power.location, d.processing.bands)
-            try power.close()
-            try module.close()
+            let ecephys = try processing.location.createGroup("ecephys")
+            try NWBObject.tag(ecephys.location, type: "ProcessingModule")
+            try ecephys.location.setAttribute("description", "Online processing by ketamapd \(d.softwareVersion): re-referencing (\(d.processing.reference.rawValue)), decimation to LFP, line-noise cancelling, band power, threshold crossings.")
+            let container = try ecephys.location.createGroup("LFP")
+            try NWBObject.tag(container.location, type: "LFP")
+            for stream in d.streams {
+                streams.append(try NWBStreamWriter(stream, of: d, root: root, ecephys: ecephys.location, lfpContainer: container.location))
+            }
+            try container.close()
+            try ecephys.close()
             try processing.close()
         } else {
-            lfp = nil
-            bandPower = nil
+            for stream in d.streams { streams.append(try NWBStreamWriter(stream, of: d, root: root, ecephys: nil, lfpContainer: nil)) }
         }
+        self.streams = streams
 
         // Events and intervals: growable tables, created now (nothing may be created under SWMR).
         let events = try root.openGroup("events")
         let resolution = 1 / rateHz
-        let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
+        let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate\(d.streams.count > 1 ? " of the first stream, \(d.streams[0].name ?? "")" : "")).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
         let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries).", kind: .int64)
         let operatorColumns: [NWBColumn] = ["uid", "gid", "pid"].map { (id: String) -> NWBColumn in
             NWBColumn(name: "operator_" + id, description: "The control socket peer's " + id + " (SO_PEERCRED); -1 for the config.", kind: .int64)
         }
         let eventID = NWBColumn(name: "event_id", description: "The session's number for the event, as in <session>.events.jsonl and the acknowledgement (ketamapctl void names it).", kind: .int64)
-        if d.processing.enabled && d.processedChannels.contains(where: \.detectsSpikes) {
-            crossings = try NWBTable(
-                in: events.location, name: "threshold_crossings", type: "EventsTable",
-                description: "Threshold crossings of the spike band (\(d.processing.spikeLowHz)–\(d.processing.spikeHighHz) Hz) at \(d.processing.spikeThresholdK) × median(|x|)/0.6745, polarity \(d.processing.spikePolarity.rawValue), refractory \(d.processing.spikeRefractoryMilliseconds) ms.",
-                columns: [
-                    timestamp, sampleIndex,
-                    NWBColumn(name: "electrode", description: "Processed channel (row of the electrodes table) the crossing was detected on.", kind: .region(table: NWBLayout.electrodes)),
-                    NWBColumn(name: "amplitude", description: "Peak amplitude of the spike-band signal, in microvolts.", kind: .float32, textAttributes: ["unit": "uV"]),
-                    NWBColumn(name: "waveform", description: "Spike-band snippet around the crossing (\(d.processing.snippetBeforeMilliseconds) ms before, \(d.processing.snippetAfterMilliseconds) ms after), in microvolts, at the raw rate.", kind: .float32Row(width: snippetCount), textAttributes: ["unit": "uV"]),
-                ],
-                chunkRows: 1024, root: root, sourceDescription: "ketamapd online threshold detector")
-        } else {
-            crossings = nil
-        }
         let marks = try NWBTable(
             in: events.location, name: "marks", type: "EventsTable", description: "Free-text marks (ketamapd mark).",
             columns: [
@@ -258,8 +161,8 @@ public final class NWBSessionWriter {
                 NWBColumn(name: "limit_override", description: "The plausibility limits the dose broke, recorded because it was confirmed (--confirm); empty when it broke none.", kind: .text(maxBytes: NWBLayout.TextBytes.limitOverride)),
                 NWBColumn(name: "voided_by", description: "event_id of the correction in /events/dose_voids that voids this dose; -1 while it stands.", kind: .int64),
                 NWBColumn(name: "wall_clock", description: "Wall-clock time of the request, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                NWBColumn(name: "sample_index", description: "Sample index the dose starts at.", kind: .int64),
-            ] as [NWBColumn]), chunkRows: 16, root: root)
+                NWBColumn(name: "sample_index", description: "Sample index the dose starts at\(d.streams.count > 1 ? " (of the first stream, \(d.streams[0].name ?? ""))" : "").", kind: .int64),
+            ] as [NWBColumn]) + Self.streamDoseColumns(d), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
             description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
@@ -267,25 +170,15 @@ public final class NWBSessionWriter {
                 start, stop,
                 NWBColumn(name: "first_sample", description: "First missing sample index.", kind: .int64),
                 NWBColumn(name: "sample_count", description: "Number of missing frames.", kind: .int64),
-                NWBColumn(name: "cause", description: "device-overrun, ring-overrun, command-restart or replay-gap.", kind: .text(maxBytes: NWBLayout.TextBytes.cause)),
+                NWBColumn(name: "cause", description: "device-overrun, ring-overrun, command-restart, replay-gap or stream-stopped.", kind: .text(maxBytes: NWBLayout.TextBytes.cause)),
                 NWBColumn(name: "is_exact", description: "False when sample_count was estimated from the monotonic clock.", kind: .bool),
-            ], chunkRows: 16, root: root)
+            ] + (d.streams.count > 1 ? [NWBColumn(name: "stream", description: "The stream the samples are missing from (its ElectricalSeries_<stream>); first_sample counts its samples, start and stop time are its sample index / rate.", kind: .text(maxBytes: NWBLayout.TextBytes.stream))] : []),
+            chunkRows: 16, root: root)
         try intervals.close()
 
         try Self.writeSpecifications(root)
         try root.setAttribute(".specloc", try root.reference(to: "/specifications"))
 
-        // One row of chunks in stored layout: [chunk column][frame][channel within the chunk],
-        // zero-padded at the right edge, so that each chunk is contiguous and goes out as it is.
-        rowBuffer = .allocate(capacity: chunkColumns * chunkFrames * chunkChannels)
-        rowBuffer.initialize(repeating: 0)
-        crossingTimes = .allocate(capacity: crossingCapacity)
-        crossingSamples = .allocate(capacity: crossingCapacity)
-        crossingElectrodes = .allocate(capacity: crossingCapacity)
-        crossingAmplitudes = .allocate(capacity: crossingCapacity)
-        crossingWaveforms = .allocate(capacity: crossingCapacity * snippetCount)
-
-        self.raw = raw
         self.marks = marks
         self.clock = clock
         self.dosing = dosing
@@ -311,128 +204,44 @@ public final class NWBSessionWriter {
 
     deinit {
         if file != nil { try? close(fault: "the writer was released without close()") }
-        rowBuffer.deallocate()
-        crossingTimes.deallocate()
-        crossingSamples.deallocate()
-        crossingElectrodes.deallocate()
-        crossingAmplitudes.deallocate()
-        crossingWaveforms.deallocate()
     }
 
     // MARK: Hot path
 
-    /// Appends interleaved raw frames `[frame][channel]` (`frames.count` a
-    /// multiple of the channel count); their sample indices continue from
-    /// `framesWritten`. Buffers up to a row of chunks and writes whole rows
-    /// of chunks; flushes every `storage.flushSeconds` of samples.
+    /// Appends interleaved raw frames `[frame][channel]` of stream `stream`
+    /// (`frames.count` a multiple of its channel count); their sample indices
+    /// continue from its `framesWritten`. Whole rows of chunks are written as
+    /// they fill; the file is flushed every `storage.flushSeconds` of samples.
     /// No allocation. The C functions are `H5Dset_extent`, `H5Dwrite` and `H5Fflush`.
-    public func appendRaw(_ frames: UnsafeBufferPointer<Int16>) throws {
+    public func appendRaw(_ frames: UnsafeBufferPointer<Int16>, stream: Int = 0) throws {
         precondition(file != nil, "appendRaw after close")
-        precondition(frames.count % channelCount == 0, "\(frames.count) samples is not a whole number of \(channelCount)-channel frames")
-        guard var source = frames.baseAddress else { return }
-        var remaining = frames.count / channelCount
-        while remaining > 0 {
-            let take = min(remaining, chunkFrames - bufferedFrames)
-            let chunkSize = chunkFrames * chunkChannels
-            for frame in 0..<take {
-                let target = rowBuffer.baseAddress! + (bufferedFrames + frame) * chunkChannels
-                var column = 0
-                var firstChannel = 0
-                while firstChannel + chunkChannels <= channelCount {
-                    (target + column * chunkSize).update(from: source + firstChannel, count: chunkChannels)
-                    column += 1
-                    firstChannel += chunkChannels
-                }
-                if firstChannel < channelCount {
-                    (target + column * chunkSize).update(from: source + firstChannel, count: channelCount - firstChannel)
-                }
-                source += channelCount
-            }
-            bufferedFrames += take
-            remaining -= take
-            if bufferedFrames == chunkFrames { try writeBufferedRaw() }
-            if framesWritten >= nextFlushFrame {
-                try flush()
-                nextFlushFrame = (framesWritten / flushFrames + 1) * flushFrames
-            }
+        let writer = streams[stream]
+        try writer.appendRaw(frames)
+        if writer.flushDue {
+            try flush()
+            writer.scheduleNextFlush()
         }
     }
 
-    /// Writes the buffered frames not yet on disk; starts a new chunk row when the current one is full.
-    /// A full row of chunks goes out as whole chunks (`H5Dwrite_chunk`) unless HDF5 must compress it;
-    /// a partial one (at a flush), or any with deflate, through `H5Dwrite`, one chunk column at a time.
-    private func writeBufferedRaw() throws(HDF5Error) {
-        let chunkSize = chunkFrames * chunkChannels
-        if bufferedFrames == chunkFrames && directChunkWrites {
-            try raw.grow(toRows: chunkStartFrame + UInt64(chunkFrames))
-            for column in 0..<chunkColumns {
-                try raw.writeChunk(
-                    row: chunkStartFrame, column: UInt64(column * chunkChannels),
-                    UnsafeBufferPointer(start: rowBuffer.baseAddress! + column * chunkSize, count: chunkSize))
-            }
-            persistedFrames = bufferedFrames
-        } else if bufferedFrames > persistedFrames {
-            try raw.grow(toRows: chunkStartFrame + UInt64(bufferedFrames))
-            for column in 0..<chunkColumns {
-                let firstChannel = column * chunkChannels
-                try raw.writeBlock(
-                    row: chunkStartFrame + UInt64(persistedFrames), column: UInt64(firstChannel), rows: bufferedFrames - persistedFrames,
-                    columns: min(chunkChannels, channelCount - firstChannel), stride: chunkChannels,
-                    from: UnsafePointer(rowBuffer.baseAddress! + column * chunkSize + persistedFrames * chunkChannels))
-            }
-            persistedFrames = bufferedFrames
-        }
-        if bufferedFrames == chunkFrames {
-            chunkStartFrame += UInt64(chunkFrames)
-            bufferedFrames = 0
-            persistedFrames = 0
-        }
-    }
-
-    /// Appends LFP rows `[row][processedChannel]` in microvolts at `lfpRateHz`.
+    /// Appends LFP rows `[row][processedChannel]` of stream `stream` in microvolts at `lfpRateHz`.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
-    public func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws {
-        guard let lfp else { return }
-        try lfp.append(rows)
+    public func appendLFP(_ rows: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
+        try streams[stream].appendLFP(rows)
     }
 
-    /// Appends one band-power row `[processedChannel][band]` in µV² at `bandPowerRateHz`.
+    /// Appends one band-power row `[processedChannel][band]` of stream `stream` in µV² at `bandPowerRateHz`.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
-    public func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws {
-        guard let bandPower else { return }
-        try bandPower.append(row)
+    public func appendBandPower(_ row: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
+        try streams[stream].appendBandPower(row)
     }
 
-    /// Records a threshold crossing at `sampleIndex` on processed channel
-    /// `processedChannel` with its peak amplitude (µV) and waveform snippet
-    /// (µV, `snippetSampleCount` samples; shorter is zero-padded, longer cut).
-    /// Buffered (1024 rows) and written on `flush()`. No allocation.
-    public func appendThresholdCrossing(sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>) throws {
-        guard crossings != nil else { return }
-        precondition(processedChannel >= 0 && processedChannel < processedCount, "processed channel \(processedChannel) out of range")
-        if crossingCount == crossingCapacity { try writeCrossings() }
-        let i = crossingCount
-        crossingTimes[i] = Double(sampleIndex) / rateHz
-        crossingSamples[i] = Int64(sampleIndex)
-        crossingElectrodes[i] = Int64(processedRowOffset + processedChannel)
-        crossingAmplitudes[i] = amplitudeMicrovolts
-        let n = min(snippetCount, waveform.count)
-        let target = crossingWaveforms.baseAddress! + i * snippetCount
-        if n > 0 { target.update(from: waveform.baseAddress!, count: n) }
-        if n < snippetCount { (target + n).update(repeating: 0, count: snippetCount - n) }
-        crossingCount += 1
-    }
-
-    private func writeCrossings() throws(HDF5Error) {
-        guard let crossings, crossingCount > 0 else { return }
-        let n = crossingCount
-        try crossings.column("timestamp").append(UnsafeBufferPointer(rebasing: crossingTimes[0..<n]))
-        try crossings.column("sample_index").append(UnsafeBufferPointer(rebasing: crossingSamples[0..<n]))
-        try crossings.column("electrode").append(UnsafeBufferPointer(rebasing: crossingElectrodes[0..<n]))
-        try crossings.column("amplitude").append(UnsafeBufferPointer(rebasing: crossingAmplitudes[0..<n]))
-        try crossings.column("waveform").append(UnsafeBufferPointer(rebasing: crossingWaveforms[0..<(n * snippetCount)]))
-        try crossings.appendIDs(count: n)
-        crossingCount = 0
+    /// Records a threshold crossing at `sampleIndex` of stream `stream` on its processed
+    /// channel `processedChannel`; see `NWBStreamWriter.appendThresholdCrossing`. No allocation.
+    public func appendThresholdCrossing(
+        sampleIndex: UInt64, processedChannel: Int, amplitudeMicrovolts: Float, waveform: UnsafeBufferPointer<Float>, stream: Int = 0
+    ) throws {
+        try streams[stream].appendThresholdCrossing(
+            sampleIndex: sampleIndex, processedChannel: processedChannel, amplitudeMicrovolts: amplitudeMicrovolts, waveform: waveform)
     }
 
     // MARK: Rare rows
@@ -444,8 +253,15 @@ public final class NWBSessionWriter {
         if let last = lastDoseStart, dose.sampleIndex <= last {
             throw SessionFileError("dose at sample \(dose.sampleIndex) does not start after the previous dose (sample \(last)); two doses never share a start time", path: path)
         }
-        let r = dose.request, n = dose.normalized
         let row = dosing.rowCount
+        try dosing.appendRow(Self.row(dose) + streamDoseCells(dose))
+        lastDoseStart = dose.sampleIndex
+        doseRows[dose.eventID] = row
+    }
+
+    /// A dose's row of `/intervals/dosing`, in column order.
+    static func row(_ dose: DoseEvent) -> [NWBCell] {
+        let r = dose.request, n = dose.normalized
         var cells: [NWBCell] = [
             .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
             .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
@@ -453,9 +269,7 @@ public final class NWBSessionWriter {
         ]
         cells += Self.operatorCells(dose.peer)
         cells += [.text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex))]
-        try dosing.appendRow(cells)
-        lastDoseStart = dose.sampleIndex
-        doseRows[dose.eventID] = row
+        return cells
     }
 
     /// Records a correction in `/events/dose_voids` and sets `voided_by` on the
@@ -483,11 +297,38 @@ public final class NWBSessionWriter {
         try weights.appendRow(cells)
     }
 
+    /// A session of several streams: the dose's session-clock time and its sample index in every other stream.
+    static func streamDoseColumns(_ d: SessionDescription) -> [NWBColumn] {
+        guard d.streams.count > 1 else { return [] }
+        return [
+            NWBColumn(
+                name: "session_time", description: "Session-clock time of the dose (CLOCK_MONOTONIC since the session started), in seconds: start_time placed on the session clock by the first stream's clock table.",
+                kind: .float64)
+        ] + d.streams.dropFirst().map {
+            NWBColumn(
+                name: "sample_index_\($0.name ?? "")", description: "Sample index of the dose in stream \($0.name ?? "") (its ElectricalSeries_\($0.name ?? "") row), from session_time through that stream's clock table.",
+                kind: .int64)
+        }
+    }
+
+    /// The first stream's sample clock → the session clock → each other stream's, through the newest clock-table offsets.
+    private func streamDoseCells(_ dose: DoseEvent) -> [NWBCell] {
+        guard streams.count > 1 else { return [] }
+        let sessionTime = dose.startSeconds + streams[0].latestOffsetSeconds
+        return [.double(sessionTime)] + streams.dropFirst().map { stream in
+            .int(Int64(max(0, ((sessionTime - stream.latestOffsetSeconds) * stream.format.sampleRateHz).rounded())))
+        }
+    }
+
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        var cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
-        cells += Self.operatorCells(mark.peer)
-        try marks.appendRow(cells)
+        try marks.appendRow(Self.row(mark))
+    }
+
+    /// A mark's row of `/events/marks`, in column order.
+    static func row(_ mark: Mark) -> [NWBCell] {
+        let cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
+        return cells + operatorCells(mark.peer)
     }
 
     /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).
@@ -496,12 +337,27 @@ public final class NWBSessionWriter {
         return [.int(Int64(peer.uid)), .int(Int64(peer.gid)), .int(Int64(peer.pid))]
     }
 
-    /// Records a gap in `/intervals/acquisition_gaps` (the caller writes its zeros with `appendRaw`).
-    public func addGap(_ gap: AcquisitionGap) throws {
-        try gaps.appendRow([
-            .double(Double(gap.firstSample) / rateHz), .double(Double(gap.endSample) / rateHz), .int(Int64(gap.firstSample)),
+    /// Records a gap of stream `stream` in `/intervals/acquisition_gaps` (the
+    /// caller writes its zeros with `appendRaw`; a stopped stream's gap has none).
+    public func addGap(_ gap: AcquisitionGap, stream: Int = 0) throws {
+        let rate = streams[stream].format.sampleRateHz
+        var row: [NWBCell] = [
+            .double(Double(gap.firstSample) / rate), .double(Double(gap.endSample) / rate), .int(Int64(gap.firstSample)),
             .int(Int64(gap.sampleCount)), .text(gap.cause.rawValue), .bool(gap.isExact),
-        ])
+        ]
+        if streams.count > 1 { row.append(.text(streams[stream].name ?? "")) }
+        try gaps.appendRow(row)
+    }
+
+    /// Adds a row to stream `stream`'s clock table (`/events/sample_clock_<name>`,
+    /// see `NWBStreamWriter.addClockSample`); for a session of one stream, to
+    /// `/events/sample_clock`, whose sample clock is the session clock.
+    public func addClockSample(stream: Int, sampleIndex: UInt64, sessionSeconds: Double, wallClock: Date, monotonicSeconds: Double) throws {
+        if streams[stream].name == nil {
+            try addClockSample(sampleIndex: sampleIndex, wallClock: wallClock, monotonicSeconds: monotonicSeconds)
+        } else {
+            try streams[stream].addClockSample(sampleIndex: sampleIndex, sessionSeconds: sessionSeconds, wallClock: wallClock, monotonicSeconds: monotonicSeconds)
+        }
     }
 
     /// Adds a row to `/events/sample_clock`: sample index ↔ wall clock ↔ monotonic clock (seconds).
@@ -517,8 +373,10 @@ public final class NWBSessionWriter {
     public func flush() throws {
         guard file != nil else { return }
         HDF5Calls.silenceErrorPrinting()  // per thread: errors become HDF5Error, not stderr text
-        try writeBufferedRaw()
-        try writeCrossings()
+        for stream in streams {
+            try stream.writeBufferedRaw()
+            try stream.writeCrossings()
+        }
         try file?.flush()
         framesFlushed = framesWritten
     }
@@ -530,10 +388,10 @@ public final class NWBSessionWriter {
         guard file != nil else { return }
         var firstError: (any Error)?
         do { try flush() } catch { firstError = error }
-        for dataset in [raw, lfp, bandPower].compactMap({ $0 }) {
-            do { try dataset.close() } catch { firstError = firstError ?? error }
+        for stream in streams {
+            if let error = stream.close() { firstError = firstError ?? error }
         }
-        for table in [crossings, marks, clock, dosing, voids, weights, gaps].compactMap({ $0 }) {
+        for table in [marks, clock, dosing, voids, weights, gaps] {
             do { try table.close() } catch { firstError = firstError ?? error }
         }
         if let open = file.take() {
@@ -546,7 +404,7 @@ public final class NWBSessionWriter {
         var lastError: HDF5Error?
         for attempt in 0..<20 {
             do {
-                try Self.finish(path: path, fault: fault)
+                try Self.finish(path: path, fault: fault, streams: sessionDescription.streams.map(\.name))
                 cleanupSkippedReason = nil
                 return
             } catch {
@@ -598,11 +456,13 @@ public final class NWBSessionWriter {
     }
 
     /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
-    static func finish(path: String, fault: String?) throws(HDF5Error) {
+    static func finish(path: String, fault: String?, streams: [String?] = [nil]) throws(HDF5Error) {
         let file = try HDF5File.open(path, mode: .readWrite)
         let root = file.root
         if let fault { try root.writeString(String(NWBLayout.notes.dropFirst()), "Session ended by a fault: \(fault)") }
-        for table in NWBLayout.optionalTables where try root.exists(table) {
+        let suffixes = streams.map { $0.map { "_\($0)" } ?? "" }
+        let streamTables = suffixes.flatMap { [NWBLayout.thresholdCrossings + $0, NWBLayout.clock + $0] }
+        for table in Set(NWBLayout.optionalTables + streamTables).sorted() where try root.exists(table) {
             let ids = try root.openDataset(table + "/id")
             let rows = ids.rowCount
             try ids.close()
@@ -612,13 +472,17 @@ public final class NWBSessionWriter {
                 try convertTextColumnsToVariableLength(root, table: table)
             }
         }
-        for series in [NWBLayout.lfp, NWBLayout.bandPower] where try root.exists(series) {
+        for series in suffixes.flatMap({ [NWBLayout.lfp + $0, NWBLayout.bandPower + $0] }) where try root.exists(series) {
             let data = try root.openDataset(series + "/data")
             let rows = data.rowCount
             try data.close()
-            if rows == 0 {
-                try root.delete(series == NWBLayout.lfp ? "/processing/ecephys/LFP" : series)
-            }
+            if rows == 0 { try root.delete(series) }
+        }
+        if try root.exists(NWBLayout.lfpContainer) {
+            let container = try root.openGroup(NWBLayout.lfpContainer)
+            let count = try container.linkCount()
+            try container.close()
+            if count == 0 { try root.delete(NWBLayout.lfpContainer) }
         }
         if try root.exists(NWBLayout.ecephys) {
             let module = try root.openGroup(NWBLayout.ecephys)

@@ -34,8 +34,8 @@ enum NWBCell {
 final class NWBTable {
     /// Path of the table's group.
     let path: String
-    /// The columns, in `colnames` order.
-    let specs: [NWBColumn]
+    /// The columns' names, in `colnames` order.
+    let names: [String]
     /// The open column datasets, in `colnames` order.
     let columns: [HDF5Dataset]
     /// The `id` column (`ElementIdentifiers`).
@@ -81,7 +81,19 @@ final class NWBTable {
         ids = try location.createDataset("id", of: Int64.self, shape: .growable(chunkRows: chunkRows))
         try NWBObject.tag(ids.location, type: "ElementIdentifiers", namespace: "hdmf-common")
         columns = opened
-        self.specs = specs
+        names = specs.map(\.name)
+        try group.close()
+    }
+
+    /// Opens the table at `path` of an existing file (opened read-write, without SWMR) to append rows.
+    init(opening path: String, root: HDF5Location) throws(HDF5Error) {
+        let group = try root.openGroup(path)
+        self.path = path
+        names = try group.location.stringsAttribute("colnames") ?? []
+        var opened: [HDF5Dataset] = []
+        for name in names { opened.append(try group.location.openDataset(name)) }
+        columns = opened
+        ids = try group.location.openDataset("id")
         try group.close()
     }
 
@@ -90,7 +102,7 @@ final class NWBTable {
 
     /// The column named `name`.
     func column(_ name: String) -> HDF5Dataset {
-        guard let index = specs.firstIndex(where: { $0.name == name }) else { preconditionFailure("\(path) has no column \(name)") }
+        guard let index = names.firstIndex(of: name) else { preconditionFailure("\(path) has no column \(name)") }
         return columns[index]
     }
 

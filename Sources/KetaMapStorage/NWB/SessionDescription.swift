@@ -43,6 +43,13 @@ public struct SessionDescription: Sendable {
     /// The widest raw HDF5 chunk, in channels (nil: 64); the channels are shared
     /// evenly among as few chunk columns as that allows, so none is padded out.
     public var rawChunkChannels: Int?
+    /// The streams, each its own `ElectricalSeries` over its rows of the
+    /// montage; unless set, one unnamed stream of every channel at `format`.
+    public var streams: [StreamDescription] {
+        get { declaredStreams ?? [StreamDescription(name: nil, format: format, firstRow: 0, processedChannels: 0..<processedChannels.count)] }
+        set { declaredStreams = newValue }
+    }
+    private var declaredStreams: [StreamDescription]?
 
     /// Creates a description; `snippetSampleCount` defaults to
     /// round((before + after) ms × rate / 1000).
@@ -51,7 +58,7 @@ public struct SessionDescription: Sendable {
         subject: SubjectSettings, montage: Montage, format: SampleFormat, processedChannels: [ProcessedChannel],
         processing: ProcessingSettings, snippetSampleCount: Int? = nil, lfpStartSeconds: Double = 0, bandPowerStartSeconds: Double = 0,
         sourceProvenance: [String: String], configuration: ConfigurationProvenance, softwareVersion: String,
-        storage: StorageSettings = StorageSettings(), rawChunkChannels: Int? = nil
+        storage: StorageSettings = StorageSettings(), rawChunkChannels: Int? = nil, streams: [StreamDescription]? = nil
     ) {
         self.identifier = identifier
         self.sessionID = sessionID
@@ -71,6 +78,7 @@ public struct SessionDescription: Sendable {
         self.softwareVersion = softwareVersion
         self.storage = storage
         self.rawChunkChannels = rawChunkChannels
+        declaredStreams = streams
     }
 
     /// Whether every processed channel is a raw contact as recorded (monopolar,

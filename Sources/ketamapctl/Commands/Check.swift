@@ -36,14 +36,14 @@ extension KetamapCtl {
             do {
                 configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
             } catch {
-                FileHandle.standardError.write(Data("ketamapctl: \(error)\n".utf8))
+                StandardError.line("ketamapctl: \(error)")
                 throw ExitCode(78)
             }
             let report: ChannelCheckReport
             do {
                 report = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
             } catch {
-                FileHandle.standardError.write(Data("ketamapctl: the source could not be read: \(error)\n".utf8))
+                StandardError.line("ketamapctl: the source could not be read: \(error)")
                 throw ExitCode(StatusVerdict.notReachable.rawValue)
             }
             print(json ? try JSONText.encode(report) : StatusText.renderCheck(report))

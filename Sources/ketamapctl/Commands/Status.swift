@@ -41,7 +41,7 @@ extension KetamapCtl {
                     status = answer
                 } catch {
                     if drawn { print("") }
-                    FileHandle.standardError.write(Data("ketamapctl: session not reachable: \(error)\n".utf8))
+                    StandardError.line("ketamapctl: session not reachable: \(error)")
                     throw ExitCode(StatusVerdict.notReachable.rawValue)
                 }
                 let verdict = ChannelHealth.verdict(lostFrames: status.lostFrames, channels: status.channels)

@@ -67,7 +67,7 @@ struct ControlSocketLimitsTests {
 
     @Test("a connection idle for the idle time is closed; one that keeps asking stays open; one with a request still waiting is kept until it is answered")
     func idleConnectionsClosed() async throws {
-        let idleSeconds = 0.5, durableTimeout = 1.5
+        let idleSeconds = 2.0, durableTimeout = 5.0
         let fixture = try ControlFixture(durableTimeoutSeconds: durableTimeout)
         let socketPath = "\(fixture.directory.path)/c.sock"
         let server = ControlServer(
@@ -85,10 +85,10 @@ struct ControlSocketLimitsTests {
         #expect(idleFor >= idleSeconds * 0.9 && idleFor < idleSeconds + 5, "closed after \(idleFor) s, idle time \(idleSeconds) s")
 
         let busy = try RawControlSocket(path: socketPath)
-        for _ in 0..<8 {  // 8 × 0.2 s: three idle times, never idle for one
+        for _ in 0..<30 {  // 30 × 0.1 s: more than an idle time, never idle for one
             try busy.send(Self.status)
             #expect(Self.decode(busy.readLine(timeoutSeconds: 5))?.ok == true, "a connection in use stays open")
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(100))
         }
 
         // No recorder here: the dose waits its whole durable timeout (3 idle times), and must still get its answer.

@@ -40,7 +40,7 @@ struct DiskFaultTests {
         try await workspace.waitUntilRecording()
         let socket = workspace.socketPath
         let dosing = Task { await Self.doseUntilGone(socket) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await workspace.waitUntil("acknowledge a dose") { !$0.doses.isEmpty }
         let fillStarted = Date()
         try await disk.fill()
         let ended = try await daemon.wait(timeout: 90)
@@ -118,8 +118,8 @@ struct DiskFaultTests {
         let (acknowledgement, _) = await acknowledgedDose.value
         let acknowledged = try #require(acknowledgement?.dose, "a dose confirmed within its timeout is acknowledged: \(String(describing: acknowledgement?.error))")
         #expect(Date() >= thawedAt, "acknowledged only once durable")
-        // 4 kHz: the stamp is the sample the dose arrived at, not one after the thaw.
-        #expect(acknowledged.sampleIndex >= arrival && acknowledged.sampleIndex <= departure, "stamped \(acknowledged.sampleIndex), arrived within \(arrival)...\(departure)")
+        // The stamp is the sample the dose arrived at (status counts frames: the newest index is one less), not one after the thaw.
+        #expect(acknowledged.sampleIndex + 1 >= arrival && acknowledged.sampleIndex < departure, "stamped \(acknowledged.sampleIndex), arrived within \(arrival)...\(departure)")
 
         daemon.signal(SIGTERM)
         let ended = try await daemon.wait(timeout: 60)

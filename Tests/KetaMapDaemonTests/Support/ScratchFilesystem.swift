@@ -2,6 +2,8 @@ import Foundation
 import KetaMapTestSupport
 import Testing
 
+@testable import KetaMapDaemon
+
 /// A real, size-limited file system made for one test and mounted on a fresh
 /// folder: a tmpfs, or an ext4 image on a loop device (which `fsfreeze` can
 /// stall). Needs root, as CI has; unmounted and removed by `remove()`.
@@ -55,13 +57,18 @@ final class ScratchFilesystem {
         return filesystem
     }
 
-    /// Fills every free block with a ballast file, as another program filling the disk would.
+    /// Fills every free block with a ballast file at once, as another program
+    /// allocating a large file does: one `fallocate` of all free space, then small
+    /// writes for what a writer freed meanwhile; all done before the session reacts.
     func fill() async throws {
         let ballast = "\(path)/ballast"
-        // Large blocks first, then small ones for the last partial megabyte; both end on ENOSPC.
-        for blockSize in ["1M", "4k"] {
-            _ = try await ProcessRunner.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(ballast)", "bs=\(blockSize)", "oflag=append", "conv=notrunc"], timeout: 120)
+        var free = DiskBudget.freeBytes(in: path).map { Int($0) } ?? 0
+        while free > 0 {
+            let result = try await ProcessRunner.run("/usr/bin/env", ["fallocate", "-l", "\(free)", ballast], timeout: 60)
+            if result.status == 0 { break }
+            free -= 256 << 10
         }
+        _ = try await ProcessRunner.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(ballast)", "bs=4k", "oflag=append", "conv=notrunc"], timeout: 120)
     }
 
     /// Stalls every write to the file system (`fsfreeze --freeze`) until `thaw()`.

@@ -1,6 +1,5 @@
 import Foundation
 import KetaMapCore
-import KetaMapControl
 
 extension ControlRequest {
     /// Longest request the parser reads, in bytes (the socket's line limit).

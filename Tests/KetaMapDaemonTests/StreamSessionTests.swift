@@ -1,0 +1,158 @@
+import Foundation
+import KetaMapConfiguration
+import KetaMapControl
+import KetaMapCore
+import KetaMapTestSupport
+import Testing
+
+@testable import KetaMapDaemon
+
+/// Sessions of several streams, run as `ketamapd` runs them: the hybrid
+/// example (64 sEEG contacts at 2 kHz, 8 microwires at 30 kHz) on the
+/// simulator, and a stream that fails while the other records on, or ends the session.
+@Suite("Several streams", .serialized)
+struct StreamSessionTests {
+    typealias Workspace = EndToEndTests.Workspace
+
+    /// A folder holding `config/examples/hybrid-two-cards`, its config passed through `edit`.
+    static func hybrid(_ edit: (String) -> String) throws -> Workspace { try Workspace(example: "hybrid-two-cards", edit: edit) }
+
+    /// The numbers of a JSON array (nulls left out).
+    static func numbers(_ value: Any?) -> [Double] { (value as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue } }
+
+    static func simulated(_ text: String) -> String {
+        text.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"")
+            + "\n[[schedule.dose]]\nat_seconds = 2\ndrug = \"ketamine\"\namount = 0.5\nunit = \"mg/kg\"\nroute = \"iv-infusion\"\nover_seconds = 2400\n"
+    }
+
+    @Test("a hybrid montage at two rates: each stream its own series, rows of the one electrodes table, clocks aligned, pynwb and nwbinspector content")
+    func hybridAtTwoRates() async throws {
+        let workspace = try Self.hybrid(Self.simulated)
+        // Real time, so the clock tables compare both streams with the session clock.
+        let result = try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "hybrid", ["--duration", "11"]))
+        #expect(result.status == 0, "ketamapd failed: \(result.error)")
+        let records = try EventLog.read(.init("\(workspace.directory.path)/hybrid.events.jsonl"))
+        #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .sessionEnded])
+        #expect(records.first { $0.kind == .dose }?.dose?.sampleIndex == 4000, "stamped on the first stream's clock: 2 s at 2 kHz")
+        guard let facts = try await workspace.facts("hybrid", inspect: true, script: "stream_facts.py") else { return }
+        #expect(facts["problems"] as? [String] == [], "pynwb, nwbinspector and SpikeInterface accept the file")
+        let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
+        #expect(Set(streams.keys) == ["seeg", "micro"])
+        let seeg = streams["seeg"] ?? [:]
+        let micro = streams["micro"] ?? [:]
+        #expect(seeg["frames"] as? Int == 22_000)
+        #expect(micro["frames"] as? Int == 330_000)
+        #expect(seeg["rate"] as? Double == 2000 && micro["rate"] as? Double == 30000)
+        #expect(seeg["channels"] as? Int == 64 && micro["channels"] as? Int == 8)
+        #expect(seeg["electrodes"] as? [Int] == Array(0..<64))
+        #expect(micro["electrodes"] as? [Int] == Array(64..<72))
+        let names = facts["electrodes"] as? [String] ?? []
+        #expect(names.count >= 72 && names[0] == "LDL1" && names[64] == "mRA1")
+        #expect((seeg["band_power_rows"] as? Int ?? 0) >= 100 && (micro["band_power_rows"] as? Int ?? 0) >= 100, "band power on both streams")
+        #expect(seeg["crossings"] as? Int == 0, "no spike detection on sEEG contacts")
+        #expect((micro["crossings"] as? Int ?? 0) > 0, "spike detection on the microwires")
+        // Both streams are placed on the one session clock: each clock row's offset is its
+        // timestamp minus its sample index / rate, and its drift the slope since the first row.
+        // (How large the offsets are depends on how busy the machine was: the simulator catches up.)
+        var offsetsByStream: [String: [Double]] = [:]
+        for (name, stream) in streams {
+            let clock = stream["clock"] as? [String: Any] ?? [:]
+            let times = Self.numbers(clock["timestamp"])
+            let indices = Self.numbers(clock["sample_index"])
+            let offsets = Self.numbers(clock["offset_seconds"])
+            let drift = Self.numbers(clock["drift_ppm"])  // none on the first row
+            let rate = stream["rate"] as? Double ?? 0
+            #expect(times.count >= 2 && indices.count == times.count && offsets.count == times.count, "stream \(name) has a clock row every 5 s")
+            #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 } && zip(indices, indices.dropFirst()).allSatisfy { $0 <= $1 })
+            for (t, (n, o)) in zip(times, zip(indices, offsets)) { #expect(abs(o - (t - n / rate)) < 1e-9, "stream \(name): offset of row at \(t) s") }
+            #expect(drift.count == offsets.count - 1)
+            for (i, d) in drift.enumerated() {
+                let expected = (offsets[i + 1] - offsets[0]) / (times[i + 1] - times[0]) * 1e6
+                #expect(abs(d - expected) < 1e-6 * max(1, abs(expected)), "stream \(name): drift of row \(i + 1)")
+            }
+            offsetsByStream[name] = offsets
+        }
+        let doses = facts["doses"] as? [String: [Any]] ?? [:]
+        #expect(doses["sample_index"] as? [Int] == [4000])
+        // The dose on the session clock (start time + an sEEG clock offset), then on the
+        // microwires' clock (session time − a microwire clock offset, × 30 kHz).
+        let sessionTime = Self.numbers(doses["session_time"]).first ?? -1
+        #expect((offsetsByStream["seeg"] ?? []).contains { abs(sessionTime - (2 + $0)) < 1e-9 }, "\(sessionTime)")
+        let onMicro = Self.numbers(doses["sample_index_micro"]).first ?? -1
+        #expect((offsetsByStream["micro"] ?? []).contains { abs(onMicro - ((sessionTime - $0) * 30_000).rounded()) < 1 }, "\(onMicro)")
+    }
+
+    /// sEEG simulated at 2 kHz, the 8 microwires replayed from a headless file at 30 kHz
+    /// (`on_fault` as given), no processing: the replay's file is cut while it plays.
+    static func replayedWires(onFault: String) -> (String) -> String {
+        { text in
+            var sections = text.components(separatedBy: "\n[[stream]]\n")  // header, seeg, micro (with [montage] and [processing])
+            sections[1] = sections[1].replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"")
+            sections[2] = sections[2].replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"replay\"")
+                .replacingOccurrences(of: "on_fault = \"continue\"", with: "on_fault = \"\(onFault)\"")
+                .replacingOccurrences(
+                    of: "[stream.comedi]", with: "[stream.replay]\npath = \"wires.dat\"\nchannels = 8\nsample_rate_hz = 30000\nuv_per_bit = 0.195\n\n[stream.comedi]")
+                .replacingOccurrences(of: "[processing]\n", with: "[processing]\nenabled = false\n")
+            return sections.joined(separator: "\n[[stream]]\n")
+        }
+    }
+
+    /// Writes 20 s of 8-channel int16 frames (sample = frame index, wrapped) as the wires' recording.
+    static func writeWires(_ workspace: Workspace) throws {
+        var samples = [Int16](repeating: 0, count: 20 * 30_000 * 8)
+        for i in samples.indices { samples[i] = Int16(truncatingIfNeeded: i / 8) }
+        try samples.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: "\(workspace.directory.path)/wires.dat")) }
+    }
+
+    @Test("a stream whose source fails mid-session with on_fault = continue: its gap is recorded as such, the other stream records on, exit 0")
+    func streamFailsAndSessionContinues() async throws {
+        let workspace = try Self.hybrid(Self.replayedWires(onFault: "continue"))
+        try Self.writeWires(workspace)
+        let daemon = try await workspace.startDaemon(session: "cut")
+        try await workspace.waitUntilRecorded(seconds: 1)
+        #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0, "the replayed file is cut: its next read fails")
+        // Two more seconds on the session's clock, with the wires gone.
+        let cutAt = try #require(try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status).recordedSeconds
+        try await workspace.waitUntilRecorded(seconds: cutAt + 2)
+        let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
+        #expect(status?.state == .recording, "the session records on")
+        daemon.signal(SIGTERM)
+        let ended = try await daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "a stream that may fail does not fail the session: \(ended.error)")
+        #expect(ended.error.contains("stream stopped; the session records on without it"))
+        let records = try EventLog.read(.init("\(workspace.directory.path)/cut.events.jsonl"))
+        #expect(records.last?.kind == .sessionEnded)
+        guard let facts = try await workspace.facts("cut", script: "stream_facts.py") else { return }
+        let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
+        let wires = streams["micro"]?["frames"] as? Int ?? 0
+        let seeg = streams["seeg"]?["frames"] as? Int ?? 0
+        #expect(wires > 0 && wires < 30_000 * 3, "the wires stopped after about a second: \(wires)")
+        #expect(seeg >= 2000 * 3, "the sEEG recorded on: \(seeg)")
+        let gaps = facts["gaps"] as? [String: [Any]] ?? [:]
+        #expect(gaps["cause"] as? [String] == ["stream-stopped"])
+        #expect(gaps["stream"] as? [String] == ["micro"])
+        #expect(Self.numbers(gaps["first_sample"]) == [Double(wires)], "the gap starts where the stream's series ends")
+        #expect(Self.numbers(gaps["sample_count"]).first.map { $0 > 30_000 } == true, "about 2 s of the wires' samples are missing: \(gaps)")
+        #expect((gaps["is_exact"] as? [Any])?.first.map { "\($0)" == "0" || "\($0)" == "false" } == true, "estimated from the session clock")
+        #expect(facts["notes"] is NSNull || facts["notes"] == nil, "no session fault")
+    }
+
+    @Test("the same failure with on_fault = stop ends the session: exit 69, the fault names the stream, the file is valid with every sample")
+    func streamFailsAndSessionStops() async throws {
+        let workspace = try Self.hybrid(Self.replayedWires(onFault: "stop"))
+        try Self.writeWires(workspace)
+        let daemon = try await workspace.startDaemon(session: "stop")
+        try await workspace.waitUntilRecorded(seconds: 1)
+        #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0)
+        let ended = try await daemon.wait(timeout: 60)
+        #expect(ended.status == ExitStatus.sourceFault.rawValue, "\(ended.error)")
+        let records = try EventLog.read(.init("\(workspace.directory.path)/stop.events.jsonl"))
+        #expect(records.last?.kind == .sessionEnded)
+        #expect(records.last?.detail?.contains("acquisition of stream micro stopped") == true, "\(String(describing: records.last?.detail))")
+        guard let facts = try await workspace.facts("stop", inspect: true, script: "stream_facts.py") else { return }
+        #expect(facts["problems"] as? [String] == [], "the file closed valid")
+        #expect((facts["notes"] as? String)?.contains("acquisition of stream micro stopped") == true, "\(String(describing: facts["notes"]))")
+        let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
+        #expect((streams["micro"]?["frames"] as? Int ?? 0) > 0 && (streams["seeg"]?["frames"] as? Int ?? 0) > 0)
+    }
+}
