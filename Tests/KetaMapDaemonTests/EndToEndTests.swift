@@ -76,18 +76,21 @@ struct EndToEndTests {
             try await waitUntil("start recording", timeoutSeconds: timeoutSeconds) { $0.state == .recording }
         }
 
-        /// Polls `status` until `condition` holds (a readiness signal, not a sleep).
-        func waitUntil(_ what: String, timeoutSeconds: Double = 60, _ condition: (SessionStatus) -> Bool) async throws {
+        /// Polls `status` until `condition` holds (a readiness signal, not a sleep);
+        /// returns the status that met it (nil, with an issue recorded, after `timeoutSeconds`).
+        @discardableResult
+        func waitUntil(_ what: String, timeoutSeconds: Double = 60, _ condition: (SessionStatus) -> Bool) async throws -> SessionStatus? {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
             while Date() < deadline {
                 if FileManager.default.fileExists(atPath: socketPath),
                     let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, condition(status)
                 {
-                    return
+                    return status
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
             Issue.record("the session did not \(what) within \(timeoutSeconds) s")
+            return nil
         }
 
         /// Starts `ketamapd` and returns once it has told its service manager `READY=1`
@@ -108,7 +111,8 @@ struct EndToEndTests {
         }
 
         /// Waits until the session has recorded `seconds` of samples (its `status` says so).
-        func waitUntilRecorded(seconds: Double, timeoutSeconds: Double = 60) async throws {
+        @discardableResult
+        func waitUntilRecorded(seconds: Double, timeoutSeconds: Double = 60) async throws -> SessionStatus? {
             try await waitUntil("record \(seconds) s", timeoutSeconds: timeoutSeconds) { $0.recordedSeconds >= seconds }
         }
     }

@@ -105,8 +105,7 @@ struct CrashRecoveryTests {
             let clients = (0..<4).map { _ in Task { await DiskFaultTests.doseUntilGone(socket) } }
             // The kill's moment is a random point of the session's clock (0.2–2 s in), not of the wall clock.
             let killAt = 0.2 + Double(random.next() % 1800) / 1000
-            try await workspace.waitUntilRecorded(seconds: killAt)
-            let newest = try await ControlClient.send(ControlRequest(command: .status), to: socket, timeoutSeconds: 2).status?.newestSample ?? 0
+            let newest = try await workspace.waitUntilRecorded(seconds: killAt)?.newestSample ?? 0
             daemon.signal(SIGKILL)
             _ = try await daemon.wait(timeout: 30)
             var acknowledged: [DoseEvent] = []
