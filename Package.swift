@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "CHDF5",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),  // the session manifest's SHA-256
             ],
             swiftSettings: strictSwift),
         .target(
@@ -77,20 +78,20 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Crypto", package: "swift-crypto"),  // the session manifest's SHA-256
             ],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "ketamapd",
             dependencies: [
-                "KetaMapDaemon", "KetaMapConfiguration", "KetaMapControl",
+                "KetaMapDaemon", "KetaMapConfiguration", "KetaMapStorage", "KetaMapControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
+        // No KetaMapDaemon: `ketamapctl check` runs the pipeline in a `ketamapd --check` child.
         .executableTarget(
             name: "ketamapctl",
             dependencies: [
-                "KetaMapControl", "KetaMapReport", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapDaemon",
+                "KetaMapCore", "KetaMapControl", "KetaMapReport", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),

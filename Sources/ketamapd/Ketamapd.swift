@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetaMapStorage
 import KetaMapAcquisition
 import KetaMapCore
 import KetaMapDaemon
@@ -46,6 +47,13 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("check"),
+        help: ArgumentHelp(
+            "Test the channels for this many seconds without recording; print the outcome as JSON (what ketamapctl check runs).",
+            valueName: "seconds", visibility: .hidden))
+    var checkSeconds: Double?
+
     enum Pace: String, EnumerableFlag {
         case realtime
         case asFastAsPossible
@@ -62,11 +70,13 @@ struct Ketamapd: AsyncParsableCommand {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical") }
         if let source { _ = try SourceSpec.parse(source) }
+        if let checkSeconds, !(1...600).contains(checkSeconds) { throw ValidationError("--check must be between 1 and 600 seconds") }
     }
 
     func run() async throws {
         LoggingSystem.bootstrapForKetaMap(label: "ketamapd", level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "ketamapd")
+        if let checkSeconds { return try await check(seconds: checkSeconds, logger: logger) }
         // From here on SIGTERM, SIGINT and SIGHUP stop the session, never kill it, also during set-up.
         let stopper = SessionStopper()
         StopSignals.deliver { number in

@@ -5,6 +5,7 @@ import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 import KetaMapControl
 
 @Suite("Dose path")

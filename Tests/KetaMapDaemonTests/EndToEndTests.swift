@@ -4,6 +4,7 @@ import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 import KetaMapConfiguration
 import KetaMapControl
 

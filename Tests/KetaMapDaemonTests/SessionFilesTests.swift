@@ -3,6 +3,7 @@ import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 
 @Suite("Session file names")
 struct SessionFilesTests {

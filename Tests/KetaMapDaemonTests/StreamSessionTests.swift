@@ -6,6 +6,7 @@ import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 
 /// Sessions of several streams, run as `ketamapd` runs them: the hybrid
 /// example (64 sEEG contacts at 2 kHz, 8 microwires at 30 kHz) on the

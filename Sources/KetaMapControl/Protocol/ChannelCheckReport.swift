@@ -17,3 +17,15 @@ public struct ChannelCheckReport: Sendable, Codable {
 
     public var verdict: StatusVerdict { ChannelHealth.verdict(lostFrames: lostFrames, channels: channels) }
 }
+
+/// What `ketamapd --check` prints on standard output, one JSON document, and
+/// `ketamapctl check` reads back: the pipeline runs in the daemon's binary, so
+/// `ketamapctl` links no pipeline.
+public enum ChannelCheckOutcome: Sendable, Codable {
+    /// The check ran; its verdict is the report's.
+    case measured(report: ChannelCheckReport)
+    /// The configuration was refused, by the loader or at session start (exit 78).
+    case configurationRefused(error: String)
+    /// The source could not be opened or read (exit 3, `StatusVerdict.notReachable`).
+    case sourceUnreadable(error: String)
+}

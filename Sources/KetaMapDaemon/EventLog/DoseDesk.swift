@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KetaMapStorage
 import KetaMapCore
 import Synchronization
 

@@ -1,3 +1,4 @@
+import KetaMapStorage
 import KetaMapCore
 import ServiceLifecycle
 

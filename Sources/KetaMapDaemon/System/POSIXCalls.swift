@@ -21,16 +21,6 @@ enum POSIXCalls {
         guard chmod(path, mode) == 0 else { throw Errno(rawValue: errno) }
     }
 
-    /// Renames `old` to `new`, replacing `new` atomically. The C function is `rename`.
-    static func rename(_ old: String, _ new: String) throws(Errno) {
-        guard Glibc.rename(old, new) == 0 else { throw Errno(rawValue: errno) }
-    }
-
-    /// Removes the name `path`. The C function is `unlink`.
-    static func unlink(_ path: String) throws(Errno) {
-        guard Glibc.unlink(path) == 0 else { throw Errno(rawValue: errno) }
-    }
-
     /// Gives the file at `path` to group `group`, keeping its owner. The C function is `chown`.
     static func setGroup(_ path: String, _ group: gid_t) throws(Errno) {
         guard chown(path, uid_t.max, group) == 0 else { throw Errno(rawValue: errno) }
@@ -49,9 +39,6 @@ enum POSIXCalls {
 
     /// The user this process runs as. The C function is `geteuid`.
     static func effectiveUserID() -> UInt32 { UInt32(geteuid()) }
-
-    /// This process's id. The C function is `getpid`.
-    static func processID() -> Int32 { getpid() }
 
     /// The value of the environment variable `name`, nil when unset. The C function is `getenv`.
     static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
@@ -119,38 +106,5 @@ enum POSIXCalls {
     /// The C function is `mlockall` with `MCL_CURRENT | MCL_FUTURE`.
     static func lockAllMemory() throws(Errno) {
         guard mlockall(MCL_CURRENT | MCL_FUTURE) == 0 else { throw Errno(rawValue: errno) }
-    }
-}
-
-extension FileDescriptor {
-    /// Writes the file's data and metadata through to the storage device, so
-    /// that what was written survives a crash or power loss.
-    ///
-    /// - Parameter retryOnInterrupt: Whether to retry when the call is
-    ///   interrupted by a signal. The default is `true`.
-    ///
-    /// The corresponding C function is `fsync`.
-    public func sync(retryOnInterrupt: Bool = true) throws(Errno) {
-        while fsync(rawValue) != 0 {
-            let error = Errno(rawValue: errno)
-            guard retryOnInterrupt, error == .interrupted else { throw error }
-        }
-    }
-
-    /// Allocates the file's first `bytes` on the storage device, so that later
-    /// writes within them cannot fail for want of space.
-    ///
-    /// The corresponding C function is `posix_fallocate`.
-    public func allocate(bytes: Int) throws(Errno) {
-        let result = posix_fallocate(rawValue, 0, off_t(bytes))
-        guard result == 0 else { throw Errno(rawValue: result) }
-    }
-
-    /// Takes an exclusive advisory lock on the open file, or throws
-    /// `Errno.wouldBlock` at once when another descriptor holds one.
-    ///
-    /// The corresponding C function is `flock` with `LOCK_EX | LOCK_NB`.
-    func lockExclusivelyWithoutWaiting() throws(Errno) {
-        guard flock(rawValue, LOCK_EX | LOCK_NB) == 0 else { throw Errno(rawValue: errno) }
     }
 }

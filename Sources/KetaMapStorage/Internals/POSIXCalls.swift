@@ -5,8 +5,9 @@ import Glibc
 import SystemPackage
 
 /// The only file of KetaMapStorage that calls the C library directly (libhdf5
-/// aside, which `HDF5Calls.swift` calls): naming and protecting the session
-/// file. Each function names the C call it makes and throws the `Errno`.
+/// aside, which `HDF5Calls.swift` calls): naming, protecting, syncing and
+/// locking the session's files. Each function names the C call it makes and
+/// throws the `Errno`.
 enum POSIXCalls {
     /// Sets the permission bits of the file at `path`. The C function is `chmod`.
     static func setPermissions(_ path: String, _ mode: mode_t) throws(Errno) {
@@ -35,5 +36,41 @@ enum POSIXCalls {
     static func setCloseOnExec(_ descriptor: Int32) {
         let flags = fcntl(descriptor, F_GETFD)
         if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+
+    /// This process's id. The C function is `getpid`.
+    static func processID() -> Int32 { getpid() }
+}
+
+extension FileDescriptor {
+    /// Writes the file's data and metadata through to the storage device, so
+    /// that what was written survives a crash or power loss.
+    ///
+    /// - Parameter retryOnInterrupt: Whether to retry when the call is
+    ///   interrupted by a signal. The default is `true`.
+    ///
+    /// The corresponding C function is `fsync`.
+    func sync(retryOnInterrupt: Bool = true) throws(Errno) {
+        while fsync(rawValue) != 0 {
+            let error = Errno(rawValue: errno)
+            guard retryOnInterrupt, error == .interrupted else { throw error }
+        }
+    }
+
+    /// Allocates the file's first `bytes` on the storage device, so that later
+    /// writes within them cannot fail for want of space.
+    ///
+    /// The corresponding C function is `posix_fallocate`.
+    func allocate(bytes: Int) throws(Errno) {
+        let result = posix_fallocate(rawValue, 0, off_t(bytes))
+        guard result == 0 else { throw Errno(rawValue: result) }
+    }
+
+    /// Takes an exclusive advisory lock on the open file, or throws
+    /// `Errno.wouldBlock` at once when another descriptor holds one.
+    ///
+    /// The corresponding C function is `flock` with `LOCK_EX | LOCK_NB`.
+    func lockExclusivelyWithoutWaiting() throws(Errno) {
+        guard flock(rawValue, LOCK_EX | LOCK_NB) == 0 else { throw Errno(rawValue: errno) }
     }
 }

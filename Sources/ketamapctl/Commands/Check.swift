@@ -1,9 +1,4 @@
 import ArgumentParser
-import Foundation
-import KetaMapCore
-import KetaMapDaemon
-import Logging
-import KetaMapConfiguration
 import KetaMapControl
 
 extension KetamapCtl {
@@ -31,23 +26,24 @@ extension KetamapCtl {
         }
 
         func run() async throws {
-            LoggingSystem.bootstrapForKetaMap(label: "ketamapctl", level: .warning)
-            let configuration: Configuration
+            let outcome: ChannelCheckOutcome
             do {
-                configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? ConfigurationLoader.loadDefault()
+                outcome = try KetamapdCheck.run(config: config, seconds: seconds)
             } catch {
+                StandardError.line("ketamapctl: the check could not run: \(error)")
+                throw ExitCode(StatusVerdict.notReachable.rawValue)
+            }
+            switch outcome {
+            case .measured(let report):
+                print(json ? try JSONText.encode(report) : StatusText.renderCheck(report))
+                throw ExitCode(report.verdict.rawValue)
+            case .configurationRefused(let error):
                 StandardError.line("ketamapctl: \(error)")
                 throw ExitCode(78)
-            }
-            let report: ChannelCheckReport
-            do {
-                report = try await ChannelCheck.run(configuration: configuration, seconds: seconds, logger: Logger(label: "ketamapctl"))
-            } catch {
+            case .sourceUnreadable(let error):
                 StandardError.line("ketamapctl: the source could not be read: \(error)")
                 throw ExitCode(StatusVerdict.notReachable.rawValue)
             }
-            print(json ? try JSONText.encode(report) : StatusText.renderCheck(report))
-            throw ExitCode(report.verdict.rawValue)
         }
     }
 }

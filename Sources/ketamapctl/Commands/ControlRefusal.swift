@@ -1,4 +1,3 @@
-import KetaMapDaemon
 import KetaMapControl
 
 /// A session's refusal, printed as the session worded it.

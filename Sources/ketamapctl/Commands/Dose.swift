@@ -1,6 +1,5 @@
 import ArgumentParser
 import KetaMapCore
-import KetaMapDaemon
 import KetaMapControl
 
 extension KetamapCtl {

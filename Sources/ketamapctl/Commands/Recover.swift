@@ -1,5 +1,5 @@
 import ArgumentParser
-import KetaMapDaemon
+import KetaMapStorage
 
 extension KetamapCtl {
     /// `ketamapctl recover SESSION`: finishes a session `ketamapd` never closed.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KetaMapDaemon
 import KetaMapControl
 import KetaMapReport
 

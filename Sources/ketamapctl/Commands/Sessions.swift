@@ -1,5 +1,4 @@
 import ArgumentParser
-import KetaMapDaemon
 import KetaMapControl
 
 extension KetamapCtl {

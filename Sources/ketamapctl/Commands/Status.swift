@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KetaMapCore
-import KetaMapDaemon
 import KetaMapControl
 
 extension KetamapCtl {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import KetaMapDaemon
+import KetaMapStorage
 
 extension KetamapCtl {
     /// `ketamapctl verify SESSION`: checks a closed session's files.

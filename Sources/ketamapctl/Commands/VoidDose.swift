@@ -1,7 +1,6 @@
 import ArgumentParser
 import KetaMapCore
 import KetaMapControl
-import KetaMapDaemon
 
 extension KetamapCtl {
     /// `ketamapctl void EVENT-ID --reason TEXT`: corrects a dose without deleting it.

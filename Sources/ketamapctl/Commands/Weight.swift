@@ -1,7 +1,6 @@
 import ArgumentParser
 import KetaMapCore
 import KetaMapControl
-import KetaMapDaemon
 
 extension KetamapCtl {
     /// `ketamapctl weight KG`: the subject's body weight from now on.

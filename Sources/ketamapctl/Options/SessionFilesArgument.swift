@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetaMapConfiguration
-import KetaMapDaemon
+import KetaMapStorage
 
 /// Which recorded session a command reads: the session file's path, or its
 /// stem in `--dir` (default: the configured output folder).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KetaMapDaemon
 import KetaMapControl
 
 /// Which running session a command talks to: `--socket PATH` or `--session ID`

@@ -4,6 +4,7 @@ import KetaMapCore
 import Testing
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 
 /// Hostile control requests: each gets exactly one refusal naming what is
 /// wrong, and nothing is recorded; none crashes the parser or the dispatcher.

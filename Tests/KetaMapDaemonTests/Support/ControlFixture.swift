@@ -4,6 +4,7 @@ import KetaMapCore
 import KetaMapTestSupport
 
 @testable import KetaMapDaemon
+import KetaMapStorage
 
 /// The daemon's control side without a recorder: a dispatcher over a real
 /// `DoseDesk` and event log in a temporary folder (doses wait for a recorder

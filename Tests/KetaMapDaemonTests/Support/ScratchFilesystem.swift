@@ -8,13 +8,20 @@ import Testing
 /// folder: a tmpfs, or an ext4 image on a loop device (which `fsfreeze` can
 /// stall). Needs root, as CI has; unmounted and removed by `remove()`.
 final class ScratchFilesystem {
+    /// The mount point.
     let path: String
+    /// Holds the mount point and the image, and removes them with itself.
+    private let folder: TemporaryFolder
     private let image: String?
     private var mounted = false
 
-    private init(path: String, image: String?) {
-        self.path = path
-        self.image = image
+    /// A fresh folder with an empty mount point (and the image's path when `imaged`).
+    private init(imaged: Bool) throws {
+        guard geteuid() == 0 else { throw Refused(reason: "mounting a scratch file system needs root (CI runs as root)") }
+        folder = try TemporaryFolder("fs")
+        path = folder.path("mnt")
+        image = imaged ? folder.path("disk.img") : nil
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
     /// Runs a system tool; a failure is a test failure with the tool's words.
@@ -25,13 +32,6 @@ final class ScratchFilesystem {
         return result
     }
 
-    private static func freshFolder() throws -> String {
-        guard geteuid() == 0 else { throw Refused(reason: "mounting a scratch file system needs root (CI runs as root)") }
-        let path = NSTemporaryDirectory() + "ketamap-fs-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     struct Refused: Error, CustomStringConvertible {
         let reason: String
         var description: String { reason }
@@ -39,7 +39,7 @@ final class ScratchFilesystem {
 
     /// A tmpfs of `megabytes` MiB.
     static func tmpfs(megabytes: Int) async throws -> ScratchFilesystem {
-        let filesystem = ScratchFilesystem(path: try freshFolder(), image: nil)
+        let filesystem = try ScratchFilesystem(imaged: false)
         try await tool(["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", filesystem.path])
         filesystem.mounted = true
         return filesystem
@@ -47,12 +47,11 @@ final class ScratchFilesystem {
 
     /// An ext4 file system of `megabytes` MiB in an image file, loop-mounted.
     static func loopExt4(megabytes: Int) async throws -> ScratchFilesystem {
-        let path = try freshFolder()
-        let image = path + ".img"
-        let filesystem = ScratchFilesystem(path: path, image: image)
+        let filesystem = try ScratchFilesystem(imaged: true)
+        let image = filesystem.image!
         try await tool(["truncate", "-s", "\(megabytes)M", image])
         try await tool(["mkfs.ext4", "-q", "-F", image])
-        try await tool(["mount", "-o", "loop", image, path])
+        try await tool(["mount", "-o", "loop", image, filesystem.path])
         filesystem.mounted = true
         return filesystem
     }
@@ -75,13 +74,13 @@ final class ScratchFilesystem {
     func freeze() async throws { try await Self.tool(["fsfreeze", "--freeze", path]) }
     func thaw() { ProcessRunner.runBlocking("/usr/bin/env", ["fsfreeze", "--unfreeze", path]) }
 
-    /// Thaws (harmless if not frozen), unmounts and removes the folder and image.
+    /// Thaws (harmless if not frozen), unmounts and removes the image; the
+    /// folder goes with the last reference.
     func remove() {
         guard mounted else { return }
         mounted = false
         if image != nil { ProcessRunner.runBlocking("/usr/bin/env", ["fsfreeze", "--unfreeze", path]) }
         ProcessRunner.runBlocking("/usr/bin/env", ["umount", "-l", path], timeout: 60)
-        try? FileManager.default.removeItem(atPath: path)
         if let image { try? FileManager.default.removeItem(atPath: image) }
     }
 

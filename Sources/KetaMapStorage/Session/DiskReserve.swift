@@ -35,7 +35,7 @@ public final class DiskReserve: Sendable {
     /// Deletes the reserves that earlier parts of the session left when they
     /// were killed (a watchdog restart, a crash): the session lock is held, so
     /// no other process owns them. Returns the paths deleted.
-    static func removeLeftovers(before files: SessionFiles) -> [String] {
+    public static func removeLeftovers(before files: SessionFiles) -> [String] {
         files.earlierStems.map { "\(files.directory)/.\($0).reserve" }.filter { (try? POSIXCalls.unlink($0)) != nil }
     }
 

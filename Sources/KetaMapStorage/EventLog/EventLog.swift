@@ -18,7 +18,7 @@ public final class EventLog: Sendable {
         self.path = path
         let descriptor = try FileDescriptor.open(
             path, .writeOnly, options: [.create, .exclusiveCreate, .append], permissions: [.ownerReadWrite, .groupRead])
-        fchmod(descriptor.rawValue, 0o640)  // 0640 whatever the umask
+        try? POSIXCalls.setPermissions(path.string, 0o640)  // 0640 whatever the umask
         file = Mutex(descriptor)
     }
 
