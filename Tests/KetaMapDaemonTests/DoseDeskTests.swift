@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapCore
 import SystemPackage
+import Synchronization
 import KetaMapTestSupport
 import Testing
 
@@ -19,7 +20,10 @@ struct DoseDeskTests {
         let board: StatusBoard
         let desk: DoseDesk
 
-        init(frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds) throws {
+        init(
+            frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds,
+            startTimeout: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void = DoseDesk.afterDelay
+        ) throws {
             directory = try TemporaryFolder()
             let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
             [Int16](repeating: 1, count: 2 * frames).withUnsafeBufferPointer { ring.write($0) }
@@ -29,7 +33,7 @@ struct DoseDeskTests {
             self.board = board
             desk = DoseDesk(
                 sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, durableTimeoutSeconds: durableTimeoutSeconds,
-                ledger: DoseLedger(weightKilograms: 70))
+                ledger: DoseLedger(weightKilograms: 70), startTimeout: startTimeout)
         }
 
         /// Plays the recorder: acknowledges every delivery after `delay`.
@@ -155,18 +159,36 @@ struct DoseDeskTests {
         await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion) }
     }
 
+    /// A timeout that passes when the test says so, not after a time.
+    final class HeldTimeout: Sendable {
+        private let refusals = Mutex<[@Sendable () -> Void]>([])
+        func start(_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) { refusals.withLock { $0.append(refuse) } }
+        func pass() { for refuse in refusals.withLock({ $0 }) { refuse() } }
+    }
+
     @Test("a dose the file does not confirm in time is refused, and the log marks it refused; the recorder then skips it")
     func timeoutRefusal() async throws {
-        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
+        let timeout = HeldTimeout()
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2, startTimeout: timeout.start)
         let peer = PeerCredentials(uid: 1234, gid: 99, pid: 4321)
-        await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion, from: peer) }
+        let desk = fixture.desk
+        let recording = Task { [infusion] in try await desk.record(infusion, from: peer) }
+        // The state the timeout must find: the dose logged and in the recorder's mailbox, which no recorder takes.
+        var late: [RecorderMailbox.Delivery] = []
+        let deadline = Date().addingTimeInterval(60)
+        while late.isEmpty && Date() < deadline {
+            late = fixture.mailbox.take()
+            if late.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        try #require(late.count == 1, "the dose never reached the recorder's mailbox")
+        timeout.pass()
+        await #expect(throws: EventTicket.Refusal.self) { try await recording.value }
         await fixture.desk.drain()
         let records = try EventLog.read(fixture.log.path)
         #expect(records.map(\.kind) == [.dose, .refused])
         #expect(records[0].dose?.peer == peer)
         #expect(records[1].refusedEventID == records[0].dose?.eventID)
-        let late = fixture.mailbox.take()
-        #expect(late.count == 1 && late[0].ticket?.claim() == false, "a refused dose is never written to the file")
+        #expect(late[0].ticket?.claim() == false, "a refused dose is never written to the file")
     }
 
     @Test("a dose the recorder has begun writing is answered by the recorder, never refused by the timeout")
