@@ -9,6 +9,11 @@ export KETAMAP_PYTHON="$PWD/.venv/bin/python"
 
 echo "== swift test"
 swift build --build-tests
+# The ground-truth report test records channel-hours of simulated signal: with the
+# release builds (GroundTruthReportTests).
+swift build -c release --product ketamapd
+swift build -c release --product ketamapctl
+export KETAMAP_RELEASE_BIN="$(swift build -c release --show-bin-path)"
 # One test at a time. Child processes inherit no open file (Foundation's Process
 # closes every descriptor but 0-2, and libhdf5's files are close-on-exec), and
 # tests wait asynchronously, so a parallel run (`swift test --skip-build`) no

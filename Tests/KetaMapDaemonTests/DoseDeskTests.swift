@@ -163,7 +163,11 @@ struct DoseDeskTests {
     final class HeldTimeout: Sendable {
         private let refusals = Mutex<[@Sendable () -> Void]>([])
         func start(_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) { refusals.withLock { $0.append(refuse) } }
-        func pass() { for refuse in refusals.withLock({ $0 }) { refuse() } }
+        /// Runs the refusal once the desk has started its timeout (it may hand the dose on first).
+        func pass() async throws {
+            while refusals.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(1)) }
+            for refuse in refusals.withLock({ $0 }) { refuse() }
+        }
     }
 
     @Test("a dose the file does not confirm in time is refused, and the log marks it refused; the recorder then skips it")
@@ -174,14 +178,9 @@ struct DoseDeskTests {
         let desk = fixture.desk
         let recording = Task { [infusion] in try await desk.record(infusion, from: peer) }
         // The state the timeout must find: the dose logged and in the recorder's mailbox, which no recorder takes.
-        var late: [RecorderMailbox.Delivery] = []
-        let deadline = Date().addingTimeInterval(60)
-        while late.isEmpty && Date() < deadline {
-            late = fixture.mailbox.take()
-            if late.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-        }
+        let late = try await Self.delivered(fixture.mailbox)
         try #require(late.count == 1, "the dose never reached the recorder's mailbox")
-        timeout.pass()
+        try await timeout.pass()
         await #expect(throws: EventTicket.Refusal.self) { try await recording.value }
         await fixture.desk.drain()
         let records = try EventLog.read(fixture.log.path)
@@ -191,12 +190,28 @@ struct DoseDeskTests {
         #expect(late[0].ticket?.claim() == false, "a refused dose is never written to the file")
     }
 
+    /// What the desk has handed to the recorder's mailbox, once it has handed something (or after 60 s, nothing).
+    static func delivered(_ mailbox: RecorderMailbox) async throws -> [RecorderMailbox.Delivery] {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let deliveries = mailbox.take()
+            if !deliveries.isEmpty { return deliveries }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return []
+    }
+
     @Test("a dose the recorder has begun writing is answered by the recorder, never refused by the timeout")
     func claimedIsNotRefused() async throws {
-        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1)
-        let recorder = fixture.recorder(delay: .milliseconds(1800))
-        let dose = try await fixture.desk.record(infusion).dose
-        recorder.cancel()
+        let timeout = HeldTimeout()
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1, startTimeout: timeout.start)
+        let desk = fixture.desk
+        let recording = Task { [infusion] in try await desk.record(infusion).dose }
+        let delivery = try #require(try await Self.delivered(fixture.mailbox).first, "the dose never reached the recorder's mailbox")
+        #expect(delivery.ticket?.claim() == true, "the recorder begins writing it")
+        try await timeout.pass()  // while the recorder writes
+        delivery.ticket?.complete(.success(()))
+        let dose = try await recording.value
         #expect(dose.eventID == 1)
         #expect(try EventLog.read(fixture.log.path).map(\.kind) == [.dose])
     }

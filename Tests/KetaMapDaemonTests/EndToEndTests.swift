@@ -16,6 +16,8 @@ struct EndToEndTests {
     /// debug build must keep up in real time) and a dose scheduled at `doseAt` s.
     struct Workspace {
         let directory: TemporaryFolder
+        /// The script `facts` runs (`stream_facts.py` for sessions of several streams).
+        var factsScript = "session_facts.py"
         var configPath: String { "\(directory.path)/ketamapd.toml" }
         var socketPath: String { "\(directory.path)/s.sock" }
 
@@ -55,8 +57,9 @@ struct EndToEndTests {
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
 
         /// What h5py (and with `inspect`, pynwb, nwbinspector and SpikeInterface) see in a
-        /// session file, as `script` (`session_facts.py`, or `stream_facts.py` for several streams) reports it.
-        func facts(_ session: String, inspect: Bool = false, script: String = "session_facts.py") async throws -> [String: Any]? {
+        /// session file, as `factsScript` reports it.
+        func facts(_ session: String, inspect: Bool = false) async throws -> [String: Any]? {
+            let script = factsScript
             guard let python = ProcessRunner.python() else { return nil }
             let result = try await ProcessRunner.run(python, [ProcessRunner.pythonScript(script), nwb(session)] + (inspect ? ["--inspect"] : []))
             #expect(result.status == 0, "\(script) failed: \(result.error)")
