@@ -28,8 +28,9 @@ public enum NWBSessionRepair {
     public static func complete(_ path: String, adding doses: [DoseEvent], marks: [Mark], note: String) throws {
         let file = try HDF5File.open(path, mode: .readWrite)
         do {
-            if !doses.isEmpty { try append(doses.map(NWBSessionWriter.row), to: NWBLayout.dosing, root: file.root) }
-            if !marks.isEmpty { try append(marks.map(NWBSessionWriter.row), to: NWBLayout.marks, root: file.root) }
+            if !doses.isEmpty { try append(doses.map { NWBSchema.DosingRow(dose: $0) }, to: NWBLayout.dosing, fields: NWBSchema.dosing(), root: file.root) }
+            // The clock only words the columns' descriptions, which the file keeps as written.
+            if !marks.isEmpty { try append(marks, to: NWBLayout.marks, fields: NWBSchema.marks(NWBSchema.EventClock(rateHz: 1)), root: file.root) }
         } catch {
             try? file.close()
             throw error
@@ -38,13 +39,15 @@ public enum NWBSessionRepair {
         try NWBSessionWriter.finish(path: path, fault: note)
     }
 
-    private static func append(_ rows: [[NWBCell]], to table: String, root: HDF5Location) throws {
-        let opened = try NWBTable(opening: table, root: root)
-        defer { try? opened.close() }
-        // A session of several streams has per-stream dose columns only its writer can fill.
-        guard rows.allSatisfy({ $0.count == opened.columns.count }) else {
+    private static func append<Row>(_ rows: [Row], to table: String, fields: [NWBField<Row>], root: HDF5Location) throws {
+        let opened: NWBTable<Row>
+        do {
+            opened = try NWBTable(opening: table, fields: fields, root: root)
+        } catch is NWBTableMismatch {
+            // A session of several streams has per-stream dose columns only its writer can fill.
             throw SessionFileError("\(table) has columns recovery cannot fill (a session of several streams): add its rows by hand", path: table)
         }
-        for row in rows { try opened.appendRow(row) }
+        defer { try? opened.close() }
+        try rows.withUnsafeBufferPointer { (rows) throws(HDF5Error) in try opened.append(rows) }
     }
 }
