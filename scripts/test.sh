@@ -9,6 +9,11 @@ export KETAMAP_PYTHON="$PWD/.venv/bin/python"
 
 echo "== swift test"
 swift build --build-tests
+# The ground-truth report test records channel-hours of simulated signal: with the
+# release builds (GroundTruthReportTests).
+swift build -c release --product ketamapd
+swift build -c release --product ketamapctl
+export KETAMAP_RELEASE_BIN="$(swift build -c release --show-bin-path)"
 # One test at a time: several tests start child processes, which would inherit
 # (and keep locked) the HDF5 files that concurrently running tests hold open.
 swift test --skip-build --no-parallel

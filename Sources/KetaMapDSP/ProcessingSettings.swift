@@ -22,6 +22,10 @@ public struct ProcessingSettings: Sendable, Equatable, Codable {
             self.lowHz = lowHz
             self.highHz = highHz
         }
+
+        /// The band power's averaging window, in seconds: 1 s, or 3 cycles of the
+        /// low edge when that is longer (the band power's autocorrelation spans it).
+        public var powerWindowSeconds: Double { max(1, 3 / lowHz) }
     }
 
     public var enabled: Bool

@@ -64,6 +64,8 @@ public struct ReportInput: Sendable {
     public var sessionID = ""
     /// The space of the channels' positions (BIDS name).
     public var coordinateSpace = "Other"
+    /// What the report must say about how the file was read (e.g. a stream that ended early).
+    public var notes: [String] = []
 
     public init(
         bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],

@@ -140,7 +140,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
     public var regions: [RegionChange]
     public var channels: [ChannelChange]
     /// The uncertainty's method, for people and for the JSON.
-    public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) moving-block bootstrap replicates (channels of a region drawn with replacement, time in blocks of ≥ 1 s and ≥ 2 autocorrelation times)"
+    public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) block bootstrap replicates (channels of a region drawn with replacement, time in circular blocks of ≥ 2 autocorrelation times and ≥ 2 band-power windows; widened by Student's t for the number of blocks)"
 
     /// What time 0 is, for titles: the dose, or the time a control comparison is aligned to.
     public var alignmentDescription: String {
@@ -177,7 +177,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let zero = alignedAtSeconds ?? dose!.startSeconds
         let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes = input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
+        var notes = input.notes + input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
         let baselineStart = max(settleSeconds, zero - baselineSeconds)
@@ -265,15 +265,22 @@ public struct SessionReport: Sendable, Codable, Equatable {
         region.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
     }
 
-    /// Mean power per `[channel][band]` over the rows whose time is in `[from, to)`.
+    /// Mean power per `[channel][band]` over the rows whose time is in `[from, to)`,
+    /// NaN rows (processing that fell behind) left out; 0 where no row has a value.
     private static func meanPower(_ input: ReportInput, from: Double, to: Double) -> [Double] {
         let width = input.channels.count * input.bands.count
         let rows = input.rows(from: from, to: to)
         var sums = [Double](repeating: 0, count: width)
-        guard !rows.isEmpty else { return sums }
+        var counts = [Int](repeating: 0, count: width)
         for row in rows {
-            for index in 0..<width { sums[index] += Double(input.power[row * width + index]) }
+            for index in 0..<width {
+                let value = input.power[row * width + index]
+                if !value.isNaN {
+                    sums[index] += Double(value)
+                    counts[index] += 1
+                }
+            }
         }
-        return sums.map { $0 / Double(rows.count) }
+        return zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : 0 }
     }
 }

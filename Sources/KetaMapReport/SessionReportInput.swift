@@ -1,32 +1,91 @@
+import KetaMapControl
 import KetaMapCore
 import KetaMapDSP
 import KetaMapStorage
 
-/// Reads what the report needs from a session file.
+/// Reads what the report needs from a session file: every stream's band
+/// power and threshold crossings, placed on the first stream's clock (the one
+/// doses are stamped on) through the streams' clock tables.
 public enum SessionReportInput {
     public static func read(path: String) throws -> ReportInput {
         let reader = try NWBSessionReader(path: path)
         defer { reader.close() }
-        let power = try reader.bandPower()
         let voided = try reader.voidedDoses()
         let doses = try reader.doses()
-        let crossings = try reader.thresholdCrossingTimes().enumerated().flatMap { channel, times in
-            times.map { (seconds: $0, channel: channel) }
+        let first = reader.streams[0]
+        // A stream's time t is the first stream's t + shift: both are session-clock time minus their clock offsets.
+        let shift = reader.streams.map { $0.clockOffsetSeconds - first.clockOffsetSeconds }
+        let powered = try reader.streams.indices.compactMap { index in try reader.bandPower(stream: index).map { (index, $0) } }
+        let grid = PowerGrid(powered.map { (index, power) in (power, shift[index]) })
+        var crossings: [(seconds: Double, channel: Int)] = []
+        for (index, stream) in reader.streams.enumerated() {
+            for (channel, times) in try reader.thresholdCrossingTimes(stream: index).enumerated() {
+                crossings += times.map { (seconds: $0 + shift[index], channel: stream.processedChannels.lowerBound + channel) }
+            }
         }
+        // Only channels with band power are columns of the report; crossings are renumbered to them.
+        let columns = powered.flatMap { reader.streams[$0.0].processedChannels }
+        let column = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($0.element, $0.offset) })
+        crossings = crossings.compactMap { crossing in column[crossing.channel].map { (seconds: crossing.seconds, channel: $0) } }
         var input = ReportInput(
-            bands: power?.bands ?? [], bandPowerRateHz: power?.rateHz ?? 1, bandPowerStartSeconds: power?.startSeconds ?? 0,
-            channels: reader.processedChannels.map { channel in
+            bands: powered.first?.1.bands ?? [], bandPowerRateHz: grid.rateHz, bandPowerStartSeconds: grid.startSeconds,
+            channels: columns.map { reader.processedChannels[$0] }.map { channel in
                 let contacts = reader.montage.channels
                 return ReportInput.Channel(
                     name: channel.name, region: channel.region, detectsSpikes: channel.detectsSpikes, position: position(of: channel, in: reader.montage),
                     contacts: contacts[channel.anode].kind, isBoundary: channel.cathode.map { contacts[$0].region != contacts[channel.anode].region } ?? false)
             },
-            power: power?.valuesMicrovoltsSquared ?? [], doses: doses.filter { voided[$0.eventID] == nil }, crossings: crossings,
+            power: grid.values, doses: doses.filter { voided[$0.eventID] == nil }, crossings: crossings,
             durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz, voidedDoses: doses.filter { voided[$0.eventID] != nil })
         input.subjectID = reader.subjectID
         input.sessionID = reader.sessionID
         input.coordinateSpace = reader.montage.coordinateSpace
+        input.notes = grid.notes(powered.map { reader.streams[$0.0].name ?? "" })
         return input
+    }
+
+    /// Several streams' band power on one grid of rows: the first series' rate,
+    /// over the span every series covers, each row taken from the nearest row
+    /// of each series. One series is its own grid.
+    struct PowerGrid {
+        var rateHz = 1.0
+        var startSeconds = 0.0
+        var rowCount = 0
+        /// `[row][channel][band]`, the series' channels side by side.
+        var values: [Float] = []
+        /// Where each series ends, on the grid's clock.
+        private var ends: [Double] = []
+
+        /// `series`: each stream's band power and the shift from the grid's clock to its own.
+        init(_ series: [(power: BandPowerSeries, shift: Double)]) {
+            guard let reference = series.first?.power, reference.rateHz > 0 else { return }
+            rateHz = reference.rateHz
+            ends = series.map { $0.power.startSeconds - $0.shift + Double($0.power.rowCount) / max($0.power.rateHz, .leastNonzeroMagnitude) }
+            startSeconds = series.map { $0.power.startSeconds - $0.shift }.max() ?? 0
+            rowCount = max(0, Int(((ends.min() ?? 0) - startSeconds) * rateHz + 1e-9))
+            guard series.count > 1 || reference.startSeconds != startSeconds || reference.rowCount != rowCount else {
+                values = reference.valuesMicrovoltsSquared
+                return
+            }
+            let width = series.reduce(0) { $0 + $1.power.channels.count * $1.power.bands.count }
+            values.reserveCapacity(rowCount * width)
+            for row in 0..<rowCount {
+                let seconds = startSeconds + Double(row) / rateHz
+                for (power, shift) in series {
+                    let own = min(power.rowCount - 1, max(0, Int(((seconds + shift - power.startSeconds) * power.rateHz).rounded())))
+                    let rowWidth = power.channels.count * power.bands.count
+                    values += power.valuesMicrovoltsSquared[(own * rowWidth)..<((own + 1) * rowWidth)]
+                }
+            }
+        }
+
+        /// A note for each stream that ended more than a row before the others did.
+        func notes(_ names: [String]) -> [String] {
+            guard let last = ends.max() else { return [] }
+            return zip(names, ends).filter { last - $0.1 > 1 / rateHz }.map { name, end in
+                "stream \(name) ends at \(StatusText.formatDuration(end)); the report covers the \(StatusText.formatDuration(end - startSeconds)) every stream recorded"
+            }
+        }
     }
 
     /// A processed channel's place: its contact's, or the midpoint of a bipolar pair.

@@ -45,16 +45,21 @@ struct StreamSessionTests {
 
         /// Waits until the daemon answers `status` with state `recording`.
         func waitUntilRecording() async throws {
+            try await waitUntil("start recording") { $0.state == .recording }
+        }
+
+        /// Waits until the daemon's `status` satisfies `condition`.
+        func waitUntil(_ what: String, _ condition: (SessionStatus) -> Bool) async throws {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 if FileManager.default.fileExists(atPath: socketPath),
-                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, status.state == .recording
+                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, condition(status)
                 {
                     return
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            Issue.record("the session did not start recording within 60 s")
+            Issue.record("the session did not \(what) within 60 s")
         }
     }
 
@@ -75,6 +80,11 @@ struct StreamSessionTests {
         let records = try EventLog.read(.init("\(workspace.directory.path)/hybrid.events.jsonl"))
         #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .sessionEnded])
         #expect(records.first { $0.kind == .dose }?.dose?.sampleIndex == 4000, "stamped on the first stream's clock: 2 s at 2 kHz")
+        // The end-of-session summary counts each stream's frames at its own rate.
+        #expect(result.output.contains("  recorded  seeg: 0:00:11.0 — 22000 frames × 64 channels at 2000 Hz"), "\(result.output)")
+        #expect(result.output.contains("  recorded  micro: 0:00:11.0 — 330000 frames × 8 channels at 30000 Hz"), "\(result.output)")
+        #expect(result.output.contains("  lost      seeg: 0 frames in 0 gaps") && result.output.contains("  lost      micro: 0 frames in 0 gaps"))
+        try Self.checkReport(workspace.nwb("hybrid"))
         guard let facts = try workspace.facts("hybrid", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "pynwb, nwbinspector and SpikeInterface accept the file")
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
@@ -123,6 +133,93 @@ struct StreamSessionTests {
         #expect((offsetsByStream["micro"] ?? []).contains { abs(onMicro - ((sessionTime - $0) * 30_000).rounded()) < 1 }, "\(onMicro)")
     }
 
+    @Test("ketamapctl check of the hybrid config runs both streams, each with its rate and frames (exit 0 or 1); a stream whose card is missing is exit 3")
+    func checkCoversEveryStream() throws {
+        let workspace = try Workspace { $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"") }
+        let check = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "2", "--json"], timeout: 120)
+        #expect(check.status == 0 || check.status == 1, "no samples lost, both sources read: exit \(check.status) \(check.error)")
+        try StatusCommandTests.expectValid(check.output, schema: "check.schema.json")
+        let report = try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as? [String: Any] ?? [:]
+        #expect((report["channels"] as? [Any])?.count == 72, "every stream's channels")
+        let streams = report["streams"] as? [[String: Any]] ?? []
+        #expect(streams.map { $0["name"] as? String ?? "" } == ["seeg", "micro"])
+        #expect(streams.map { $0["sampleRateHz"] as? Double ?? 0 } == [2000, 30000])
+        #expect(streams.map { $0["framesWritten"] as? Int ?? 0 } == [4000, 60000], "2 s of each stream at its own rate: \(streams)")
+        let text = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "1"], timeout: 120)
+        #expect(text.status == 0 || text.status == 1, "\(text.error)")
+        #expect(text.output.contains("stream seeg: 64 channels at 2000 Hz, 2000 frames, lost 0"), "\(text.output)")
+        #expect(text.output.contains("stream micro: 8 channels at 30000 Hz, 30000 frames, lost 0"), "\(text.output)")
+
+        let missing = try Workspace { text in
+            var text = text.replacingOccurrences(of: "/dev/comedi1", with: "/nonexistent/comedi1")
+            if let first = text.range(of: "kind = \"comedi\"") { text.replaceSubrange(first, with: "kind = \"sim\"") }  // the sEEG simulated
+            return text
+        }
+        let refused = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", missing.configPath, "--seconds", "1"], timeout: 120)
+        #expect(refused.status == 3, "the micro stream's card is missing: \(refused.status) \(refused.error)")
+        #expect(refused.error.contains("the source could not be read") && refused.error.contains("/nonexistent/comedi1"), "\(refused.error)")
+        #expect(refused.output.isEmpty, "no channel table for a check that could not run")
+    }
+
+    @Test("recover after kill -9 of a hybrid session adds a dose logged but never written, with its session time and its sample index in the other stream; verify is then clean")
+    func recoverAddsDosesToEveryStream() async throws {
+        let workspace = try Workspace {
+            $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"").replacingOccurrences(of: "[processing]\n", with: "[processing]\nenabled = false\n")
+        }
+        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "killed", []))
+        // Past the first flush of both streams (3 s of sEEG at 2 kHz), so the file holds their clock rows.
+        try await workspace.waitUntil("write 3 s") { ($0.streams ?? []).allSatisfy { $0.recordedSeconds >= 3 } && $0.streams?.count == 2 }
+        let acknowledged = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
+        try await workspace.waitUntil("write its clock rows") { $0.recordedSeconds >= 6 }
+        daemon.signal(SIGKILL)
+        _ = try daemon.wait(timeout: 30)
+
+        // A dose logged (synced) whose row never reached the file: 0.2 s after the acknowledged one.
+        let logged = try CrashRecoveryTests.logDoseNeverWritten(
+            after: acknowledged, samples: 400, rateHz: 2000, session: "killed", to: "\(workspace.directory.path)/killed.events.jsonl", tornLine: false)
+
+        let recovered = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["recover", workspace.nwb("killed")], timeout: 60)
+        #expect(recovered.status == 0, "\(recovered.output)\(recovered.error)")
+        #expect(recovered.output.contains("1 dose(s) and 0 mark(s)"), "\(recovered.output)")
+        let verified = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["verify", workspace.nwb("killed")], timeout: 60)
+        #expect(verified.status == 0, "\(verified.output)\(verified.error)")
+        guard let facts = try workspace.facts("killed", inspect: true) else { return }
+        #expect(facts["problems"] as? [String] == [], "the recovered file passes pynwb and nwbinspector")
+        let doses = facts["doses"] as? [String: [Any]] ?? [:]
+        #expect(Self.numbers(doses["sample_index"]) == [Double(acknowledged.sampleIndex), Double(logged.sampleIndex)])
+        let sessionTimes = Self.numbers(doses["session_time"]), onMicro = Self.numbers(doses["sample_index_micro"])
+        try #require(sessionTimes.count == 2 && onMicro.count == 2, "\(doses)")
+        // 0.2 s later on the session clock and 6000 samples later on the wires' (the offsets of two clock rows differ by milliseconds at most).
+        #expect(abs(sessionTimes[1] - sessionTimes[0] - 0.2) < 0.01, "\(sessionTimes)")
+        #expect(abs(onMicro[1] - onMicro[0] - 6000) < 300, "\(onMicro)")
+    }
+
+    /// `ketamapctl report` of the hybrid session covers both streams: band power of
+    /// the sEEG contacts (2 kHz stream) and of the microwires (30 kHz), spike
+    /// rates from the microwires only. Aligned at 6 s (3 s of baseline after
+    /// the filters settle, 5 s of window).
+    static func checkReport(_ nwb: String) throws {
+        let result = try ProcessRunner.run(
+            ProcessRunner.binary("ketamapctl"), ["report", nwb, "--at", "6s", "--baseline", "3s", "--window", "0s..5s", "--json"], timeout: 120)
+        #expect(result.status == 0, "ketamapctl report failed: \(result.error)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
+        let regions = report["regions"] as? [[String: Any]] ?? []
+        let seeg = regions.filter { $0["contacts"] as? String == "SEEG" }
+        let micro = regions.filter { $0["contacts"] as? String == "MICRO" }
+        #expect(!seeg.isEmpty && !micro.isEmpty, "regions of both streams: \(regions.map { $0["region"] ?? "" })")
+        for region in seeg + micro {
+            let decibels = Self.numbers(region["bandChangeDecibels"])
+            #expect(decibels.count == 6, "a change in every band for \(region["region"] ?? ""): \(decibels)")
+        }
+        #expect(seeg.allSatisfy { $0["spikeRateBaseline"] == nil }, "no spike rate from the sEEG contacts")
+        // Rates of the wires' crossings (how many depends on how far a loaded machine let processing keep up).
+        #expect(micro.allSatisfy { $0["spikeRateBaseline"] is NSNumber && $0["spikeRateWindow"] is NSNumber }, "spike rates from the microwires: \(micro)")
+        #expect(micro.reduce(0) { $0 + ($1["spikeRateBaseline"] as? Double ?? 0) + ($1["spikeRateWindow"] as? Double ?? 0) } > 0, "\(micro)")
+        #expect(micro.allSatisfy { ($0["region"] as? String)?.hasSuffix("(microwires)") == true })
+        let channels = report["channels"] as? [[String: Any]] ?? []
+        #expect(channels.contains { ($0["name"] as? String)?.hasPrefix("mRA") == true } && channels.contains { ($0["name"] as? String)?.hasPrefix("LDL") == true })
+    }
+
     /// sEEG simulated at 2 kHz, the 8 microwires replayed from a headless file at 30 kHz
     /// (`on_fault` as given), no processing: the replay's file is cut while it plays.
     static func replayedWires(onFault: String) -> (String) -> String {
@@ -156,9 +253,19 @@ struct StreamSessionTests {
         usleep(2_000_000)
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.state == .recording, "the session records on")
+        #expect(status?.streams?.map(\.name) == ["seeg", "micro"])
+        let json = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--json", "--socket", workspace.socketPath], timeout: 30)
+        try StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
+        #expect((status?.streams?[0].framesWritten ?? 0) > (status?.streams?[1].framesWritten ?? 0) / 15, "each stream counts its own frames: \(String(describing: status?.streams))")
+        let text = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--socket", workspace.socketPath], timeout: 30)
+        #expect(text.output.contains("72 ch: seeg 64 @ 2000 Hz + micro 8 @ 30000 Hz"), "status names both rates: \(text.output)")
+        #expect(text.output.contains("stream  seeg  sample ") && text.output.contains("stream  micro  sample "), "\(text.output)")
         daemon.signal(SIGTERM)
         let ended = try daemon.wait(timeout: 60)
         #expect(ended.status == 0, "a stream that may fail does not fail the session: \(ended.error)")
+        // The summary: the wires' gap is theirs, the sEEG lost nothing.
+        #expect(ended.output.contains("  lost      seeg: 0 frames in 0 gaps"), "\(ended.output)")
+        #expect(ended.output.contains(#/  lost      micro: \d{5,} frames in 1 gaps/#), "\(ended.output)")
         #expect(ended.error.contains("stream stopped; the session records on without it"))
         let records = try EventLog.read(.init("\(workspace.directory.path)/cut.events.jsonl"))
         #expect(records.last?.kind == .sessionEnded)

@@ -10,7 +10,7 @@ import Testing
 @testable import KetaMapDaemon
 
 /// A two-channel ramp at 1 kHz, paced to the wall clock, whose `read` blocks
-/// for real while `<directory>/stall` exists (a card whose driver hangs): a
+/// for real while `<directory>/<stallFile>` exists (a card whose driver hangs): a
 /// fake behind the `Source` protocol.
 private final class StallableSource: Source, @unchecked Sendable {
     let format = SampleFormat(channelCount: 2, sampleRateHz: 1000, calibration: Calibration(voltsPerCount: 1e-6, channelGains: [1, 1]))
@@ -18,7 +18,7 @@ private final class StallableSource: Source, @unchecked Sendable {
     private let stallPath: String
     private var next: UInt64 = 0
 
-    init(directory: String) { stallPath = "\(directory)/stall" }
+    init(directory: String, stallFile: String = "stall") { stallPath = "\(directory)/\(stallFile)" }
 
     func start() throws {}
     func stop() {}
@@ -104,8 +104,46 @@ struct WatchdogTests {
         #expect(ended.output.contains("acquisition made no progress"), "the stall was not logged: \(ended.output)")
     }
 
+    @Test("one stream of two stalls for real: the other's heartbeat does not hide it; STATUS= names the stream, no pings until it moves again")
+    func oneStalledStreamStopsThePings() async throws {
+        let directory = try TemporaryDirectory()
+        let notify = try NotifySocketListener(directory: directory.path)
+        defer { notify.close() }
+        var environment = notify.environment(watchdogSeconds: 1)
+        environment["KETAMAP_WATCHDOG_CHILD"] = directory.path
+        environment["KETAMAP_WATCHDOG_STREAMS"] = "1"
+        let child = try ProcessRunner.start(
+            CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", "stallableSessionChild"], environment: environment)
+        let ready = try await notify.wait(for: { $0.fields["READY"] == "1" }, timeout: 120)
+        #expect(ready != nil, "the child session never became ready")
+        let firstPing = try await notify.wait(for: \.isPing, after: ready?.at ?? .distantPast, timeout: 20)
+        #expect(firstPing?.fields["STATUS"]?.contains("4 ch: fine 2 @ 1000 Hz + stuck 2 @ 1000 Hz") == true, "\(String(describing: firstPing?.text))")
+
+        _ = FileManager.default.createFile(atPath: "\(directory.path)/stall", contents: nil)
+        let stalled = try await notify.wait(for: { $0.fields["STATUS"]?.hasPrefix("STALLED ") == true }, after: Date(), timeout: 20)
+        let told = try #require(stalled, "STATUS= never said a stream stalled: \(notify.datagrams.suffix(5).map(\.text))")
+        #expect(told.fields["STATUS"]?.hasPrefix("STALLED acquisition of stream stuck · ") == true, "only the stuck stream: \(told.text)")
+        #expect(!told.isPing)
+        // Six ping periods of 0.5 s: the stream that still acquires must not ping for the one that does not.
+        try await Task.sleep(for: .seconds(3))
+        let during = notify.datagrams.filter { $0.at > told.at }
+        #expect(during.filter(\.isPing).isEmpty, "pings while one stream was stalled: \(during.map(\.text))")
+        #expect(during.count >= 3, "the status lines stopped too: \(during.map(\.text))")
+
+        try FileManager.default.removeItem(atPath: "\(directory.path)/stall")
+        let resumed = try await notify.wait(for: \.isPing, after: Date(), timeout: 20)
+        #expect(resumed?.fields["STATUS"]?.hasPrefix("recording") == true, "no ping once the stream moved again")
+
+        child.signal(SIGTERM)
+        let ended = try child.wait(timeout: 60)
+        #expect(ended.status == 0, "\(ended.output)\n\(ended.error)")
+        #expect(ended.output.contains("acquisition of stream stuck made no progress"), "the stall was not logged: \(ended.output)")
+        #expect(!ended.output.contains("acquisition of stream fine made no progress"), "the healthy stream was called stalled")
+    }
+
     /// The child of `stalledStageStopsThePings`: a real session on `StallableSource`,
-    /// until SIGTERM. Does nothing unless `KETAMAP_WATCHDOG_CHILD` is set.
+    /// until SIGTERM; with `KETAMAP_WATCHDOG_STREAMS`, two streams (`fine`, and
+    /// `stuck`, the one that stalls). Does nothing unless `KETAMAP_WATCHDOG_CHILD` is set.
     @Test("stallable session child (runs only when re-executed by stalledStageStopsThePings)")
     func stallableSessionChild() async throws {
         guard let directory = ProcessInfo.processInfo.environment["KETAMAP_WATCHDOG_CHILD"] else { return }
@@ -115,13 +153,22 @@ struct WatchdogTests {
         var configuration = try ConfigurationLoader.loadDefault()
         configuration.processing.enabled = false
         configuration.schedule = []
+        let twoStreams = ProcessInfo.processInfo.environment["KETAMAP_WATCHDOG_STREAMS"] != nil
+        if twoStreams {
+            configuration.declaredStreams = ["fine", "stuck"].map { StreamSettings(name: $0, source: configuration.source, montage: .numbered(count: 2)) }
+        }
+        let firstSeed = configuration.simulator.seed
         let options = Session.Options(
             configuration: configuration, sessionID: "stall", outputDirectory: directory, source: .simulated, durationSeconds: nil,
             controlSocket: "\(directory)/s.sock", realTime: true, softwareVersion: KetaMapVersion.current)
         var logger = Logger(label: "stall-child") { StreamLogHandler.standardOutput(label: $0) }
         logger.logLevel = .info
-        let session = try Session(options: options, logger: logger, stopper: stopper) { _, _, _, _ in
-            SourceFactory.Opened(source: StallableSource(directory: directory), montage: .numbered(count: 2), description: "stallable test source")
+        let session = try Session(options: options, logger: logger, stopper: stopper) { _, single, _, _ in
+            // A stream's configuration carries its own seed: the first stream's is the session's.
+            let stalls = !twoStreams || single.simulator.seed != firstSeed
+            return SourceFactory.Opened(
+                source: StallableSource(directory: directory, stallFile: stalls ? "stall" : "never"), montage: .numbered(count: 2),
+                description: "stallable test source")
         }
         try await session.run()
     }

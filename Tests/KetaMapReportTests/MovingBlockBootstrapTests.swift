@@ -53,6 +53,32 @@ struct MovingBlockBootstrapTests {
         #expect(Self.bootstrapSpread(series, blockRows: 1) < truth * 0.4)
     }
 
+    @Test("circular blocks weigh every row alike: the replicates centre on the range's own mean, even with long blocks")
+    func circularBlocksAreCentred() {
+        // A ramp: moving blocks would under-draw both ends and centre near the middle row, not on the mean.
+        let series = (0..<300).map { Double($0 * $0) }
+        var generator = SplitMix64(seed: 5)
+        let mean = series.reduce(0, +) / Double(series.count)
+        let replicates: [Double] = series.withUnsafeBufferPointer { buffer in
+            let bootstrap = MovingBlockBootstrap(values: buffer, width: 1, rows: 0..<series.count, blockRows: 100)
+            var out = [0.0]
+            return (0..<4000).map { _ in
+                out.withUnsafeMutableBufferPointer { bootstrap.resampledMean(0..<series.count, using: &generator, into: $0) }
+                return out[0]
+            }
+        }
+        let centre = replicates.reduce(0, +) / Double(replicates.count)
+        #expect(abs(centre - mean) < 0.02 * mean, "replicates centre on \(centre), the mean is \(mean)")
+    }
+
+    @Test("Student's t quantile for few blocks: 2.776 at 4 degrees of freedom, 2.228 at 10, 2.086 at 20, → 1.960")
+    func studentQuantile() {
+        for (degrees, exact) in [(4.0, 2.776_445), (10, 2.228_139), (20, 2.085_963), (1e9, 1.959_964)] {
+            #expect(abs(Quantile95.studentT(degrees: degrees) - exact) < 1e-3 * exact, "t(\(degrees))")
+        }
+        #expect(abs(RegionUncertainty.widening(rows: 250, blockRows: 10) - 2.063_899 / 1.959_964) < 1e-3)
+    }
+
     @Test("with no effect, about 95 % of intervals contain 0")
     func coverage() throws {
         // 40 regions of 3 channels; band power log-normal AR(1) noise around one level, no dose effect.

@@ -6,9 +6,20 @@ public enum SessionSummary {
         var lines = [
             "KetaMap session \(status.sessionID): \(status.state.rawValue)",
             "  file      \(status.filePath) (\(StatusText.formatBytes(status.fileBytes)))",
-            "  recorded  \(StatusText.formatDuration(Double(status.framesWritten) / status.sampleRateHz)) — \(status.framesWritten) frames × \(status.channelCount) channels at \(StatusText.format(status.sampleRateHz, 0)) Hz from \(status.source)",
-            "  lost      \(status.lostFrames) frames in \(status.gapCount) gaps",
         ]
+        if let streams = status.streams, !streams.isEmpty {
+            // Each stream its own line: its frames count at its own rate.
+            for stream in streams {
+                lines.append(
+                    "  recorded  \(stream.name): \(StatusText.formatDuration(stream.recordedSeconds)) — \(stream.framesWritten) frames × \(stream.channelCount) channels at \(StatusText.format(stream.sampleRateHz, 0)) Hz")
+            }
+            lines.append("  from      \(status.source)")
+            lines += streams.map { "  lost      \($0.name): \($0.lostFrames) frames in \($0.gapCount) gaps" }
+        } else {
+            lines.append(
+                "  recorded  \(StatusText.formatDuration(Double(status.framesWritten) / status.sampleRateHz)) — \(status.framesWritten) frames × \(status.channelCount) channels at \(StatusText.format(status.sampleRateHz, 0)) Hz from \(status.source)")
+            lines.append("  lost      \(status.lostFrames) frames in \(status.gapCount) gaps")
+        }
         lines += status.doses.map { "  dose      " + DoseText.dose($0, voidedBy: status.dosing.voidedBy[$0.eventID]) }
         if status.doses.isEmpty { lines.append("  doses     none") }
         lines += DoseText.totals(status.dosing, secondsSinceLastDose: nil).map { "  total     " + $0 }

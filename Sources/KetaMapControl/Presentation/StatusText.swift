@@ -64,8 +64,9 @@ public enum StatusText {
     static func sessionLines(_ status: SessionStatus) -> [String] {
         var lines: [String] = []
         lines.append(
-            "session \(status.sessionID)  \(status.state.rawValue.uppercased())  \(formatDuration(status.recordedSeconds))  \(status.channelCount) ch @ \(format(status.sampleRateHz, 0)) Hz  \(status.source)")
-        lines.append("file    \(formatBytes(status.fileBytes))  \(status.framesWritten) frames  \(status.filePath)")
+            "session \(status.sessionID)  \(status.state.rawValue.uppercased())  \(formatDuration(status.recordedSeconds))  \(channelsAndRates(status))  \(status.source)")
+        let frames = status.streams == nil ? "  \(status.framesWritten) frames" : ""  // several streams: each on its line below
+        lines.append("file    \(formatBytes(status.fileBytes))\(frames)  \(status.filePath)")
         if let free = status.diskFreeBytes {
             let hours = status.diskHoursLeft.map { "\(format($0, 1)) h left" } ?? "time left unknown"
             lines.append("disk    \(formatBytes(free)) free, \(hours) at \(formatBytes(UInt64(status.bytesPerSecond)))/s")
@@ -75,6 +76,10 @@ public enum StatusText {
         }
         let lost = status.lostFrames > 0 ? "LOST \(status.lostFrames) frames in \(status.gapCount) gaps" : "lost 0 frames"
         lines.append("clock   sample \(status.newestSample)  \(lost)" + (backlog.isEmpty ? "" : "  ring high-water: " + backlog.joined(separator: ", ")))
+        for stream in status.streams ?? [] {
+            let lost = stream.lostFrames > 0 ? "LOST \(stream.lostFrames) frames in \(stream.gapCount) gaps" : "lost 0 frames"
+            lines.append("stream  \(stream.name)  sample \(stream.newestSample)  \(stream.framesWritten) frames in the file  \(lost)")
+        }
         if status.droppedFeatureRows > 0 { lines.append("WARNING \(status.droppedFeatureRows) feature rows dropped (recorder behind)") }
         lines += DoseText.statusLines(status)
         if status.marks > 0 { lines.append("marks   \(status.marks)") }
@@ -133,12 +138,22 @@ public enum StatusText {
     public static func renderCheck(_ report: ChannelCheckReport) -> String {
         var lines = flaggedLines(report.channels) + [""] + shaftLines(report.channels) + [""]
         lines += channelTable(report.channels, bands: report.bands) + [""]
+        for stream in report.streams ?? [] {
+            lines.append("stream \(stream.name): \(stream.channelCount) channels at \(format(stream.sampleRateHz, 0)) Hz, \(stream.framesWritten) frames, lost \(stream.lostFrames)")
+        }
         switch report.verdict {
         case .allGood: lines.append("all \(report.channels.count) channels look alive")
         case .channelFlagged: lines.append("check these channels: \(report.channels.filter { !$0.flags.isEmpty }.map(\.name).joined(separator: " "))")
         case .samplesLost, .notReachable: lines.append("LOST \(report.lostFrames) frames during the \(format(report.seconds, 0)) s check: the machine or the buffer cannot keep up")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Channels and rates: `108 ch @ 30000 Hz`, or for several streams
+    /// `72 ch: seeg 64 @ 2000 Hz + micro 8 @ 30000 Hz`.
+    public static func channelsAndRates(_ status: SessionStatus) -> String {
+        guard let streams = status.streams, !streams.isEmpty else { return "\(status.channelCount) ch @ \(format(status.sampleRateHz, 0)) Hz" }
+        return "\(status.channelCount) ch: " + streams.map { "\($0.name) \($0.channelCount) @ \(format($0.sampleRateHz, 0)) Hz" }.joined(separator: " + ")
     }
 
     public static func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }

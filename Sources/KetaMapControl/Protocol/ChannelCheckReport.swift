@@ -7,12 +7,15 @@ public struct ChannelCheckReport: Sendable, Codable {
     public var seconds: Double
     /// Frames the source lost during the check (device overruns).
     public var lostFrames: UInt64
+    /// Each stream of a session of several (nil for one source): its rate, channels and losses.
+    public var streams: [StreamStatus]?
 
-    public init(channels: [ChannelStatus], bands: [String], seconds: Double, lostFrames: UInt64) {
+    public init(channels: [ChannelStatus], bands: [String], seconds: Double, lostFrames: UInt64, streams: [StreamStatus]? = nil) {
         self.channels = channels
         self.bands = bands
         self.seconds = seconds
         self.lostFrames = lostFrames
+        self.streams = streams
     }
 
     public var verdict: StatusVerdict { ChannelHealth.verdict(lostFrames: lostFrames, channels: channels) }

@@ -45,6 +45,11 @@ public struct SessionStatus: Sendable, Equatable, Codable {
     public var diskHoursLeft: Double?
     /// Why the session faulted, when it did.
     public var fault: String?
+    /// Each stream of a session of several (nil for one source): its rate,
+    /// channels and counts. The fields above are the first stream's clock
+    /// (`newestSample`, `recordedSeconds`, `framesWritten`, `sampleRateHz`), every
+    /// stream's channels (`channelCount`) and every stream's losses.
+    public var streams: [StreamStatus]?
 
     public init(
         sessionID: String, state: State, filePath: String, fileBytes: UInt64 = 0, source: String, sampleRateHz: Double,
@@ -52,7 +57,7 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         lostFrames: UInt64 = 0, gapCount: Int = 0, buffers: [BufferStatus] = [], droppedFeatureRows: Int = 0,
         doses: [DoseEvent] = [], marks: Int = 0, channels: [ChannelStatus] = [], bands: [String] = [], bytesPerSecond: Double = 0,
         diskFreeBytes: UInt64? = nil, diskHoursLeft: Double? = nil, fault: String? = nil, dosing: DosingSummary = DosingSummary(),
-        secondsSinceLastDose: Double? = nil
+        secondsSinceLastDose: Double? = nil, streams: [StreamStatus]? = nil
     ) {
         self.sessionID = sessionID
         self.state = state
@@ -78,7 +83,34 @@ public struct SessionStatus: Sendable, Equatable, Codable {
         self.diskFreeBytes = diskFreeBytes
         self.diskHoursLeft = diskHoursLeft
         self.fault = fault
+        self.streams = streams
     }
+}
+
+/// One stream of a session of several sources.
+public struct StreamStatus: Sendable, Equatable, Codable {
+    public var name: String
+    public var sampleRateHz: Double
+    public var channelCount: Int
+    /// Newest acquired sample index of the stream, and frames of it stored in the file.
+    public var newestSample: UInt64
+    public var framesWritten: UInt64
+    /// Zero-filled or missing frames of the stream and the gaps they came from.
+    public var lostFrames: UInt64
+    public var gapCount: Int
+
+    public init(name: String, sampleRateHz: Double, channelCount: Int, newestSample: UInt64 = 0, framesWritten: UInt64 = 0, lostFrames: UInt64 = 0, gapCount: Int = 0) {
+        self.name = name
+        self.sampleRateHz = sampleRateHz
+        self.channelCount = channelCount
+        self.newestSample = newestSample
+        self.framesWritten = framesWritten
+        self.lostFrames = lostFrames
+        self.gapCount = gapCount
+    }
+
+    /// Seconds of the stream stored in the file.
+    public var recordedSeconds: Double { sampleRateHz > 0 ? Double(framesWritten) / sampleRateHz : 0 }
 }
 
 /// One ring consumer's backlog.

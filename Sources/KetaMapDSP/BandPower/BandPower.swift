@@ -47,7 +47,7 @@ final class BandPowerStage {
             let sections = try FilterDesign.butterworth(
                 order: order, .bandPass(lowHz: band.lowHz, highHz: band.highHz), sampleRateHz: lfpRateHz)
             filters.append(BiquadCascade(sections: sections, stride: stride))
-            let window = max(1, 3 / band.lowHz)
+            let window = band.powerWindowSeconds
             windows.append(window)
             alpha.append(1 - exp(-1 / (window / 4 * lfpRateHz)))
         }

@@ -58,9 +58,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let thread = role.name.map { "acq-\($0)" }
-        let label = role.name.map { "acquisition of stream \($0)" }
-        try await monitor.run(.acquisition, thread: thread, label: label, stoppingWith: stop) { [self] in
+        try await monitor.run(.acquisition, stream: role.name, stoppingWith: stop) { [self] in
             if realTimePriority { raisePriority() }
             do {
                 try acquire()
@@ -89,7 +87,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     /// A stream that is done waits for the session's stop (beating: waiting on purpose is not a stall).
     private func waitForStop() {
-        let heartbeat = monitor.heartbeat(.acquisition)
+        let heartbeat = monitor.heartbeat(.acquisition, stream: role.name)
         while !stop.isRaised {
             heartbeat.beat()
             MonotonicClock.sleep(microseconds: 10_000)
@@ -119,7 +117,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
         try source.start()
         defer { source.stop() }
         logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
-        let heartbeat = monitor.heartbeat(.acquisition)
+        let heartbeat = monitor.heartbeat(.acquisition, stream: role.name)
         // Waiting for ring room or a scheduled dose is progress: the stage that holds it up is the one that stalls.
         let stopOrBeat = { [stop] in
             heartbeat.beat()

@@ -127,7 +127,9 @@ final class Pipeline: Sendable {
                 bytesPerSecond: streams.map {
                     DiskBudget(format: $0.format, processedChannels: $0.processor?.channels.count ?? 0, processing: $0.processor?.settings, plannedSeconds: nil)
                         .bytesPerSecond
-                }.reduce(0, +)),
+                }.reduce(0, +),
+                streams: streams.count > 1
+                    ? streams.map { StreamStatus(name: $0.name ?? "", sampleRateHz: $0.format.sampleRateHz, channelCount: $0.format.channelCount) } : nil),
             rings: streams.map { ($0.name, $0.ring) })
         self.board = board
         let referenceRate = streams[0].format.sampleRateHz
@@ -153,7 +155,7 @@ final class Pipeline: Sendable {
                 stages.append(
                     SignalProcessingService(
                         processor: processor, cursor: stream.ring.cursors[1], ring: stream.ring, board: board, monitor: monitor, logger: logger,
-                        channelOffset: stream.firstRow, threadName: stream.name.map { "proc-\($0)" } ?? PipelineStage.processing.threadName))
+                        channelOffset: stream.firstRow, stream: stream.name))
             }
             stages.append(
                 AcquisitionService(

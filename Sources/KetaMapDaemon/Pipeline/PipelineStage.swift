@@ -29,6 +29,33 @@ public enum PipelineStage: String, Sendable, CaseIterable {
         case .control: "control"
         }
     }
+
+    /// A stream's thread: `acq-<name>` and `proc-<name>` (15 bytes at most with an 8-character name).
+    func threadName(stream: String?) -> String {
+        guard let stream else { return threadName }
+        switch self {
+        case .acquisition: return "acq-\(stream)"
+        case .processing: return "proc-\(stream)"
+        case .recording, .control: return threadName
+        }
+    }
+}
+
+/// A stage of one stream (in a session of several, each stream's acquisition
+/// and processing are stages of their own, each with its own heartbeat: one
+/// stalled stream is not hidden by the others).
+public struct StageKey: Sendable, Hashable, CustomStringConvertible {
+    public let stage: PipelineStage
+    /// The stream's name; nil for a single-source session's stages and the shared ones (recorder, control).
+    public let stream: String?
+
+    public init(_ stage: PipelineStage, stream: String? = nil) {
+        self.stage = stage
+        self.stream = stream
+    }
+
+    /// `acquisition`, or `acquisition of stream micro`.
+    public var description: String { stream.map { "\(stage.rawValue) of stream \($0)" } ?? stage.rawValue }
 }
 
 /// Hears every stage start, stop and fail (an observer must return quickly:
@@ -47,22 +74,30 @@ public protocol StageObserver: Sendable {
 public final class StageMonitor: Sendable {
     public let faults: FaultLatch
     private let observers: Mutex<[any StageObserver]>
-    private let heartbeats: [PipelineStage: StageHeartbeat]
+    /// One per stage and stream, made when a stage first asks for it (at its start, never per block).
+    private let heartbeats = Mutex<[StageKey: StageHeartbeat]>([:])
     private let logger: Logger
 
     public init(faults: FaultLatch = FaultLatch(), observers: [any StageObserver] = [], logger: Logger) {
         self.faults = faults
         self.observers = Mutex(observers)
-        heartbeats = Dictionary(uniqueKeysWithValues: PipelineStage.allCases.map { ($0, StageHeartbeat()) })
         self.logger = logger
     }
 
-    /// The stage's progress counter; a stage takes it once and beats it from its loop.
-    func heartbeat(_ stage: PipelineStage) -> StageHeartbeat { heartbeats[stage]! }
+    /// The progress counter of `stage` (of stream `stream`); a stage takes it once and beats it from its loop.
+    func heartbeat(_ stage: PipelineStage, stream: String? = nil) -> StageHeartbeat {
+        heartbeats.withLock { beats in
+            let key = StageKey(stage, stream: stream)
+            if let heartbeat = beats[key] { return heartbeat }
+            let heartbeat = StageHeartbeat()
+            beats[key] = heartbeat
+            return heartbeat
+        }
+    }
 
     /// Every stage's progress now, for `StageProgress.stalled(since:)`.
     func progress() -> StageProgress {
-        StageProgress(beats: heartbeats.compactMapValues { $0.isRunning ? $0.count : nil })
+        StageProgress(beats: heartbeats.withLock { $0.compactMapValues { $0.isRunning ? $0.count : nil } })
     }
 
     /// Adds an observer; call before the pipeline runs.
@@ -72,24 +107,24 @@ public final class StageMonitor: Sendable {
     /// shutdown and a cancellation of the group both raise `stop`.
     ///
     /// - Parameters:
-    ///   - thread: the OS thread's name (a stream's stages add its name).
-    ///   - label: how the fault names the stage (`acquisition of stream micro`).
+    ///   - stream: the stream the stage is of (its heartbeat, its thread's and its fault's name), in a session of several.
     ///   - cleanUp: runs on that thread after a failure was recorded
     ///     (so `faults.reason` already holds it), before the error is rethrown.
     func run(
-        _ stage: PipelineStage, thread: String? = nil, label: String? = nil, stoppingWith stop: StopFlag,
+        _ stage: PipelineStage, stream: String? = nil, stoppingWith stop: StopFlag,
         cleanUp: @escaping @Sendable () -> Void = {}, _ body: @escaping @Sendable () throws -> Void
     ) async throws {
-        let heartbeat = heartbeat(stage)
-        try await DedicatedThread.run(name: thread ?? stage.threadName, stoppingWith: stop) { [self] in
+        let heartbeat = heartbeat(stage, stream: stream)
+        let key = StageKey(stage, stream: stream)
+        try await DedicatedThread.run(name: stage.threadName(stream: stream), stoppingWith: stop) { [self] in
             heartbeat.begin()
             defer { heartbeat.end() }
             notify { $0.stageStarted(stage) }
             do {
                 try body()
             } catch {
-                faults.record("\(label ?? stage.rawValue) stopped: \(error)", stage: stage.faultStage)
-                logger.error("\(stage.rawValue) stopped", metadata: Logger.Metadata.stage(stage).merging(["error": "\(error)"]) { $1 })
+                faults.record("\(key) stopped: \(error)", stage: stage.faultStage)
+                logger.error("\(key) stopped", metadata: Logger.Metadata.stage(key).merging(["error": "\(error)"]) { $1 })
                 cleanUp()
                 notify { $0.stageFailed(stage, error: error) }
                 throw error
@@ -129,13 +164,14 @@ final class StageHeartbeat: Sendable {
 
 /// The beat counts of the running stages at one moment.
 struct StageProgress: Sendable, Equatable {
-    let beats: [PipelineStage: UInt64]
+    let beats: [StageKey: UInt64]
 
-    /// The stages that were running at `earlier` and now, and have not beaten in between.
-    func stalled(since earlier: StageProgress) -> [PipelineStage] {
-        PipelineStage.allCases.filter { stage in
-            guard let now = beats[stage], let then = earlier.beats[stage] else { return false }
-            return now == then
+    /// The stages that were running at `earlier` and now, and have not beaten in
+    /// between, in pipeline order (stream by stream in name order).
+    func stalled(since earlier: StageProgress) -> [StageKey] {
+        beats.keys.filter { key in beats[key] == earlier.beats[key] }.sorted {
+            let (a, b) = (PipelineStage.allCases.firstIndex(of: $0.stage)!, PipelineStage.allCases.firstIndex(of: $1.stage)!)
+            return a != b ? a < b : ($0.stream ?? "") < ($1.stream ?? "")
         }
     }
 }

@@ -20,25 +20,28 @@ final class SignalProcessingService: Service, @unchecked Sendable {
     private let highWater: HighWaterMark
     /// Session row of the stream's first channel (its figures' place on the board).
     private let channelOffset: Int
-    private let threadName: String
+    /// The stream's name in a session of several (its thread, heartbeat and fault say it).
+    private let stream: String?
 
     init(
         processor: SignalProcessor, cursor: RingCursor, ring: SampleRing, board: StatusBoard, monitor: StageMonitor, logger: Logger,
-        channelOffset: Int = 0, threadName: String = PipelineStage.processing.threadName
+        channelOffset: Int = 0, stream: String? = nil
     ) {
         self.processor = processor
         self.channelOffset = channelOffset
-        self.threadName = threadName
+        self.stream = stream
         self.cursor = cursor
         self.ring = ring
         self.board = board
         self.monitor = monitor
+        var logger = logger
+        if let stream { logger[metadataKey: "stream"] = "\(stream)" }
         self.logger = logger
         highWater = board.highWater(for: cursor)
     }
 
     func run() async throws {
-        try await monitor.run(.processing, thread: threadName, stoppingWith: finishing) { [self] in process() }
+        try await monitor.run(.processing, stream: stream, stoppingWith: finishing) { [self] in process() }
     }
 
     private func process() {
@@ -46,7 +49,7 @@ final class SignalProcessingService: Service, @unchecked Sendable {
         let blockFrames = processor.maxBlockFrames
         let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: blockFrames * channels)
         defer { buffer.deallocate() }
-        let heartbeat = monitor.heartbeat(.processing)
+        let heartbeat = monitor.heartbeat(.processing, stream: stream)
         while true {
             heartbeat.beat()
             let done = finishing.isRaised  // read before the ring, so nothing published before it is missed

@@ -101,13 +101,13 @@ final class RecorderService: Service, @unchecked Sendable {
                     try writeZeros(UInt64(read.lost.count), stream: index, from: buffer.zeros)
                     let gap = AcquisitionGap(firstSample: read.lost.lowerBound, sampleCount: UInt64(read.lost.count), cause: .ringOverrun, isExact: true)
                     try sink.addGap(gap, stream: index)
-                    board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
+                    board.recordGap(gap, stream: index)
                     logger.error("recorder fell a ring behind", metadata: Logger.Metadata.gap(gap, at: .recording).merging(["stream": "\(index)"]) { $1 })
                     moved += 1
                 }
                 if read.frameCount > 0 {
                     try sink.appendRaw(UnsafeBufferPointer(rebasing: buffer.frames[0..<read.frameCount * channels]), stream: index)
-                    if index == 0 { board.setFramesWritten(sink.framesWritten(stream: 0)) }
+                    board.setFramesWritten(sink.framesWritten(stream: index), stream: index)
                     moved += 1
                     if !storedAny {
                         storedAny = true
@@ -161,7 +161,7 @@ final class RecorderService: Service, @unchecked Sendable {
                 case .mark(let mark): try sink.addMark(mark)
                 case .gap(let gap, let stream):
                     try sink.addGap(gap, stream: stream)
-                    board.update { $0.gapCount += 1; $0.lostFrames += gap.sampleCount }
+                    board.recordGap(gap, stream: stream)
                 }
             }
             try sink.flush()

@@ -31,6 +31,6 @@ public enum ChannelCheck {
             makeSink: { DiscardingSink(channelCounts: $0.streams.map(\.format.channelCount)) })
         try await pipeline.run()
         let status = pipeline.board.snapshot()
-        return ChannelCheckReport(channels: status.channels, bands: status.bands, seconds: seconds, lostFrames: status.lostFrames)
+        return ChannelCheckReport(channels: status.channels, bands: status.bands, seconds: seconds, lostFrames: status.lostFrames, streams: status.streams)
     }
 }

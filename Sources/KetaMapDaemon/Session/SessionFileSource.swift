@@ -22,6 +22,10 @@ final class SessionFileSource: Source, @unchecked Sendable {
     init(path: String, loop: Bool, pacing: SourcePacing) throws {
         reader = try NWBSessionReader(path: path)
         guard reader.frameCount > 0 else { throw SourceSpecError(text: "replay:\(path)", reason: "the session file holds no samples") }
+        guard reader.streams.count == 1 else {
+            let names = reader.streams.compactMap(\.name).joined(separator: ", ")
+            throw SourceSpecError(text: "replay:\(path)", reason: "the session file holds several streams (\(names)); replay one stream's recording per [[stream]] instead")
+        }
         format = reader.format
         montage = reader.montage
         provenance = ["source": "replay", "replayed_file": path, "loop": "\(loop)"]

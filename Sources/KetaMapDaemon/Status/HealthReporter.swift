@@ -46,7 +46,7 @@ final class HealthReporter: Service {
 
     private func reportUntilCancelled() async throws {
         var previous = monitor.progress()
-        var stalledBefore: [PipelineStage] = []
+        var stalledBefore: [StageKey] = []
         while true {
             try await Task.sleep(for: .seconds(periodSeconds))
             let now = monitor.progress()
@@ -57,7 +57,7 @@ final class HealthReporter: Service {
         }
     }
 
-    private func report(stalled: [PipelineStage], before: [PipelineStage]) {
+    private func report(stalled: [StageKey], before: [StageKey]) {
         let line = board.snapshot().systemdStatusLine(stalled: stalled)
         if stalled.isEmpty && watchdogSeconds != nil {
             notifier.alive(status: line)
@@ -66,13 +66,13 @@ final class HealthReporter: Service {
         }
         for stage in stalled where !before.contains(stage) {
             logger.error(
-                "\(stage.rawValue) made no progress for \(StatusText.format(periodSeconds, 1)) s",
+                "\(stage) made no progress for \(StatusText.format(periodSeconds, 1)) s",
                 metadata: Logger.Metadata.stage(stage).merging([
                     "watchdog": watchdogSeconds == nil ? "off" : "pings withheld: systemd restarts the unit into a new part file if it stays stalled"
                 ]) { $1 })
         }
         for stage in before where !stalled.contains(stage) {
-            logger.notice("\(stage.rawValue) is making progress again", metadata: .stage(stage))
+            logger.notice("\(stage) is making progress again", metadata: .stage(stage))
         }
     }
 }

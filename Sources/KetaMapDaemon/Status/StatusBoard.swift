@@ -12,13 +12,15 @@ public final class StatusBoard: Sendable {
     private let status: Mutex<SessionStatus>
     /// Every stream's ring with its name (nil for the one stream of a single-source session).
     private let rings: [(name: String?, ring: SampleRing)]
-    private let written = Atomic<UInt64>(0)
+    /// Frames stored in the file, per stream.
+    private let written: [FrameCounter]
     /// The most frames ever waiting, per ring cursor (stream after stream, each in `ring.cursors` order).
     private let highWater: [HighWaterMark]
 
     init(initial: SessionStatus, rings: [(name: String?, ring: SampleRing)]) {
         status = Mutex(initial)
         self.rings = rings
+        written = rings.map { _ in FrameCounter() }
         highWater = rings.flatMap { $0.ring.cursors.map { _ in HighWaterMark() } }
     }
 
@@ -34,8 +36,20 @@ public final class StatusBoard: Sendable {
         preconditionFailure("cursor \(cursor.name) belongs to none of the session's rings")
     }
 
-    /// Recorder thread: frames stored in the file so far.
-    func setFramesWritten(_ frames: UInt64) { written.store(frames, ordering: .relaxed) }
+    /// Recorder thread: frames of stream `stream` stored in the file so far.
+    func setFramesWritten(_ frames: UInt64, stream: Int = 0) { written[stream].value.store(frames, ordering: .relaxed) }
+
+    /// Recorder thread, off the hot path: counts a gap of stream `stream`.
+    func recordGap(_ gap: AcquisitionGap, stream: Int) {
+        update { status in
+            status.gapCount += 1
+            status.lostFrames += gap.sampleCount
+            if status.streams?.indices.contains(stream) == true {
+                status.streams![stream].gapCount += 1
+                status.streams![stream].lostFrames += gap.sampleCount
+            }
+        }
+    }
 
     /// Any thread, off the hot path.
     func update(_ body: (inout SessionStatus) -> Void) { status.withLock { body(&$0) } }
@@ -51,7 +65,14 @@ public final class StatusBoard: Sendable {
         copy.newestSample = rings[0].ring.writeIndex
         copy.recordedSeconds = Double(copy.newestSample) / copy.sampleRateHz
         copy.secondsSinceLastDose = copy.dosing.lastDoseSeconds.map { max(0, copy.recordedSeconds - $0) }
-        copy.framesWritten = written.load(ordering: .relaxed)
+        copy.framesWritten = written[0].value.load(ordering: .relaxed)
+        if var streams = copy.streams {
+            for index in streams.indices where rings.indices.contains(index) {
+                streams[index].newestSample = rings[index].ring.writeIndex
+                streams[index].framesWritten = written[index].value.load(ordering: .relaxed)
+            }
+            copy.streams = streams
+        }
         copy.buffers = rings.flatMap { name, ring in
             ring.cursors.map { cursor in
                 BufferStatus(
@@ -69,6 +90,11 @@ public final class StatusBoard: Sendable {
         ChannelHealth.flag(&copy.channels)
         return copy
     }
+}
+
+/// A count one thread stores and any thread reads.
+final class FrameCounter: Sendable {
+    let value = Atomic<UInt64>(0)
 }
 
 /// The largest value ever recorded, updated lock-free by one thread.

@@ -10,6 +10,11 @@ extension Logger.Metadata {
     /// `STAGE=acquisition|processing|recording|control`: the stage a line is about.
     static func stage(_ stage: PipelineStage) -> Logger.Metadata { ["stage": "\(stage.rawValue)"] }
 
+    /// `STAGE=` and, for a stage of one stream of several, `STREAM=`.
+    static func stage(_ key: StageKey) -> Logger.Metadata {
+        key.stream.map { stage(key.stage).merging(["stream": "\($0)"]) { $1 } } ?? stage(key.stage)
+    }
+
     /// A range of lost samples: `GAP_FIRST_SAMPLE`, `GAP_END_SAMPLE` (one past
     /// the last), `GAP_SAMPLES`, `GAP_CAUSE`, `GAP_EXACT`; indices on the
     /// sample clock, as in the file's `/intervals/acquisition_gaps`.

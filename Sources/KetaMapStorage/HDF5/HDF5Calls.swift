@@ -168,6 +168,17 @@ enum HDF5Calls {
         return Int(info.nlinks)
     }
 
+    /// The name of a group's link number `index`, in name order. The C function
+    /// is `H5Lget_name_by_idx` (called twice: for the length, then the name).
+    static func linkName(_ group: HID, at index: Int) throws(HDF5Error) -> String {
+        let length = try check(
+            H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), nil, 0, CHDF5_H5P_DEFAULT()), "H5Lget_name_by_idx", "link \(index)")
+        var bytes = [CChar](repeating: 0, count: Int(length) + 1)
+        _ = try check(
+            H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), &bytes, bytes.count, CHDF5_H5P_DEFAULT()), "H5Lget_name_by_idx", "link \(index)")
+        return String(decoding: bytes.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     // MARK: Datatypes
 
     /// A UTF-8 string type: variable-length when `fixedLength` is nil, else

@@ -15,6 +15,13 @@ struct HDF5Group: ~Copyable {
     /// Number of links in the group. The C function is `H5Gget_info`.
     func linkCount() throws(HDF5Error) -> Int { try HDF5Calls.linkCount(handle.id) }
 
+    /// The names of the group's links, in name order. The C function is `H5Lget_name_by_idx`.
+    func linkNames() throws(HDF5Error) -> [String] {
+        var names: [String] = []
+        for index in 0..<(try linkCount()) { names.append(try HDF5Calls.linkName(handle.id, at: index)) }
+        return names
+    }
+
     /// Closes the group. The C function is `H5Gclose`.
     consuming func close() throws(HDF5Error) { try handle.close() }
 }

@@ -23,11 +23,17 @@ public final class NWBSessionReader {
     public let softwareVersion: String
     /// `/general/subject/subject_id` (empty when absent).
     public let subjectID: String
-    /// Channels, rate and calibration of the raw samples.
-    public let format: SampleFormat
-    /// The implant, rebuilt from the electrodes table and electrode groups.
+    /// The recorded streams, in electrodes-table order: the one unnamed stream
+    /// of a single-source session, or each `ElectricalSeries_<name>`.
+    public let streams: [Stream]
+    /// Channels, rate and calibration of the first stream's raw samples (a
+    /// single-source session's only stream).
+    public var format: SampleFormat { streams[0].format }
+    /// The implant, rebuilt from the electrodes table and electrode groups:
+    /// every stream's contacts, stream after stream.
     public let montage: Montage
-    /// Processed channels (the columns of LFP and band power), from the electrodes table.
+    /// Processed channels (the columns of LFP and band power), from the
+    /// electrodes table: every stream's, stream after stream (`Stream.processedChannels`).
     public let processedChannels: [ProcessedChannel]
     /// The processing parameters the session ran with (from `/general/data_collection`), when present.
     public let processing: ProcessingSettings?
@@ -36,8 +42,28 @@ public final class NWBSessionReader {
     /// Why the session ended on a fault (`/general/notes`), or nil after a clean stop.
     public let faultNote: String?
 
+    /// One stream of the file: its raw series and where its rows are.
+    public struct Stream: Sendable {
+        /// The stream's name (`ElectricalSeries_<name>`), or nil for a single-source session's series.
+        public let name: String?
+        /// Channels, rate and calibration of its raw samples.
+        public let format: SampleFormat
+        /// Electrodes-table (and `montage`) row of its channel 0.
+        public let firstRow: Int
+        /// Its processed channels, as indices of `NWBSessionReader.processedChannels`.
+        public let processedChannels: Range<Int>
+        /// Session-clock time minus sample index / rate at its first clock row,
+        /// in seconds (`offset_seconds` of `/events/sample_clock_<name>`); 0 without one.
+        public let clockOffsetSeconds: Double
+
+        /// What the stream's objects add to the single-source paths (`_<name>`).
+        var suffix: String { name.map { "_\($0)" } ?? "" }
+    }
+
     private var file: HDF5File?
-    private let raw: HDF5Dataset
+    /// Each stream's raw `data`, in `streams` order.
+    private let raw: [HDF5Dataset]
+    /// Electrodes row of each processed channel.
     private let processedRows: [Int]
 
     /// Opens `path` read-only in SWMR-read mode. The C functions are `H5Fopen`
@@ -46,8 +72,9 @@ public final class NWBSessionReader {
         self.path = path
         let file = try HDF5File.open(path, mode: .swmrRead)
         let root = file.root
-        guard try root.exists(String(NWBLayout.raw.dropFirst()) + "/data") else {
-            throw SessionFileError("is not a KetaMap session file (no \(NWBLayout.raw))", path: path)
+        let names = try Self.streamNames(root)
+        guard !names.isEmpty else {
+            throw SessionFileError("is not a KetaMap session file (no \(NWBLayout.raw) or \(NWBLayout.raw)_<stream>)", path: path)
         }
         let ids = try root.openDataset("identifier")
         identifier = try ids.readStrings().first ?? ""
@@ -67,21 +94,35 @@ public final class NWBSessionReader {
             subjectID = ""
         }
 
-        raw = try root.openDataset(NWBLayout.raw + "/data", chunkCacheBytes: 16 << 20)
-        let channelCount = Int(raw.extent[1])
-        let conversion = try raw.location.attribute("conversion", as: Double.self) ?? 1
-        let offset = try raw.location.attribute("offset", as: Double.self) ?? 0
-        let start = try root.openDataset(NWBLayout.raw + "/starting_time")
-        guard let rate = try start.location.attribute("rate", as: Double.self) else {
-            throw SessionFileError("\(NWBLayout.raw) has no rate", path: path)
+        // Each stream's series: its calibration, rate and rows of the electrodes table.
+        struct Series {
+            var name: String?, data: HDF5Dataset, rate: Double, conversion: Double, offset: Double, gains: [Double], firstRow: Int
         }
-        try start.close()
-        var gains = [Double](repeating: 1, count: channelCount)
-        if try root.exists(String(NWBLayout.raw.dropFirst()) + "/channel_conversion") {
-            let c = try root.openDataset(NWBLayout.raw + "/channel_conversion")
-            gains = try c.readAll(as: Double.self)
-            try c.close()
+        var series: [Series] = []
+        for name in names {
+            let path = NWBLayout.raw + (name.map { "_\($0)" } ?? "")
+            let data = try root.openDataset(path + "/data", chunkCacheBytes: 16 << 20)
+            let channelCount = Int(data.extent[1])
+            let start = try root.openDataset(path + "/starting_time")
+            guard let rate = try start.location.attribute("rate", as: Double.self) else {
+                throw SessionFileError("\(path) has no rate", path: self.path)
+            }
+            try start.close()
+            var gains = [Double](repeating: 1, count: channelCount)
+            if try root.exists(String(path.dropFirst()) + "/channel_conversion") {
+                let c = try root.openDataset(path + "/channel_conversion")
+                gains = try c.readAll(as: Double.self)
+                try c.close()
+            }
+            let region = try root.openDataset(path + "/electrodes")
+            let firstRow = Int(try region.readAll(as: Int64.self).min() ?? 0)
+            try region.close()
+            series.append(Series(
+                name: name, data: data, rate: rate, conversion: try data.location.attribute("conversion", as: Double.self) ?? 1,
+                offset: try data.location.attribute("offset", as: Double.self) ?? 0, gains: gains, firstRow: firstRow))
         }
+        series.sort { $0.firstRow < $1.firstRow }
+        let channelCount = series.map { Int($0.data.extent[1]) }.reduce(0, +)
 
         // Electrodes table.
         let e = NWBLayout.electrodes
@@ -103,7 +144,7 @@ public final class NWBSessionReader {
             defer { try? d.close() }
             return try d.readAll(as: Int64.self)
         }
-        let names = try strings("channel_name") ?? []
+        let channelNames = try strings("channel_name") ?? []
         let locations = try strings("location") ?? []
         let groupNames = try strings("group_name") ?? []
         let kinds = try strings("contact_type")
@@ -119,9 +160,9 @@ public final class NWBSessionReader {
             let width = Int(d.extent[1])
             let values = try d.readAll(as: Double.self)
             try d.close()
-            polynomials = (0..<channelCount).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+            polynomials = (0..<min(channelCount, values.count / max(1, width))).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
         }
-        guard names.count >= channelCount, locations.count >= channelCount, groupNames.count >= channelCount else {
+        guard channelNames.count >= channelCount, locations.count >= channelCount, groupNames.count >= channelCount else {
             throw SessionFileError("the electrodes table has fewer rows than the \(channelCount) raw channels", path: path)
         }
         // Files that state their coordinate space hold NWB's µm and axes; older ones held RAS mm.
@@ -135,7 +176,7 @@ public final class NWBSessionReader {
         let alongScale = space == nil ? 1 : 1 / NWBCoordinates.micrometresPerMillimetre
         let channels = (0..<channelCount).map { i in
             MontageChannel(
-                name: names[i], kind: MontageChannel.Kind(rawValue: kinds?[i] ?? "SEEG") ?? .seeg, group: groupNames[i], region: locations[i],
+                name: channelNames[i], kind: MontageChannel.Kind(rawValue: kinds?[i] ?? "SEEG") ?? .seeg, group: groupNames[i], region: locations[i],
                 x: position(i)?.x, y: position(i)?.y, z: position(i)?.z, alongShaftMillimeters: (relY?[i] ?? 0) * alongScale,
                 hardwareChannel: Int(hardware?[i] ?? Int64(i)), units: "µV", isGood: (status?[i] ?? "good") == "good")
         }
@@ -147,25 +188,44 @@ public final class NWBSessionReader {
             try g.close()
         }
         montage = Montage(channels: channels, groups: groups, coordinateSpace: space ?? Montage.unstatedSpace)
-        format = SampleFormat(
-            channelCount: channelCount, sampleRateHz: rate,
-            calibration: Calibration(voltsPerCount: conversion, channelGains: gains, offsetVolts: offset, polynomials: polynomials))
 
-        // Processed channels: the rows LFP (or band power) refers to.
-        var rows: [Int] = []
-        for series in [NWBLayout.lfp + "/electrodes", NWBLayout.bandPower + "/source_channels"] where rows.isEmpty {
-            if try root.exists(String(series.dropFirst())) {
-                let d = try root.openDataset(series)
-                rows = try d.readAll(as: Int64.self).map { Int($0) }
+        // Per stream: its processed channels (the rows its LFP or band power refers to) and its clock offset.
+        var streams: [Stream] = []
+        var processedRows: [Int] = []
+        for s in series {
+            let suffix = s.name.map { "_\($0)" } ?? ""
+            var rows: [Int] = []
+            for region in [NWBLayout.lfp + suffix + "/electrodes", NWBLayout.bandPower + suffix + "/source_channels"] where rows.isEmpty {
+                if try root.exists(String(region.dropFirst())) {
+                    let d = try root.openDataset(region)
+                    rows = try d.readAll(as: Int64.self).map { Int($0) }
+                    try d.close()
+                }
+            }
+            var clockOffset = 0.0
+            if s.name != nil, try root.exists(String((NWBLayout.clock + suffix).dropFirst()) + "/offset_seconds") {
+                let d = try root.openDataset(NWBLayout.clock + suffix + "/offset_seconds")
+                clockOffset = try d.readAll(as: Double.self).first ?? 0
                 try d.close()
             }
+            let count = Int(s.data.extent[1])
+            let stream = Array(polynomials.dropFirst(s.firstRow).prefix(count))
+            streams.append(Stream(
+                name: s.name,
+                format: SampleFormat(
+                    channelCount: count, sampleRateHz: s.rate,
+                    calibration: Calibration(voltsPerCount: s.conversion, channelGains: s.gains, offsetVolts: s.offset, polynomials: stream)),
+                firstRow: s.firstRow, processedChannels: processedRows.count..<(processedRows.count + rows.count), clockOffsetSeconds: clockOffset))
+            processedRows += rows
         }
-        processedRows = rows
-        processedChannels = rows.map { row in
+        self.streams = streams
+        raw = series.map(\.data)
+        self.processedRows = processedRows
+        processedChannels = processedRows.map { row in
             let anode = Int(anodes?[row] ?? Int64(row))
             let cathode = cathodes.flatMap { $0[row] >= 0 ? Int($0[row]) : nil }
             return ProcessedChannel(
-                name: names[row], anode: anode, cathode: cathode, referenceDescription: references?[row] ?? "recording reference",
+                name: channelNames[row], anode: anode, cathode: cathode, referenceDescription: references?[row] ?? "recording reference",
                 region: locations[row], group: groupNames[row], detectsSpikes: (kinds?[row] ?? "") == MontageChannel.Kind.micro.rawValue)
         }
 
@@ -205,7 +265,7 @@ public final class NWBSessionReader {
 
     /// Closes the file. Reading afterwards traps.
     public func close() {
-        try? raw.close()
+        for data in raw { try? data.close() }
         if let open = file.take() { try? open.close() }
     }
 
@@ -214,28 +274,45 @@ public final class NWBSessionReader {
         return location
     }
 
-    /// Raw frames in the file as of the last `refresh()` (or opening).
-    public var frameCount: UInt64 { raw.rowCount }
+    /// The names of the file's raw series: `[nil]` for a single-source
+    /// session's `ElectricalSeries`, else each `ElectricalSeries_<name>`'s name.
+    private static func streamNames(_ root: HDF5Location) throws -> [String?] {
+        if try root.exists(String(NWBLayout.raw.dropFirst()) + "/data") { return [nil] }
+        let acquisition = String(NWBLayout.raw.dropFirst()).split(separator: "/").dropLast().joined(separator: "/")
+        let prefix = String(NWBLayout.raw.split(separator: "/").last!) + "_"
+        guard try root.exists(acquisition) else { return [] }
+        let group = try root.openGroup(acquisition)
+        let links = try group.linkNames()
+        try group.close()
+        return links.filter { $0.hasPrefix(prefix) && $0.count > prefix.count }.map { String($0.dropFirst(prefix.count)) }
+    }
+
+    /// Raw frames of the first stream in the file as of the last `refresh()` (or opening).
+    public var frameCount: UInt64 { raw[0].rowCount }
+
+    /// Raw frames of stream `stream` (an index of `streams`) as of the last `refresh()` (or opening).
+    public func frameCount(stream: Int) -> UInt64 { raw[stream].rowCount }
 
     /// Looks again at what a SWMR writer has appended since. The C function is `H5Drefresh`.
     public func refresh() throws {
-        try raw.refresh()
+        for data in raw { try data.refresh() }
     }
 
-    /// Reads `frameCount` raw frames from `firstFrame` into `buffer`
+    /// Reads `frameCount` raw frames of stream `stream` from `firstFrame` into `buffer`
     /// (interleaved `[frame][channel]`, at least `frameCount × channelCount` values).
     /// The C function is `H5Dread` on a hyperslab.
-    public func readRaw(firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>) throws {
+    public func readRaw(firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>, stream: Int = 0) throws {
+        let raw = self.raw[stream]
         guard firstFrame + UInt64(frameCount) <= raw.rowCount else {
             throw SessionFileError("frames \(firstFrame)..<\(firstFrame + UInt64(frameCount)) are past the end (\(raw.rowCount) frames)", path: path)
         }
         try raw.readRows(from: firstFrame, rows: UInt64(frameCount), into: buffer)
     }
 
-    /// Reads one channel's samples over `frameCount` frames from `firstFrame`.
+    /// Reads one channel's samples of stream `stream` over `frameCount` frames from `firstFrame`.
     /// The C function is `H5Dread` on a one-column hyperslab.
-    public func readChannel(_ channel: Int, firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>) throws {
-        try raw.readSlab(start: [firstFrame, UInt64(channel)], count: [UInt64(frameCount), 1], into: buffer)
+    public func readChannel(_ channel: Int, firstFrame: UInt64, frameCount: Int, into buffer: UnsafeMutableBufferPointer<Int16>, stream: Int = 0) throws {
+        try raw[stream].readSlab(start: [firstFrame, UInt64(channel)], count: [UInt64(frameCount), 1], into: buffer)
     }
 
     // MARK: Tables
@@ -360,6 +437,25 @@ public final class NWBSessionReader {
         return (0..<n).map { ClockSample(sampleIndex: UInt64(max(0, sample[$0])), wallClockUnixSeconds: wall[$0], monotonicSeconds: monotonic[$0]) }
     }
 
+    /// One row of a stream's `/events/sample_clock_<name>`.
+    public struct StreamClockRow: Sendable, Equatable {
+        public var sampleIndex: UInt64
+        /// Session-clock time of `sampleIndex`, in seconds.
+        public var sessionSeconds: Double
+        /// `sessionSeconds` − `sampleIndex` / rate.
+        public var offsetSeconds: Double
+    }
+
+    /// Stream `stream`'s clock rows, in the order recorded (none for a single-source session's stream).
+    public func streamClock(stream: Int) throws -> [StreamClockRow] {
+        guard streams[stream].name != nil, let t = try table(NWBLayout.clock + streams[stream].suffix) else { return [] }
+        defer { closeAll(t) }
+        let sample = try t["sample_index"]!.readAll(as: Int64.self)
+        let time = try t["timestamp"]!.readAll(as: Double.self), offset = try t["offset_seconds"]!.readAll(as: Double.self)
+        let n = [sample.count, time.count, offset.count].min() ?? 0
+        return (0..<n).map { StreamClockRow(sampleIndex: UInt64(max(0, sample[$0])), sessionSeconds: time[$0], offsetSeconds: offset[$0]) }
+    }
+
     /// Marks in `/events/marks`.
     public func marks() throws -> [Mark] {
         guard let t = try table(NWBLayout.marks) else { return [] }
@@ -373,38 +469,42 @@ public final class NWBSessionReader {
         }
     }
 
-    /// Band power as stored, or nil when the session has none.
-    public func bandPower() throws -> BandPowerSeries? {
+    /// Band power of stream `stream` (an index of `streams`) as stored, or nil when it has none.
+    /// Its times are the stream's own (sample index / its rate).
+    public func bandPower(stream: Int = 0) throws -> BandPowerSeries? {
         let root = self.root
-        guard try root.exists(String(NWBLayout.bandPower.dropFirst()) + "/data") else { return nil }
-        let data = try root.openDataset(NWBLayout.bandPower + "/data")
+        let series = NWBLayout.bandPower + streams[stream].suffix
+        guard try root.exists(String(series.dropFirst()) + "/data") else { return nil }
+        let data = try root.openDataset(series + "/data")
         defer { try? data.close() }
         try data.refresh()
         let values = try data.readAll(as: Float.self)
-        let start = try root.openDataset(NWBLayout.bandPower + "/starting_time")
+        let start = try root.openDataset(series + "/starting_time")
         let rate = try start.location.attribute("rate", as: Double.self) ?? 0
         let startSeconds = try start.readAll(as: Double.self).first ?? 0
         try start.close()
-        let names = try root.openDataset(NWBLayout.bandPower + "/bands/band_name")
+        let names = try root.openDataset(series + "/bands/band_name")
         let bandNames = try names.readStrings()
         try names.close()
-        let limits = try root.openDataset(NWBLayout.bandPower + "/bands/band_limits")
+        let limits = try root.openDataset(series + "/bands/band_limits")
         let edges = try limits.readAll(as: Double.self)
         try limits.close()
         let bands = bandNames.enumerated().map { ProcessingSettings.Band(name: $0.element, lowHz: edges[2 * $0.offset], highHz: edges[2 * $0.offset + 1]) }
         return BandPowerSeries(
-            bands: bands, rateHz: rate, startSeconds: startSeconds, channels: processedChannels,
+            bands: bands, rateHz: rate, startSeconds: startSeconds, channels: Array(processedChannels[streams[stream].processedChannels]),
             rowCount: Int(data.extent[0]), valuesMicrovoltsSquared: values)
     }
 
-    /// Threshold-crossing times in seconds, one array per processed channel (in `processedChannels` order).
-    public func thresholdCrossingTimes() throws -> [[Double]] {
-        var perChannel = [[Double]](repeating: [], count: processedChannels.count)
-        guard let t = try table(NWBLayout.thresholdCrossings) else { return perChannel }
+    /// Threshold-crossing times of stream `stream` in seconds of its own clock, one array
+    /// per processed channel of the stream (in `processedChannels[streams[stream].processedChannels]` order).
+    public func thresholdCrossingTimes(stream: Int = 0) throws -> [[Double]] {
+        let range = streams[stream].processedChannels
+        var perChannel = [[Double]](repeating: [], count: range.count)
+        guard let t = try table(NWBLayout.thresholdCrossings + streams[stream].suffix) else { return perChannel }
         defer { closeAll(t) }
         let times = try t["timestamp"]!.readAll(as: Double.self), rows = try t["electrode"]!.readAll(as: Int64.self)
         var channelOfRow: [Int: Int] = [:]
-        for (i, row) in processedRows.enumerated() { channelOfRow[row] = i }
+        for (i, row) in processedRows[range].enumerated() { channelOfRow[row] = i }
         for (time, row) in zip(times, rows) {
             if let channel = channelOfRow[Int(row)] { perChannel[channel].append(time) }
         }

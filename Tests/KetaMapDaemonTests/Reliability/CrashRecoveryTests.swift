@@ -59,15 +59,7 @@ struct CrashRecoveryTests {
 
         // The moment of the kill as it also happens: a dose logged (synced) whose row never reached the file, and a line cut short.
         let logPath = "\(workspace.directory.path)/killed.events.jsonl"
-        let logged = DoseEvent(
-            stamping: acknowledged.request, atSample: acknowledged.sampleIndex + 400, rateHz: 4000, weightKilograms: acknowledged.normalized.weightKilograms,
-            wallClock: acknowledged.wallClock, eventID: 99, peer: acknowledged.peer, operatorAccount: acknowledged.operatorAccount)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        try log.write(contentsOf: try encoder.encode(EventRecord(kind: .dose, sessionID: "killed", dose: logged)) + Data("\n{\"kind\":\"do".utf8))
-        try log.close()
+        let logged = try Self.logDoseNeverWritten(after: acknowledged, samples: 400, rateHz: 4000, session: "killed", to: logPath, tornLine: true)
         #expect(try Self.ctl(["verify", workspace.nwb("killed")]).status == 2, "a crashed session is not closed")
 
         let recovered = try Self.ctl(["recover", workspace.nwb("killed")])
@@ -89,6 +81,24 @@ struct CrashRecoveryTests {
         #expect(records.last?.kind == .sessionEnded)
         guard let facts = try workspace.facts("killed", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the recovered file passes pynwb and nwbinspector")
+    }
+
+    /// The moment of a kill as it happens: a dose `samples` after `acknowledged`,
+    /// appended (synced) to the event log at `logPath` but never written to the
+    /// file, and with `tornLine` the start of a next line the kill cut short.
+    static func logDoseNeverWritten(
+        after acknowledged: DoseEvent, samples: UInt64, rateHz: Double, session: String, to logPath: String, tornLine: Bool
+    ) throws -> DoseEvent {
+        let logged = DoseEvent(
+            stamping: acknowledged.request, atSample: acknowledged.sampleIndex + samples, rateHz: rateHz, weightKilograms: acknowledged.normalized.weightKilograms,
+            wallClock: acknowledged.wallClock, eventID: 99, peer: acknowledged.peer, operatorAccount: acknowledged.operatorAccount)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        try log.write(contentsOf: try encoder.encode(EventRecord(kind: .dose, sessionID: session, dose: logged)) + Data((tornLine ? "\n{\"kind\":\"do" : "\n").utf8))
+        try log.close()
+        return logged
     }
 
     @Test("the crash drill: 20 kill -9 at random moments while 4 clients dose; each session recovers and verifies clean, every acknowledged dose in the file")
