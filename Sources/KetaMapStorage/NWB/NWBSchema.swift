@@ -91,11 +91,8 @@ enum NWBSchema {
     }
 
     static func sampleClock(_ clock: EventClock) -> [NWBField<ClockRow>] {
-        [
-            timestamp(clock) { Double($0.sampleIndex) / clock.rateHz }, sampleIndex { $0.sampleIndex },
-            .float64("wall_clock_unix_seconds", "Wall-clock (CLOCK_REALTIME) time of that sample, seconds since 1970-01-01 UTC.") { $0.wallClock.timeIntervalSince1970 },
-            .float64("monotonic_seconds", "CLOCK_MONOTONIC time of that sample, in seconds.") { $0.monotonicSeconds },
-        ]
+        [timestamp(clock) { Double($0.sampleIndex) / clock.rateHz }, sampleIndex { $0.sampleIndex }]
+            + clockReadings(of: "that sample", wallClock: { $0.wallClock }, monotonicSeconds: { $0.monotonicSeconds })
     }
 
     /// A row of a stream's `/events/sample_clock_<name>`.
@@ -109,16 +106,23 @@ enum NWBSchema {
     }
 
     static func streamClock() -> [NWBField<StreamClockRow>] {
-        [
-        .float64(
+        let time: NWBField<StreamClockRow> = .float64(
             "timestamp", "Session-clock time of sample_index, in seconds since the session started.", type: "TimestampVectorData",
             numberAttributes: ["resolution": 1e-6], textAttributes: ["unit": "seconds"]
-        ) { $0.sessionSeconds },
-        .int64("sample_index", "The stream's newest acquired sample index at that time.") { Int64($0.sampleIndex) },
-        .float64("offset_seconds", "timestamp − sample_index / rate: how far the stream's nominal time lags the session clock, in seconds.") { $0.offsetSeconds },
-        .float64("drift_ppm", "Drift of the stream's clock against the session clock since the first row, in parts per million (NaN on the first row).") { $0.driftPPM },
-        .float64("wall_clock_unix_seconds", "Wall-clock (CLOCK_REALTIME) time of that row, seconds since 1970-01-01 UTC.") { $0.wallClock.timeIntervalSince1970 },
-        .float64("monotonic_seconds", "CLOCK_MONOTONIC time of that row, in seconds.") { $0.monotonicSeconds },
+        ) { $0.sessionSeconds }
+        return [
+            time,
+            .int64("sample_index", "The stream's newest acquired sample index at that time.") { Int64($0.sampleIndex) },
+            .float64("offset_seconds", "timestamp − sample_index / rate: how far the stream's nominal time lags the session clock, in seconds.") { $0.offsetSeconds },
+            .float64("drift_ppm", "Drift of the stream's clock against the session clock since the first row, in parts per million (NaN on the first row).") { $0.driftPPM },
+        ] + clockReadings(of: "that row", wallClock: { $0.wallClock }, monotonicSeconds: { $0.monotonicSeconds })
+    }
+
+    /// The wall clock and the monotonic clock read beside a sample index, in the clock tables.
+    private static func clockReadings<Row>(of what: String, wallClock: @escaping (Row) -> Date, monotonicSeconds: @escaping (Row) -> Double) -> [NWBField<Row>] {
+        [
+            .float64("wall_clock_unix_seconds", "Wall-clock (CLOCK_REALTIME) time of \(what), seconds since 1970-01-01 UTC.") { wallClock($0).timeIntervalSince1970 },
+            .float64("monotonic_seconds", "CLOCK_MONOTONIC time of \(what), in seconds.", monotonicSeconds),
         ]
     }
 

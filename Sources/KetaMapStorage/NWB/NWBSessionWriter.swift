@@ -168,13 +168,13 @@ public final class NWBSessionWriter {
         }
     }
 
-    /// Appends LFP rows `[row][processedChannel]` of stream `stream` in microvolts at `lfpRateHz`.
+    /// Appends LFP rows `[row][processedChannel]` of stream `stream` in microvolts at `lfpRateHz`, gathered into runs.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendLFP(_ rows: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
         try streams[stream].appendLFP(rows)
     }
 
-    /// Appends one band-power row `[processedChannel][band]` of stream `stream` in µV² at `bandPowerRateHz`.
+    /// Appends band-power rows `[row][processedChannel][band]` of stream `stream` in µV² at `bandPowerRateHz`, gathered into runs.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendBandPower(_ row: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
         try streams[stream].appendBandPower(row)
