@@ -6,15 +6,21 @@ import KetaMapCore
 ///
 /// Periods are aligned to multiples of `periodFrames` sample indices. Over the
 /// whole period: the raw integer range (flat when it spans at most one count)
-/// and the converter limits (saturated). Over the first `measureFrames` of the
-/// period (about 0.1 s, a whole number of mains cycles): the mean-removed RMS
-/// in µV and the share of its power at the mains frequency and harmonics
-/// (quadrature sums against precomputed cosines and sines). Spike rates come
-/// from the detector's counts.
+/// and the converter limits (saturated). Over `measureFrames` frames taken every
+/// `measureStride`-th frame from the period's start (about 0.1 s of samples
+/// spread over a whole number of mains cycles): the mean-removed RMS in µV and
+/// the share of its power at the mains frequency and harmonics (quadrature sums
+/// against precomputed cosines and sines). Spreading the measured frames over
+/// the period gives every block the same small share of the work (measuring the
+/// first 0.1 s in a row made those blocks the slowest of the chain); the stride
+/// keeps the highest harmonic below the strided frames' Nyquist frequency. Spike
+/// rates come from the detector's counts.
 final class ChannelFiguresStage {
     let channelCount: Int
     let periodFrames: Int
     let measureFrames: Int
+    /// Frames of the period between two measured frames.
+    let measureStride: Int
     let harmonicCount: Int
     private let microvoltsPerCount: [Float]
     private let offsetMicrovolts: Float
@@ -50,7 +56,10 @@ final class ChannelFiguresStage {
             measure = Int((cycles * fs / f0).rounded())
             for h in 1...max(1, settings.lineHarmonics) where Double(h) * f0 < fs / 2 { harmonics.append(Double(h) * f0) }
         }
-        measureFrames = min(measure, periodFrames)
+        let highestHz = harmonics.last ?? 0
+        let stride = highestHz > 0 ? min(periodFrames / max(1, measure), Int(fs / (2.5 * highestHz))) : periodFrames / max(1, measure)
+        measureStride = max(1, stride)
+        measureFrames = min(measure, periodFrames / measureStride)
         harmonicCount = harmonics.count
         microvoltsPerCount = format.calibration.microvoltsPerCount.map { Float($0) }
         offsetMicrovolts = Float(format.calibration.offsetVolts * 1e6)
@@ -58,7 +67,7 @@ final class ChannelFiguresStage {
         sines = .allocate(capacity: max(1, harmonicCount * measureFrames))
         for (h, f) in harmonics.enumerated() {
             for n in 0..<measureFrames {
-                let phase = 2 * Double.pi * f * Double(n) / fs
+                let phase = 2 * Double.pi * f * Double(n * measureStride) / fs
                 cosines[h * measureFrames + n] = Float(cos(phase))
                 sines[h * measureFrames + n] = Float(sin(phase))
             }
@@ -136,7 +145,10 @@ final class ChannelFiguresStage {
                 maximum[i] = max(maximum[i], row[i])
             }
         }
-        let toMeasure = min(frames, measureFrames - measured)
+        // The measured frames of this block: period frames seen + f that are multiples of the stride.
+        let stride = measureStride
+        var f = (stride - seen % stride) % stride
+        let toMeasure = f < frames ? min((frames - 1 - f) / stride + 1, measureFrames - measured) : 0
         guard toMeasure > 0 else {
             seen += frames
             return
@@ -147,17 +159,17 @@ final class ChannelFiguresStage {
         let ps = partial
         let pss = partial + c
         microvoltsPerCount.withUnsafeBufferPointer { gain in
-            for f in 0..<toMeasure {
+            for k in 0..<toMeasure {
                 let row = input + f * c
                 for i in 0..<c {
                     let v = Float(row[i]) * gain[i] + offset
                     ps[i] += v
                     pss[i] += v * v
                 }
-                for k in 0..<h {
-                    let cs = cosines[k * measureFrames + measured + f]
-                    let sn = sines[k * measureFrames + measured + f]
-                    let re = partial + (2 + 2 * k) * c
+                for harmonic in 0..<h {
+                    let cs = cosines[harmonic * measureFrames + measured + k]
+                    let sn = sines[harmonic * measureFrames + measured + k]
+                    let re = partial + (2 + 2 * harmonic) * c
                     let im = re + c
                     for i in 0..<c {
                         let v = Float(row[i]) * gain[i] + offset
@@ -165,6 +177,7 @@ final class ChannelFiguresStage {
                         im[i] += v * sn
                     }
                 }
+                f += stride
             }
         }
         for i in 0..<c {
