@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
@@ -24,9 +25,8 @@ struct NWBTableTests {
 
     @Test("typed rows land in their declared columns, many rows per write; a file whose columns differ from the declaration is refused")
     func declaredColumns() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("table.h5").path
+        let folder = try TemporaryFolder("nwb-table")
+        let path = folder.path("table.h5")
         let rows: [Reading] = (0..<7).map { (i: Int) -> Reading in Reading(seconds: Double(i) / 4, label: "row \(i)", count: UInt64(100 + i), good: i % 2 == 0) }
         do {
             let file = try HDF5File.create(path)
@@ -63,9 +63,8 @@ struct NWBTableTests {
 
     @Test("feature rows wait in memory and go to the file as runs that end at the chunk's end, or at a flush")
     func featureRuns() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try HDF5File.create(folder.appendingPathComponent("runs.h5").path)
+        let folder = try TemporaryFolder("nwb-runs")
+        let file = try HDF5File.create(folder.path("runs.h5"))
         let dataset = try file.root.createDataset("power", of: Float.self, shape: .growable(rowDims: [3], chunkRows: 4))
         let run = NWBRowRun(dataset, rowValues: 3, chunkRows: 4)
         let row = { (n: Int) in (0..<3).map { Float(n * 10 + $0) } }
