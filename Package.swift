@@ -98,21 +98,27 @@ let package = Package(
         // The control request parser's fuzz target; as built by `swift build`, it replays the corpus (Fuzz/README.md).
         .executableTarget(name: "ketamap-fuzz-control-request", dependencies: ["KetaMapControl"], path: "Fuzz/ControlRequest", swiftSettings: strictSwift),
 
-        .testTarget(name: "KetaMapCoreTests", dependencies: ["KetaMapCore"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapDSPTests", dependencies: ["KetaMapCore", "KetaMapDSP"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapConfigurationTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration"], swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapAcquisitionTests", dependencies: ["KetaMapCore", "KetaMapConfiguration", "KetaMapAcquisition"], swiftSettings: strictSwift),
+        // What the test targets share: the subprocess runner, temporary folders, the Source conformance suite.
+        .target(
+            name: "KetaMapTestSupport", dependencies: ["KetaMapCore", "KetaMapAcquisition"], path: "Tests/KetaMapTestSupport",
+            swiftSettings: strictSwift),
+
+        .testTarget(name: "KetaMapCoreTests", dependencies: ["KetaMapTestSupport", "KetaMapCore"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapDSPTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapDSP"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapConfigurationTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapAcquisitionTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapConfiguration", "KetaMapAcquisition"], swiftSettings: strictSwift),
         .testTarget(
-            name: "KetaMapStorageTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapStorage"],
+            name: "KetaMapStorageTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapStorage"],
             swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapControlTests",
-            dependencies: ["KetaMapCore", "KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapControl", .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift),
-        .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
+        .testTarget(name: "KetaMapReportTests", dependencies: ["KetaMapTestSupport", "KetaMapCore", "KetaMapDSP", "KetaMapControl", "KetaMapReport"], swiftSettings: strictSwift),
         .testTarget(
             name: "KetaMapDaemonTests",
             dependencies: [
+                "KetaMapTestSupport",
                 "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "KetaMapAcquisition", "KetaMapStorage",
                 "KetaMapControl", "KetaMapReport", "KetaMapDaemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

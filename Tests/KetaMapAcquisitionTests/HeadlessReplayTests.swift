@@ -1,3 +1,4 @@
+import KetaMapTestSupport
 import Testing
 import KetaMapCore
 import KetaMapAcquisition
@@ -6,13 +7,6 @@ import KetaMapAcquisition
 import Glibc
 import KetaMapConfiguration
 #endif
-
-/// A fresh temporary folder for one test.
-func temporaryDirectory() -> String {
-    var template = Array("/tmp/ketamap-replay-XXXXXX".utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    return path
-}
 
 /// Writes `bytes` to `path`.
 func writeFile(_ path: String, _ bytes: [UInt8]) {
@@ -44,7 +38,8 @@ func recording(frames: Int, channels: Int, seed: UInt64) -> [Int16] {
 struct HeadlessReplayTests {
     @Test("conforms to Source and gives back the file's samples bit for bit")
     func bitForBit() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let path = directory + "/continuous.dat"
         let samples = recording(frames: 4321, channels: 7, seed: 42)
         writeSamples(path, samples)
@@ -63,7 +58,8 @@ struct HeadlessReplayTests {
 
     @Test("looping starts the file again while the sample clock keeps counting")
     func looping() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let path = directory + "/rec.bin"
         let samples = recording(frames: 1000, channels: 3, seed: 7)
         writeSamples(path, samples)
@@ -79,7 +75,8 @@ struct HeadlessReplayTests {
 
     @Test("a montage names the channels; a wrong-sized one is refused")
     func montage() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let path = directory + "/rec.dat"
         writeSamples(path, recording(frames: 10, channels: 3, seed: 1))
         let settings = ReplaySettings(path: path, channelCount: 3, sampleRateHz: 1000, microvoltsPerBit: 1)
@@ -94,7 +91,8 @@ struct HeadlessReplayTests {
 
     @Test("clear errors: missing file, empty file, size not a whole number of frames, missing parameters")
     func errors() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         func code(_ settings: ReplaySettings) -> ReplayError? {
             do {
                 _ = try RecordingReplaySource(settings: settings)
@@ -120,7 +118,8 @@ struct HeadlessReplayTests {
 
     @Test("real-time pacing holds the file to its rate")
     func pacing() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let path = directory + "/rec.dat"
         writeSamples(path, recording(frames: 2000, channels: 2, seed: 5))
         let source = try RecordingReplaySource(settings: ReplaySettings(path: path, channelCount: 2, sampleRateHz: 10_000, microvoltsPerBit: 1))

@@ -2,6 +2,7 @@ import Foundation
 import KetaMapAcquisition
 import KetaMapConfiguration
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 /// The readers of saved recordings: what each takes from the metadata, and
@@ -28,7 +29,8 @@ struct RecordingReaderTests {
 
     @Test("Open Ephys: names, bit_volts and rate per stream; ADC left out; the stream is chosen by name or by its continuous.dat")
     func openEphys() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let recording = try RecordingFixtures.openEphys(in: directory, streams: [Self.rhythm, Self.daq], frames: 500)
         let chosen = try open(directory, stream: Self.rhythm.folder)
         #expect(chosen.system == "Open Ephys")
@@ -52,7 +54,8 @@ struct RecordingReaderTests {
 
     @Test("Open Ephys: a continuous.dat cut mid-frame, a channel count that disagrees, a missing file, broken JSON, the legacy format")
     func openEphysErrors() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let recording = try RecordingFixtures.openEphys(in: directory, streams: [Self.rhythm], frames: 100)
         let data = recording + "/continuous/" + Self.rhythm.folder + "/continuous.dat"
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: data))
@@ -80,14 +83,17 @@ struct RecordingReaderTests {
         #expect(broken.path == structure)
         #expect(broken.fix.contains("folder_name, sample_rate"))
 
-        let legacy = temporaryDirectory()
+        let legacyFolder = try TemporaryFolder("replay")
+
+        let legacy = legacyFolder.path
         writeFile(legacy + "/100_CH1.continuous", [UInt8](repeating: 0, count: 2048))
         #expect(failure(legacy)?.code == .unsupported)
     }
 
     @Test("SpikeGLX: per-channel gains from imroTbl, the sync channel left out, the NI-DAQ gains, the stream chosen by name")
     func spikeGLX() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let base = directory + "/run_g0_t0.imec0.ap"
         RecordingFixtures.spikeGLX(base, channels: 5, frames: 300, fields: RecordingFixtures.neuropixels1(saved: 4) { $0 == 2 ? 250 : 500 })
         let probe = try open(base + ".bin")
@@ -111,7 +117,8 @@ struct RecordingReaderTests {
 
     @Test("SpikeGLX: a .bin shorter or longer than fileSizeBytes, a missing field, another probe table, a OneBox stream")
     func spikeGLXErrors() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let base = directory + "/run_g0_t0.imec0.ap"
         var fields = RecordingFixtures.neuropixels1(saved: 4)
         fields["fileSizeBytes"] = String(301 * 5 * 2)
@@ -151,7 +158,8 @@ struct RecordingReaderTests {
 
     @Test("Intan: traditional data blocks re-centred, one file per signal type as stored; names from the header")
     func intan() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let names = ["LA1", "LA2", "LH1"]
         let header = RecordingFixtures.rhdHeader(names: names, adc: 1)
         var blocks: [UInt8] = []
@@ -187,7 +195,8 @@ struct RecordingReaderTests {
 
     @Test("Intan: a file cut mid-block, amplifier.dat shorter than time.dat, one file per channel, RHS files, unknown versions")
     func intanErrors() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let header = RecordingFixtures.rhdHeader(names: ["A", "B"])
         let block = 128 * 4 + 2 * 128 * 2
         writeFile(directory + "/cut.rhd", header + [UInt8](repeating: 1, count: block * 2 + 100))
@@ -219,7 +228,8 @@ struct RecordingReaderTests {
 
     @Test("a header cut at any byte, or overwritten with noise, is an error and never a crash")
     func hostileHeaders() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         let header = RecordingFixtures.rhdHeader(names: ["LA1", "LA2"], adc: 1)
         for length in 0..<header.count {
             writeFile(directory + "/cut.rhd", Array(header[0..<length]))
@@ -251,7 +261,8 @@ struct RecordingReaderTests {
 
     @Test("a montage is matched by name (its order is recorded); a mismatch names both sides")
     func montageByName() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         try RecordingFixtures.openEphys(in: directory, streams: [Self.rhythm], frames: 50)
         let recording = try open(directory)
         func montage(_ names: [String]) -> Montage {
@@ -280,7 +291,8 @@ struct RecordingReaderTests {
 
     @Test("a path that is no known recording says what was expected")
     func unknown() throws {
-        let directory = temporaryDirectory()
+        let directoryFolder = try TemporaryFolder("replay")
+        let directory = directoryFolder.path
         writeFile(directory + "/notes.txt", Array("hello".utf8))
         let error = try #require(failure(directory + "/notes.txt"))
         #expect(error.code == .unsupported)

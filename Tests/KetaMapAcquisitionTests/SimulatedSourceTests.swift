@@ -1,3 +1,4 @@
+import KetaMapTestSupport
 import Testing
 import KetaMapCore
 import KetaMapAcquisition

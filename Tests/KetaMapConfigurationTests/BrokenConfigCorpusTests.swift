@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapConfiguration
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 /// Broken configurations, as an attacker or an unlucky clinic writes them:
@@ -77,9 +78,8 @@ struct BrokenConfigCorpusTests {
 
     @Test("a FIFO, a device, a folder and a file over the size limit are refused as config files, without waiting")
     func nonRegularFiles() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-cfg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryFolder("cfg")
+        let directory = folder.path
         let fifo = directory + "/fifo.toml"
         #expect(mkfifo(fifo, 0o600) == 0)
         let big = directory + "/big.toml"

@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapConfiguration
+import KetaMapTestSupport
 import Testing
 
 /// The TOML reader against Python's `tomllib` on the same documents: same
@@ -32,35 +33,16 @@ struct TOMLReferenceTests {
     ]
 
     @Test("same keys, types and values", arguments: documents.indices)
-    func matchesTomllib(index: Int) throws {
+    func matchesTomllib(index: Int) async throws {
         let document = Self.documents[index]
-        guard let python = ProcessInfo.processInfo.environment["KETAMAP_PYTHON"] else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("KETAMAP_PYTHON is unset in CI: tomllib cannot check the TOML reader") }
-            return
-        }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-toml-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("doc.toml").path
+        guard let python = ProcessRunner.python() else { return }
+        let folder = try TemporaryFolder("toml")
+        let path = folder.path("doc.toml")
         try document.text.write(toFile: path, atomically: true, encoding: .utf8)
         let tagged = Self.tag(.init(.table(try TOMLParser.parse(document.text, file: path)), line: 0))
         let json = try JSONSerialization.data(withJSONObject: tagged)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("python/toml_compare.py").path
-        process.arguments = [script, path]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(json)
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(document.name): \(said)")
+        let result = try await ProcessRunner.run(python, [ProcessRunner.pythonScript("toml_compare.py"), path], input: json)
+        #expect(result.status == 0, "\(document.name): \(result.output)\(result.error)")
     }
 
     /// The Swift reader's value with its TOML type, in toml_compare.py's form.

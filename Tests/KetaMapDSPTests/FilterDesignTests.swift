@@ -30,9 +30,9 @@ struct FilterDesignTests {
     func check<V: SIMD>(
         _ sections: [SecondOrderSection], _ arguments: [String], rate: Double, vector: V.Type,
         tolerance: Double = 1e-4
-    ) throws where V.Scalar: BinaryFloatingPoint {
+    ) async throws where V.Scalar: BinaryFloatingPoint {
         let x = Self.input()
-        let (reference, _) = try ScipyReference.filter(arguments, input: x, frames: Self.frames, channels: Self.channels)
+        let (reference, _) = try await ScipyReference.filter(arguments, input: x, frames: Self.frames, channels: Self.channels)
         let stride = (Self.channels + V.scalarCount - 1) / V.scalarCount * V.scalarCount
         var data = [V.Scalar](repeating: 0, count: Self.frames * stride)
         for f in 0..<Self.frames { for c in 0..<Self.channels { data[f * stride + c] = V.Scalar(x[f * Self.channels + c]) } }
@@ -62,32 +62,32 @@ struct FilterDesignTests {
     }
 
     @Test(arguments: [1, 2, 3, 4, 5, 8])
-    func lowPassMatchesScipy(order: Int) throws {
+    func lowPassMatchesScipy(order: Int) async throws {
         let sos = try FilterDesign.butterworth(order: order, .lowPass(cutoffHz: 400), sampleRateHz: 30000)
-        try check(sos, ["butter", "\(order)", "lowpass", "400", "30000"], rate: 30000, vector: SIMD4<Double>.self)
+        try await check(sos, ["butter", "\(order)", "lowpass", "400", "30000"], rate: 30000, vector: SIMD4<Double>.self)
     }
 
     @Test(arguments: [1, 2, 3, 4, 6])
-    func highPassMatchesScipy(order: Int) throws {
+    func highPassMatchesScipy(order: Int) async throws {
         let sos = try FilterDesign.butterworth(order: order, .highPass(cutoffHz: 300), sampleRateHz: 30000)
-        try check(sos, ["butter", "\(order)", "highpass", "300", "30000"], rate: 30000, vector: SIMD4<Double>.self)
+        try await check(sos, ["butter", "\(order)", "highpass", "300", "30000"], rate: 30000, vector: SIMD4<Double>.self)
     }
 
     @Test(arguments: [1, 2, 3, 4])
-    func bandPassMatchesScipy(order: Int) throws {
+    func bandPassMatchesScipy(order: Int) async throws {
         let sos = try FilterDesign.butterworth(order: order, .bandPass(lowHz: 300, highHz: 6000), sampleRateHz: 30000)
-        try check(sos, ["butter", "\(order)", "bandpass", "300", "6000", "30000"], rate: 30000, vector: SIMD4<Double>.self)
+        try await check(sos, ["butter", "\(order)", "bandpass", "300", "6000", "30000"], rate: 30000, vector: SIMD4<Double>.self)
     }
 
-    @Test func spikeBandInFloatMatchesScipy() throws {
+    @Test func spikeBandInFloatMatchesScipy() async throws {
         let sos = try FilterDesign.butterworth(order: 2, .bandPass(lowHz: 300, highHz: 6000), sampleRateHz: 30000)
-        try check(sos, ["butter", "2", "bandpass", "300", "6000", "30000"], rate: 30000, vector: SIMD8<Float>.self)
+        try await check(sos, ["butter", "2", "bandpass", "300", "6000", "30000"], rate: 30000, vector: SIMD8<Float>.self)
     }
 
-    @Test func narrowLowBandInDoubleMatchesScipy() throws {
+    @Test func narrowLowBandInDoubleMatchesScipy() async throws {
         // Delta at the LFP rate: the sub-10 Hz case that needs Double.
         let sos = try FilterDesign.butterworth(order: 2, .bandPass(lowHz: 1, highHz: 4), sampleRateHz: 1000)
-        try check(sos, ["butter", "2", "bandpass", "1", "4", "1000"], rate: 1000, vector: SIMD4<Double>.self)
+        try await check(sos, ["butter", "2", "bandpass", "1", "4", "1000"], rate: 1000, vector: SIMD4<Double>.self)
     }
 
     @Test func badEdgesAreRefusedWithAReason() {

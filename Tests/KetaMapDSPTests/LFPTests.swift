@@ -26,7 +26,7 @@ struct LFPTests {
         return x
     }
 
-    func runLFP() throws -> (lfp: [Float], reference: [Double], rows: Int) {
+    func runLFP() async throws -> (lfp: [Float], reference: [Double], rows: Int) {
         let settings = ProcessingSettings(reference: .monopolar, lineFrequencyHz: nil)
         let montage = ProcessorHarness.montage(ProcessorHarness.shaft("LA", count: Self.channels))
         let processor = try SignalProcessor(
@@ -41,7 +41,7 @@ struct LFPTests {
         let triangle = (0..<11).map { Double(6 - abs($0 - 5)) / 36 }
         let spec = #"[{"fir": \#(triangle)}, {"decimate": 6}, {"butter": [6, "lowpass", 400, 5000]}, {"decimate": 5}]"#
         let input = samples.map { Double($0) * ProcessorHarness.microvoltsPerCount }
-        let reference = try ScipyReference.chain(spec, input: input, frames: Self.frames, channels: Self.channels)
+        let reference = try await ScipyReference.chain(spec, input: input, frames: Self.frames, channels: Self.channels)
         return (collected.lfp.flatMap(\.values), reference, rows)
     }
 
@@ -55,8 +55,8 @@ struct LFPTests {
         return (maxError, maxReference)
     }
 
-    @Test func decimatedLFPMatchesScipy() throws {
-        let (lfp, reference, rows) = try runLFP()
+    @Test func decimatedLFPMatchesScipy() async throws {
+        let (lfp, reference, rows) = try await runLFP()
         #expect(reference.count == rows * Self.channels)
         let (e, m) = Self.maxRelativeError(lfp, reference)
         #expect(m > 100)

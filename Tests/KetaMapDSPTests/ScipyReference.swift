@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 import KetaMapCore
@@ -11,27 +12,21 @@ enum ScipyReference {
     /// Tests that need scipy run when `KETAMAP_PYTHON` is set; `pythonIsConfiguredInCI` fails CI without it.
     static var available: Bool { python != nil }
 
-    /// A script in `Tests/python/`.
-    static func scriptPath(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("python/\(name)").path
-    }
-    static let script = scriptPath("dsp_scipy.py")
+    static let script = ProcessRunner.pythonScript("dsp_scipy.py")
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     /// scipy's result of a chain of stages (see `dsp_scipy.py chain`), row-major.
-    static func chain(_ spec: String, input: [Double], frames: Int, channels: Int) throws -> [Double] {
-        let data = try run(["chain", spec], input: input, frames: frames, channels: channels)
+    static func chain(_ spec: String, input: [Double], frames: Int, channels: Int) async throws -> [Double] {
+        let data = try await run(["chain", spec], input: input, frames: frames, channels: channels)
         return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
     }
 
     /// scipy's `sosfilt` output for `input` ([frames][channels], row-major) and the sos it designed.
-    static func filter(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws
+    static func filter(_ arguments: [String], input: [Double], frames: Int, channels: Int) async throws
         -> (output: [Double], sos: [SecondOrderSection])
     {
-        let data = try run(arguments, input: input, frames: frames, channels: channels)
+        let data = try await run(arguments, input: input, frames: frames, channels: channels)
         let values = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
         let n = frames * channels
         let output = Array(values[0..<n])
@@ -44,31 +39,20 @@ enum ScipyReference {
         return (output, sos)
     }
 
-    private static func run(_ arguments: [String], input: [Double], frames: Int, channels: Int) throws -> Data {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-dsp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let inURL = dir.appendingPathComponent("in.f64")
-        let outURL = dir.appendingPathComponent("out.f64")
-        try input.withUnsafeBytes { Data($0) }.write(to: inURL)
-        try runScript(script, arguments + ["\(frames)", "\(channels)", inURL.path, outURL.path])
-        return try Data(contentsOf: outURL)
+    private static func run(_ arguments: [String], input: [Double], frames: Int, channels: Int) async throws -> Data {
+        let folder = try TemporaryFolder("dsp")
+        let inPath = folder.path("in.f64"), outPath = folder.path("out.f64")
+        try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
+        try await runScript(script, arguments + ["\(frames)", "\(channels)", inPath, outPath])
+        return try Data(contentsOf: URL(fileURLWithPath: outPath))
     }
 
     /// Runs a Python script with `$KETAMAP_PYTHON`; throws its standard error when it fails.
-    static func runScript(_ path: String, _ arguments: [String]) throws {
+    static func runScript(_ path: String, _ arguments: [String]) async throws {
         guard let python else { throw Failure(description: "KETAMAP_PYTHON is not set") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [path] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        // Read before waiting: a full pipe would block the script.
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(URL(fileURLWithPath: path).lastPathComponent) \(arguments) failed: \(text)")
+        let result = try await ProcessRunner.run(python, [path] + arguments)
+        guard result.status == 0 else {
+            throw Failure(description: "\(URL(fileURLWithPath: path).lastPathComponent) \(arguments) failed: \(result.error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 import KetaMapCore
@@ -83,11 +84,11 @@ struct SpikeInterfaceGroundTruthTests {
     static let cases: [(UInt64, Int, Int, Double)] = [(1, 8, 10, 20), (2, 16, 20, 20), (3, 32, 40, 15)]
 
     @Test(arguments: cases)
-    func causalDetectorIsPreciseAndMatchesOfflineF1(seed: UInt64, channels: Int, units: Int, seconds: Double) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-gt-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try ScipyReference.runScript(
-            ScipyReference.scriptPath("spike_ground_truth.py"),
+    func causalDetectorIsPreciseAndMatchesOfflineF1(seed: UInt64, channels: Int, units: Int, seconds: Double) async throws {
+        let folder = try TemporaryFolder("gt")
+        let dir = folder.url.appendingPathComponent("out")
+        try await ScipyReference.runScript(
+            ProcessRunner.pythonScript("spike_ground_truth.py"),
             ["\(seed)", "\(channels)", "\(units)", "\(seconds)", "\(Self.rate)", "\(ProcessorHarness.microvoltsPerCount)", dir.path])
         let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: dir.appendingPathComponent("truth.json")))
         let raw = try Data(contentsOf: dir.appendingPathComponent("samples.i16"))

@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapConfiguration
+import KetaMapTestSupport
 import Testing
 
 /// What an analyst does with session files, on files `ketamapd` writes here:
@@ -11,11 +12,14 @@ struct AnalysisToolsTests {
     /// Three simulated subjects with different implants: the default montage,
     /// its left hemisphere only, and its right hemisphere only; 20 s at 2 kHz
     /// with a dose at 10 s, and on the first a mark.
-    static func recordCohort() throws -> (EndToEndTests.Workspace, [String])? {
+    static func recordCohort() async throws -> (EndToEndTests.Workspace, [String])? {
         let workspace = try EndToEndTests.Workspace(doseAt: 10)
         try workspace.atTwoKilohertz()
         let configs = [("sim01", nil), ("sim02", "L"), ("sim03", "R")] as [(String, String?)]
         var running: [(String, ProcessRunner.Running)] = []
+        // The first session says READY=1 (file open, socket bound) on a notify socket of the test's own.
+        let notify = try NotifySocketListener(directory: workspace.directory.path)
+        defer { notify.close() }
         for (subject, hemisphere) in configs {
             var config = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
             config = config.replacingOccurrences(of: "id = \"sim01\"", with: "id = \"\(subject)\"")
@@ -33,17 +37,16 @@ struct AnalysisToolsTests {
             running.append((subject, try ProcessRunner.start(ProcessRunner.binary("ketamapd"), [
                 "--config", path, "--session", subject, "--output-dir", workspace.directory.path,
                 "--control-socket", "\(workspace.directory.path)/\(subject).sock", "--duration", "20", "--as-fast-as-possible",
-            ])))
+            ], environment: subject == "sim01" ? notify.environment() : [:])))
         }
         // A mark on the first session while it records.
         let socket = "\(workspace.directory.path)/sim01.sock"
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(50_000) }
-        let mark = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["mark", "eyes closed", "--socket", socket], timeout: 30)
+        #expect(try await notify.wait(for: { $0.fields["READY"] == "1" }, timeout: 60) != nil, "sim01 did not say READY=1")
+        let mark = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["mark", "eyes closed", "--socket", socket], timeout: 30)
         #expect(mark.status == 0, "mark refused: \(mark.error)")
         var ok = true
         for (subject, process) in running {
-            let result = try process.wait(timeout: 600)
+            let result = try await process.wait(timeout: 600)
             #expect(result.status == 0, "ketamapd \(subject) failed: \(result.error)")
             ok = ok && result.status == 0
         }
@@ -51,16 +54,16 @@ struct AnalysisToolsTests {
     }
 
     @Test("the Python package, BIDS export, DANDI validation and the analyst guide's code, on three recorded subjects")
-    func analysisTools() throws {
-        guard let python = try ProcessRunner.python() else { return }
-        guard let (workspace, sessions) = try Self.recordCohort() else { return }
+    func analysisTools() async throws {
+        guard let python = ProcessRunner.python() else { return }
+        guard let (workspace, sessions) = try await Self.recordCohort() else { return }
         let bin = URL(fileURLWithPath: python).deletingLastPathComponent().path
         let environment = [
             "KETAMAPCTL": ProcessRunner.binary("ketamapctl"), "PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")",
         ]
         let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/check_analysis.py").path
         let guide = ProcessRunner.repositoryRoot.appendingPathComponent("docs/analyst-guide.md").path
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             python, [script, "--work", workspace.directory.path, "--guide", guide] + sessions, timeout: 900, environment: environment)
         #expect(result.status == 0, "check_analysis.py:\n\(result.output)\n\(result.error)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapCore
 import SystemPackage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -11,8 +12,8 @@ import KetaMapControl
 struct ControlDispatcherTests {
     static let peer = PeerCredentials(uid: 0, gid: 0, pid: 1)
 
-    func dispatcher() throws -> (ControlDispatcher, TemporaryDirectory) {
-        let directory = try TemporaryDirectory()
+    func dispatcher() throws -> (ControlDispatcher, TemporaryFolder) {
+        let directory = try TemporaryFolder()
         let ring = SampleRing(channelCount: 1, minimumFrames: 16, consumers: ["recorder"])
         let board = StatusBoard(initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 1), ring: ring)
         let log = try EventLog(creating: FilePath("\(directory.path)/s.events.jsonl"))

@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -155,7 +156,7 @@ struct ControlProtocolDocTests {
             #expect(problems.isEmpty, "\(example.request):\n\(problems.joined(separator: "\n"))")
         }
         #expect(examples.last?.request.contains(#""command":"stop""#) == true, "the doc's last example stops the session")
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import KetaMapCore
 import SystemPackage
+import Synchronization
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -11,15 +13,18 @@ import KetaMapControl
 struct DoseDeskTests {
     /// A desk over a ring with `frames` acquired, plus its mailbox and log.
     struct Fixture {
-        let directory: TemporaryDirectory
+        let directory: TemporaryFolder
         let ring: SampleRing
         let log: EventLog
         let mailbox = RecorderMailbox()
         let board: StatusBoard
         let desk: DoseDesk
 
-        init(frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds) throws {
-            directory = try TemporaryDirectory()
+        init(
+            frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds,
+            startTimeout: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void = DoseDesk.afterDelay
+        ) throws {
+            directory = try TemporaryFolder()
             let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["recorder"])
             [Int16](repeating: 1, count: 2 * frames).withUnsafeBufferPointer { ring.write($0) }
             self.ring = ring
@@ -28,7 +33,7 @@ struct DoseDeskTests {
             self.board = board
             desk = DoseDesk(
                 sessionID: "s", rateHz: 1000, ring: ring, eventLog: log, mailbox: mailbox, board: board, durableTimeoutSeconds: durableTimeoutSeconds,
-                ledger: DoseLedger(weightKilograms: 70))
+                ledger: DoseLedger(weightKilograms: 70), startTimeout: startTimeout)
         }
 
         /// Plays the recorder: acknowledges every delivery after `delay`.
@@ -154,26 +159,59 @@ struct DoseDeskTests {
         await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion) }
     }
 
+    /// A timeout that passes when the test says so, not after a time.
+    final class HeldTimeout: Sendable {
+        private let refusals = Mutex<[@Sendable () -> Void]>([])
+        func start(_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) { refusals.withLock { $0.append(refuse) } }
+        /// Runs the refusal once the desk has started its timeout (it may hand the dose on first).
+        func pass() async throws {
+            while refusals.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(1)) }
+            for refuse in refusals.withLock({ $0 }) { refuse() }
+        }
+    }
+
     @Test("a dose the file does not confirm in time is refused, and the log marks it refused; the recorder then skips it")
     func timeoutRefusal() async throws {
-        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2)
+        let timeout = HeldTimeout()
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 0.2, startTimeout: timeout.start)
         let peer = PeerCredentials(uid: 1234, gid: 99, pid: 4321)
-        await #expect(throws: EventTicket.Refusal.self) { try await fixture.desk.record(infusion, from: peer) }
+        let desk = fixture.desk
+        let recording = Task { [infusion] in try await desk.record(infusion, from: peer) }
+        // The state the timeout must find: the dose logged and in the recorder's mailbox, which no recorder takes.
+        let late = try await Self.delivered(fixture.mailbox)
+        try #require(late.count == 1, "the dose never reached the recorder's mailbox")
+        try await timeout.pass()
+        await #expect(throws: EventTicket.Refusal.self) { try await recording.value }
         await fixture.desk.drain()
         let records = try EventLog.read(fixture.log.path)
         #expect(records.map(\.kind) == [.dose, .refused])
         #expect(records[0].dose?.peer == peer)
         #expect(records[1].refusedEventID == records[0].dose?.eventID)
-        let late = fixture.mailbox.take()
-        #expect(late.count == 1 && late[0].ticket?.claim() == false, "a refused dose is never written to the file")
+        #expect(late[0].ticket?.claim() == false, "a refused dose is never written to the file")
+    }
+
+    /// What the desk has handed to the recorder's mailbox, once it has handed something (or after 60 s, nothing).
+    static func delivered(_ mailbox: RecorderMailbox) async throws -> [RecorderMailbox.Delivery] {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let deliveries = mailbox.take()
+            if !deliveries.isEmpty { return deliveries }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return []
     }
 
     @Test("a dose the recorder has begun writing is answered by the recorder, never refused by the timeout")
     func claimedIsNotRefused() async throws {
-        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1)
-        let recorder = fixture.recorder(delay: .milliseconds(1800))
-        let dose = try await fixture.desk.record(infusion).dose
-        recorder.cancel()
+        let timeout = HeldTimeout()
+        let fixture = try Fixture(frames: 10, durableTimeoutSeconds: 1, startTimeout: timeout.start)
+        let desk = fixture.desk
+        let recording = Task { [infusion] in try await desk.record(infusion).dose }
+        let delivery = try #require(try await Self.delivered(fixture.mailbox).first, "the dose never reached the recorder's mailbox")
+        #expect(delivery.ticket?.claim() == true, "the recorder begins writing it")
+        try await timeout.pass()  // while the recorder writes
+        delivery.ticket?.complete(.success(()))
+        let dose = try await recording.value
         #expect(dose.eventID == 1)
         #expect(try EventLog.read(fixture.log.path).map(\.kind) == [.dose])
     }

@@ -3,6 +3,7 @@ import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
 import SystemPackage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -29,12 +30,12 @@ struct DoseRecordTests {
             try await workspace.waitUntil("record \(seconds) s") { $0.recordedSeconds >= seconds }
         }
 
-        func ctl(_ arguments: [String]) throws -> ProcessRunner.Result { try workspace.ctl(arguments) }
+        func ctl(_ arguments: [String]) async throws -> ProcessRunner.Result { try await workspace.ctl(arguments) }
 
         /// Stops the session and returns what it printed.
-        func stop() throws -> ProcessRunner.Result {
+        func stop() async throws -> ProcessRunner.Result {
             daemon.signal(SIGTERM)
-            let ended = try daemon.wait(timeout: 60)
+            let ended = try await daemon.wait(timeout: 60)
             #expect(ended.status == 0, "ketamapd: \(ended.error)")
             return ended
         }
@@ -46,44 +47,44 @@ struct DoseRecordTests {
     func clinicianWorkflow() async throws {
         let live = try await LiveSession(session: "doses")
         for absurd in [["--amount", "5000", "--unit", "mg/kg", "--route", "im"], ["--amount", "1e308", "--unit", "mg/kg", "--route", "im", "--confirm"]] {
-            let refused = try live.ctl(["dose"] + absurd)
+            let refused = try await live.ctl(["dose"] + absurd)
             #expect(refused.status != 0 && refused.output.isEmpty, "\(absurd): \(refused.output)")
             #expect(refused.error.contains(absurd[1] == "5000" ? "13 mg/kg limit" : "beyond any dose"), "\(refused.error)")
         }
-        let override = try live.ctl(["dose", "--amount", "6", "--unit", "mg/kg", "--route", "iv-bolus", "--confirm", "--note", "protocol amendment 4"])
+        let override = try await live.ctl(["dose", "--amount", "6", "--unit", "mg/kg", "--route", "iv-bolus", "--confirm", "--note", "protocol amendment 4"])
         #expect(override.status == 0, "\(override.error)")
         #expect(override.output.contains("dose recorded as event 1: ketamine 6 mg/kg iv-bolus = 420 mg, 6 mg/kg at 70 kg"), "\(override.output)")
         #expect(override.output.contains("CONFIRMED OVER LIMIT: ketamine iv-bolus 6 mg/kg is above the 4.5 mg/kg limit"))
         #expect(override.output.contains("ketamapctl void 1 --reason"))
 
         try await live.waitUntilRecorded(seconds: 6)  // a baseline for the report before the dose it will align to
-        let study = try live.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--note", "study dose"])
+        let study = try await live.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--note", "study dose"])
         #expect(study.status == 0, "\(study.error)")
         #expect(study.output.contains("dose recorded as event 2: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg, 0.5 mg/kg at 70 kg, 0.75 mg/kg/h"), "\(study.output)")
         #expect(study.output.contains("previous dose 0:00:0"))
         #expect(study.output.contains("total   ketamine 455 mg (6.5 mg/kg) in 2 doses"), "\(study.output)")
-        let rate = try live.ctl(["dose", "--amount", "10", "--unit", "µg/kg/min", "--route", "iv-infusion", "--over", "10m"])
+        let rate = try await live.ctl(["dose", "--amount", "10", "--unit", "µg/kg/min", "--route", "iv-infusion", "--over", "10m"])
         #expect(rate.output.contains("event 3: ketamine 10 µg/kg/min iv-infusion over 0:10:00.0 = 7 mg, 0.1 mg/kg at 70 kg, 0.6 mg/kg/h"), "\(rate.output) \(rate.error)")
-        let longNote = try live.ctl(["dose", "--amount", "1", "--unit", "mg", "--route", "oral", "--note", String(repeating: "x", count: 2000)])
+        let longNote = try await live.ctl(["dose", "--amount", "1", "--unit", "mg", "--route", "oral", "--note", String(repeating: "x", count: 2000)])
         #expect(longNote.status != 0 && longNote.error.contains("512 bytes"), "\(longNote.error)")
-        let weight = try live.ctl(["weight", "80kg"])
+        let weight = try await live.ctl(["weight", "80kg"])
         #expect(weight.output.contains("weight 80 kg recorded as event 4"), "\(weight.output) \(weight.error)")
-        let mark = try live.ctl(["mark", "patient drowsy"])
+        let mark = try await live.ctl(["mark", "patient drowsy"])
         #expect(mark.output.contains("event 5"))
-        let absolute = try live.ctl(["dose", "--amount", "40", "--unit", "mg", "--route", "im", "--operator", "RN Smith"])
+        let absolute = try await live.ctl(["dose", "--amount", "40", "--unit", "mg", "--route", "im", "--operator", "RN Smith"])
         #expect(absolute.output.contains("event 6: ketamine 40 mg im = 40 mg, 0.5 mg/kg at 80 kg"), "\(absolute.output) \(absolute.error)")
-        let void = try live.ctl(["void", "1", "--reason", "entered mg/kg, meant mg"])
+        let void = try await live.ctl(["void", "1", "--reason", "entered mg/kg, meant mg"])
         #expect(void.output.contains("dose 1 voided by event 7"), "\(void.output) \(void.error)")
         #expect(void.output.contains("total   ketamine 82 mg (1.1 mg/kg) in 3 doses"), "\(void.output)")
-        let again = try live.ctl(["void", "1", "--reason", "twice"])
+        let again = try await live.ctl(["void", "1", "--reason", "twice"])
         #expect(again.status != 0 && again.error.contains("already voided"))
-        let status = try live.ctl(["status"])
+        let status = try await live.ctl(["status"])
         #expect(status.output.contains("VOIDED by event 7"))
         #expect(status.output.contains("total   ketamine 82 mg (1.1 mg/kg) in 3 doses, last"), "\(status.output)")
         #expect(status.output.contains("total   last dose "))
         #expect(status.output.contains("total   weight 80 kg"))
-        let json = try live.ctl(["status", "--json"])
-        try StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
+        let json = try await live.ctl(["status", "--json"])
+        try await StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
         let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
         #expect(decoded.dosing.voidedBy == [1: 7] && decoded.dosing.totals.map(\.doseCount) == [3], "\(json.output)")
         let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
@@ -91,14 +92,14 @@ struct DoseRecordTests {
         #expect(dosing?["voidedBy"] as? [String: Int] == ["1": 7], "voids are an object keyed by the dose's event id")
         #expect(try #require(decoded.secondsSinceLastDose) >= 0)
         try await live.waitUntilRecorded(seconds: 9)  // a window after the study dose
-        let ended = try live.stop()
+        let ended = try await live.stop()
         #expect(ended.output.contains("VOIDED by event 7"))
 
         let records = try live.records
         #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .dose, .dose, .weight, .mark, .dose, .void, .sessionEnded], "refusals log nothing")
         #expect(records.compactMap(\.dose).map(\.eventID) == [1, 2, 3, 6])
         try Self.expectFileAgreesWithLog(live.workspace.nwb(live.session), records)
-        let report = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
+        let report = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
         #expect(report.status == 0, "\(report.error)")
         #expect(report.output.contains("Dose: event 2: ketamine 0.5 mg/kg"), "the report aligns to the first dose that stands: \(report.output)")
         #expect(report.output.contains("note: left out, voided: event 1: ketamine 6 mg/kg"), "the report honours the void")
@@ -107,11 +108,11 @@ struct DoseRecordTests {
     @Test("the operator is the account the kernel names for the socket's peer (a second, non-root user made for the test); a typed name stays beside it")
     func operatorFromCredentials() async throws {
         let name = "kmt" + UUID().uuidString.prefix(8).lowercased()
-        let added = try ProcessRunner.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], timeout: 30)
+        let added = try await ProcessRunner.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], timeout: 30)
         try #require(added.status == 0, "useradd: \(added.error)")
-        defer { _ = try? ProcessRunner.run("/usr/sbin/userdel", [name], timeout: 30) }
-        let uid = try #require(UInt32(try ProcessRunner.run("/usr/bin/id", ["-u", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let gid = try #require(UInt32(try ProcessRunner.run("/usr/bin/id", ["-g", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { ProcessRunner.runBlocking("/usr/sbin/userdel", [name]) }
+        let uid = try #require(UInt32(try await ProcessRunner.run("/usr/bin/id", ["-u", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let gid = try #require(UInt32(try await ProcessRunner.run("/usr/bin/id", ["-g", name], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(uid != 0)
 
         let live = try await LiveSession(session: "who")
@@ -119,18 +120,18 @@ struct DoseRecordTests {
         var socket = stat()
         try #require(stat(live.workspace.socketPath, &socket) == 0)
         // The user joins the socket's group only (as clinicians join `ketamap`).
-        let asUser = try ProcessRunner.run(
+        let asUser = try await ProcessRunner.run(
             "/usr/bin/setpriv",
             ["--reuid=\(uid)", "--regid=\(gid)", "--groups=\(socket.st_gid)", "--", ProcessRunner.binary("ketamapctl"), "dose", "--amount", "0.25", "--unit", "mg/kg",
              "--route", "iv-bolus", "--operator", "Dr. Typed", "--socket", live.workspace.socketPath], timeout: 30)
         #expect(asUser.status == 0, "\(asUser.error)")
         #expect(asUser.output.contains("by \(name) (uid \(uid)), noted as \"Dr. Typed\""), "\(asUser.output)")
-        let asRoot = try live.ctl(["dose", "--amount", "0.25", "--unit", "mg/kg", "--route", "iv-bolus"])
+        let asRoot = try await live.ctl(["dose", "--amount", "0.25", "--unit", "mg/kg", "--route", "iv-bolus"])
         #expect(asRoot.output.contains("by root (uid 0)"), "\(asRoot.output)")
-        #expect(try live.ctl(["status"]).output.contains("by \(name) (uid \(uid))"))
+        await #expect(try live.ctl(["status"]).output.contains("by \(name) (uid \(uid))"))
         try await live.waitUntilRecorded(seconds: 7)  // a window after the doses
-        _ = try live.stop()
-        let report = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
+        _ = try await live.stop()
+        let report = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["report", live.workspace.nwb(live.session), "--baseline", "1s", "--window", "0s..1s"])
         #expect(report.status == 0 && report.output.contains("Dose: event 1: ketamine 0.25 mg/kg") && report.output.contains("by \(name) (uid \(uid))"), "\(report.output)\(report.error)")
 
         let records = try live.records

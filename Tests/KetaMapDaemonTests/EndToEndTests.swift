@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -14,12 +15,14 @@ struct EndToEndTests {
     /// A session folder with the default config turned down to 4 kHz (the
     /// debug build must keep up in real time) and a dose scheduled at `doseAt` s.
     struct Workspace {
-        let directory: TemporaryDirectory
+        let directory: TemporaryFolder
+        /// The script `facts` runs (`stream_facts.py` for sessions of several streams).
+        var factsScript = "session_facts.py"
         var configPath: String { "\(directory.path)/ketamapd.toml" }
         var socketPath: String { "\(directory.path)/s.sock" }
 
         init(doseAt: Double?, edit: (String) -> String = { $0 }) throws {
-            directory = try TemporaryDirectory()
+            directory = try TemporaryFolder()
             var text = DefaultConfiguration.configText
             text = text.replacingOccurrences(of: "sample_rate_hz = 30000", with: "sample_rate_hz = 4000")
             text = text.replacingOccurrences(of: "block_frames = 300 ", with: "block_frames = 40  ")
@@ -35,23 +38,36 @@ struct EndToEndTests {
             try DefaultConfiguration.electrodesText.write(toFile: "\(directory.path)/electrodes.tsv", atomically: true, encoding: .utf8)
         }
 
+        /// A session folder holding a copy of `config/examples/<example>` (its
+        /// `ketamapd.toml` passed through `edit`, its `.tsv` files as they are).
+        init(example: String, edit: (String) -> String) throws {
+            directory = try TemporaryFolder()
+            let folder = ProcessRunner.repositoryRoot.appendingPathComponent("config/examples/\(example)")
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".tsv") {
+                try FileManager.default.copyItem(atPath: folder.appendingPathComponent(file).path, toPath: "\(directory.path)/\(file)")
+            }
+            let text = try String(contentsOf: folder.appendingPathComponent("ketamapd.toml"), encoding: .utf8)
+            try edit(text).write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+
         func daemonArguments(session: String, _ extra: [String]) -> [String] {
             ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", socketPath] + extra
         }
 
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
 
-        /// What h5py sees in a session file.
-        func facts(_ session: String, inspect: Bool = false) throws -> [String: Any]? {
-            guard let python = try ProcessRunner.python() else { return nil }
-            let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/session_facts.py").path
-            let result = try ProcessRunner.run(python, [script, nwb(session)] + (inspect ? ["--inspect"] : []))
-            #expect(result.status == 0, "session_facts.py failed: \(result.error)")
+        /// What h5py (and with `inspect`, pynwb, nwbinspector and SpikeInterface) see in a
+        /// session file, as `factsScript` reports it.
+        func facts(_ session: String, inspect: Bool = false) async throws -> [String: Any]? {
+            let script = factsScript
+            guard let python = ProcessRunner.python() else { return nil }
+            let result = try await ProcessRunner.run(python, [ProcessRunner.pythonScript(script), nwb(session)] + (inspect ? ["--inspect"] : []))
+            #expect(result.status == 0, "\(script) failed: \(result.error)")
             return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         }
 
-        func ctl(_ arguments: [String]) throws -> ProcessRunner.Result {
-            try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
+        func ctl(_ arguments: [String]) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments + ["--socket", socketPath], timeout: 30)
         }
 
         /// Turns signal processing off: for tests of the control plane and faults, which need only raw samples.
@@ -64,30 +80,51 @@ struct EndToEndTests {
             try await waitUntil("start recording", timeoutSeconds: timeoutSeconds) { $0.state == .recording }
         }
 
-        /// Polls `status` until `condition` holds (a readiness signal, not a sleep).
-        func waitUntil(_ what: String, timeoutSeconds: Double = 60, _ condition: (SessionStatus) -> Bool) async throws {
+        /// Polls `status` until `condition` holds (a readiness signal, not a sleep);
+        /// returns the status that met it (nil, with an issue recorded, after `timeoutSeconds`).
+        @discardableResult
+        func waitUntil(_ what: String, timeoutSeconds: Double = 60, _ condition: (SessionStatus) -> Bool) async throws -> SessionStatus? {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
             while Date() < deadline {
                 if FileManager.default.fileExists(atPath: socketPath),
                     let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, condition(status)
                 {
-                    return
+                    return status
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
             Issue.record("the session did not \(what) within \(timeoutSeconds) s")
+            return nil
         }
 
-        func waitForSocket() {
-            let deadline = Date().addingTimeInterval(60)
-            while !FileManager.default.fileExists(atPath: socketPath) && Date() < deadline { usleep(50_000) }
+        /// Starts `ketamapd` and returns once it has told its service manager `READY=1`
+        /// (the file is open, the first block stored, the control socket bound),
+        /// through a notify socket of the workspace's own that lives as long as the daemon.
+        func startDaemon(session: String, _ extra: [String] = [], timeoutSeconds: Double = 60) async throws -> ProcessRunner.Running {
+            let notify = try NotifySocketListener(directory: directory.path, name: "\(session).notify")
+            let daemon = try ProcessRunner.start(
+                ProcessRunner.binary("ketamapd"), daemonArguments(session: session, extra), environment: notify.environment())
+            Task {
+                await daemon.exited()
+                notify.close()
+            }
+            if try await notify.wait(for: { $0.fields["READY"] == "1" }, timeout: timeoutSeconds) == nil {
+                Issue.record("ketamapd \(session) did not send READY=1 within \(timeoutSeconds) s: \(notify.datagrams.map(\.text))")
+            }
+            return daemon
+        }
+
+        /// Waits until the session has recorded `seconds` of samples (its `status` says so).
+        @discardableResult
+        func waitUntilRecorded(seconds: Double, timeoutSeconds: Double = 60) async throws -> SessionStatus? {
+            try await waitUntil("record \(seconds) s", timeoutSeconds: timeoutSeconds) { $0.recordedSeconds >= seconds }
         }
     }
 
     @Test("--duration gives exactly round(S × rate) frames, and the scheduled dose lands on its sample")
-    func durationAndScheduledDose() throws {
+    func durationAndScheduledDose() async throws {
         let workspace = try Workspace(doseAt: 2)
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "fast", ["--duration", "15", "--as-fast-as-possible"]))
         #expect(result.status == 0, "ketamapd failed: \(result.error)")
         #expect(result.output.contains(workspace.nwb("fast")))
@@ -95,7 +132,7 @@ struct EndToEndTests {
         let records = try EventLog.read(.init("\(workspace.directory.path)/fast.events.jsonl"))
         #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .sessionEnded])
         #expect(records[2].dose?.sampleIndex == 8000)
-        guard let facts = try workspace.facts("fast", inspect: true) else { return }
+        guard let facts = try await workspace.facts("fast", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the daemon's file must pass pynwb, nwbinspector and SpikeInterface")
         #expect(facts["frames"] as? Int == 60_000)
         #expect(facts["channels"] as? Int == 108)
@@ -109,64 +146,61 @@ struct EndToEndTests {
     }
 
     @Test("a clinician's dose and mark are acknowledged, and SIGTERM closes the file with them in it")
-    func controlAndGracefulStop() throws {
+    func controlAndGracefulStop() async throws {
         let workspace = try Workspace(doseAt: nil)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "live", []))
-        workspace.waitForSocket()
-        usleep(1_000_000)
-        let status = try workspace.ctl(["status"])
+        let daemon = try await workspace.startDaemon(session: "live")
+        try await workspace.waitUntilRecorded(seconds: 1.1)  // the file must hold more than 4000 frames
+        let status = try await workspace.ctl(["status"])
         #expect(status.status == 0, "\(status.error)")
         #expect(status.output.lowercased().contains("session live  recording"))
-        let dose = try workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
+        let dose = try await workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
         #expect(dose.status == 0, "\(dose.error)")
         #expect(dose.output.hasPrefix("dose recorded as event 1: ketamine"))
-        let refused = try workspace.ctl(["dose", "--amount", "0.5", "--route", "iv-infusion"])
+        let refused = try await workspace.ctl(["dose", "--amount", "0.5", "--route", "iv-infusion"])
         #expect(refused.status != 0)
         #expect(refused.error.contains("over"))
-        let mark = try workspace.ctl(["mark", "eyes closed"])
+        let mark = try await workspace.ctl(["mark", "eyes closed"])
         #expect(mark.status == 0, "\(mark.error)")
-        usleep(500_000)
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "ketamapd: \(ended.error)")
         #expect(!FileManager.default.fileExists(atPath: workspace.socketPath))
-        guard let facts = try workspace.facts("live") else { return }
+        guard let facts = try await workspace.facts("live") else { return }
         #expect((facts["doses"] as? [Any])?.count == 1)
         #expect(facts["marks"] as? Int == 1)
         #expect((facts["frames"] as? Int ?? 0) > 4000)
     }
 
     @Test("after kill -9 the file opens (after h5clear -s) with every acknowledged dose")
-    func crashKeepsAcknowledgedDoses() throws {
+    func crashKeepsAcknowledgedDoses() async throws {
         let workspace = try Workspace(doseAt: nil)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "crash", []))
-        workspace.waitForSocket()
-        usleep(1_500_000)
-        let dose = try workspace.ctl(["dose", "--amount", "0.2", "--unit", "mg/kg", "--route", "iv-bolus"])
+        let daemon = try await workspace.startDaemon(session: "crash")
+        try await workspace.waitUntilRecorded(seconds: 1.5)
+        let dose = try await workspace.ctl(["dose", "--amount", "0.2", "--unit", "mg/kg", "--route", "iv-bolus"])
         #expect(dose.status == 0, "\(dose.error)")
-        usleep(2_500_000)
+        try await workspace.waitUntilRecorded(seconds: 4)
         daemon.signal(SIGKILL)
-        _ = try daemon.wait(timeout: 10)
-        let clear = try ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("crash")])
+        _ = try await daemon.wait(timeout: 10)
+        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("crash")])
         #expect(clear.status == 0, "h5clear: \(clear.error)")
-        guard let facts = try workspace.facts("crash") else { return }
+        guard let facts = try await workspace.facts("crash") else { return }
         #expect((facts["doses"] as? [Any])?.count == 1)
         // At most one flush cadence (1 s) lost: more than 3 s of the ~4 s acquired are stored.
         #expect((facts["frames"] as? Int ?? 0) >= 3 * 4000)
     }
 
     @Test("replaying a session file and recording it gives back the same samples, bit for bit")
-    func replayIsBitExact() throws {
+    func replayIsBitExact() async throws {
         let workspace = try Workspace(doseAt: nil)
-        let record = try ProcessRunner.run(
+        let record = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "original", ["--duration", "3", "--as-fast-as-possible"]))
         #expect(record.status == 0, "\(record.error)")
-        let replay = try ProcessRunner.run(
+        let replay = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"),
             workspace.daemonArguments(session: "replayed", ["--source", "replay:\(workspace.nwb("original"))", "--as-fast-as-possible"]))
         #expect(replay.status == 0, "\(replay.error)")
-        guard let python = try ProcessRunner.python() else { return }
-        let compare = try ProcessRunner.run(python, [
+        guard let python = ProcessRunner.python() else { return }
+        let compare = try await ProcessRunner.run(python, [
             "-c",
             """
             import sys, h5py, numpy as np
@@ -181,34 +215,34 @@ struct EndToEndTests {
     }
 
     @Test("a schedule is recorded into a replay only with --apply-schedule, and refused with the Comedi source (exit 78, file and line)")
-    func scheduleOnlyForSimulations() throws {
+    func scheduleOnlyForSimulations() async throws {
         let workspace = try Workspace(doseAt: 1)
-        let record = try ProcessRunner.run(
+        let record = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "original", ["--duration", "2", "--as-fast-as-possible"]))
         #expect(record.status == 0, "\(record.error)")
         let source = "replay:\(workspace.nwb("original"))"
 
-        let refused = try ProcessRunner.run(
+        let refused = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "plain", ["--source", source, "--as-fast-as-possible"]))
         #expect(refused.status == 78)
         #expect(refused.error.contains("ketamapd.toml:") && refused.error.contains("schedule.dose[1]") && refused.error.contains("--apply-schedule"))
         #expect(!FileManager.default.fileExists(atPath: workspace.nwb("plain")))
 
-        let comedi = try ProcessRunner.run(
+        let comedi = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "card", ["--source", "comedi", "--duration", "1"]))
         #expect(comedi.status == 78)
         #expect(comedi.error.contains("schedule.dose[1]") && comedi.error.contains("ketamapctl dose"))
 
-        let asked = try ProcessRunner.run(
+        let asked = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"),
             workspace.daemonArguments(session: "asked", ["--source", source, "--apply-schedule", "--as-fast-as-possible"]))
         #expect(asked.status == 0, "\(asked.error)")
         let noSchedule = try Workspace(doseAt: nil)
-        let replay = try ProcessRunner.run(
+        let replay = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), noSchedule.daemonArguments(session: "replayed", ["--source", source, "--as-fast-as-possible"]))
         #expect(replay.status == 0, "\(replay.error)")
-        guard let original = try workspace.facts("original"), let withSchedule = try workspace.facts("asked"),
-            let plain = try noSchedule.facts("replayed")
+        guard let original = try await workspace.facts("original"), let withSchedule = try await workspace.facts("asked"),
+            let plain = try await noSchedule.facts("replayed")
         else { return }
         #expect((original["doses"] as? [Any])?.count == 1)
         #expect((withSchedule["doses"] as? [Any])?.count == 1)
@@ -216,24 +250,24 @@ struct EndToEndTests {
     }
 
     @Test("memory locking refused (finite RLIMIT_MEMLOCK): one log line, recording goes on; the simulator asks for no real-time priority")
-    func memoryLockAskedNotRequired() throws {
+    func memoryLockAskedNotRequired() async throws {
         // Real-time priority is asked for with the Comedi source only; the VM session test
         // (Tests/python/check_comedi_session.py) checks it granted there, with memory locked.
         let workspace = try Workspace(doseAt: nil)
-        let refused = try ProcessRunner.run(
+        let refused = try await ProcessRunner.run(
             "/usr/bin/prlimit", ["--memlock=65536", "--", ProcessRunner.binary("ketamapd")] + workspace.daemonArguments(session: "refused", ["--duration", "1"]))
         #expect(refused.status == 0, "\(refused.error)")
         let lines = refused.error.split(separator: "\n")
         #expect(lines.filter { $0.contains("memory not locked") }.count == 1)
         #expect(!refused.error.contains("real-time priority"))
-        guard let facts = try workspace.facts("refused") else { return }
+        guard let facts = try await workspace.facts("refused") else { return }
         #expect(facts["frames"] as? Int == 4000, "recording went on")
     }
 
     @Test("a start that cannot fit on the disk is refused with the figures (exit 73), creating no file")
-    func diskTooSmall() throws {
+    func diskTooSmall() async throws {
         let workspace = try Workspace(doseAt: nil)
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "huge", ["--duration", "1e9"]))
         #expect(result.status == 73)
         #expect(result.error.contains("not enough free disk in \(workspace.directory.path)"))
@@ -242,12 +276,12 @@ struct EndToEndTests {
     }
 
     @Test("processing that cannot run at the rate the source really delivers is refused at start with exit 78, naming the key")
-    func processingRefusedAtStart() throws {
+    func processingRefusedAtStart() async throws {
         let workspace = try Workspace(doseAt: nil)
         // A raw int16 replay at 22.05 kHz: the config's 1 kHz LFP does not divide it.
         let raw = "\(workspace.directory.path)/raw.i16"
         try Data(count: 2 * 22050).write(to: URL(fileURLWithPath: raw))
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"),
             workspace.daemonArguments(session: "rate", ["--source", "replay:\(raw)?channels=1&rate=22050&uv_per_bit=0.1", "--duration", "1"]))
         #expect(result.status == 78, "\(result.error)")
@@ -257,9 +291,9 @@ struct EndToEndTests {
     }
 
     @Test("a bad config is refused naming the file, line and key, with exit status 78")
-    func badConfig() throws {
+    func badConfig() async throws {
         let workspace = try Workspace(doseAt: nil) { $0.replacingOccurrences(of: "[subject]\n", with: "[subject]\nshoe_size = 42\n") }
-        let result = try ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "bad", ["--duration", "1"]))
+        let result = try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "bad", ["--duration", "1"]))
         #expect(result.status == 78)
         #expect(result.error.contains("ketamapd.toml"))
         #expect(result.error.contains("shoe_size"))

@@ -4,6 +4,7 @@ import KetaMapCore
 import KetaMapStorage
 import Logging
 import Synchronization
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -52,7 +53,7 @@ private final class StageRecorder: StageObserver {
 struct FaultTests {
     @Test("a source failing mid-session ends the group with an error, and the file is closed valid with the fault and every sample")
     func faultClosesTheFileValid() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let path = "\(directory.path)/fault.nwb"
         let source = FailingSource(goodBlocks: 20)
         let montage = Montage.numbered(count: 2)

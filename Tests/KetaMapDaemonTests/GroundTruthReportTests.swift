@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 import KetaMapAcquisition
@@ -40,7 +41,7 @@ struct GroundTruthReportTests {
     }
 
     /// The session without a dose, recorded and mapped the first time a test asks.
-    static let control = Result { try recordAndReport("control", doseAt: nil) }
+    static let control = Task { try await recordAndReport("control", doseAt: nil) }
 
     /// The default schedule's dose as a bolus (the default is a 40-minute infusion, whose effect takes an hour to peak).
     static func bolus(_ text: String) -> String {
@@ -49,18 +50,18 @@ struct GroundTruthReportTests {
     }
 
     /// Records `session` (dosed at `doseAt`, or without a dose and aligned to the same time), then reports it.
-    static func recordAndReport(_ session: String, doseAt dose: Double?) throws -> Mapped {
+    static func recordAndReport(_ session: String, doseAt dose: Double?) async throws -> Mapped {
         guard let binaries = releaseBinaries else {
             throw Failure(description: "KETAMAP_RELEASE_BIN is not set: CI must run the ground-truth report (scripts/test.sh sets it)")
         }
         let workspace = try EndToEndTests.Workspace(doseAt: dose, edit: bolus)
         try workspace.atTwoKilohertz()
-        let daemon = try ProcessRunner.run(
+        let daemon = try await ProcessRunner.run(
             "\(binaries)/ketamapd", workspace.daemonArguments(session: session, ["--duration", "\(durationSeconds)", "--as-fast-as-possible"]),
             timeout: 600)
         guard daemon.status == 0 else { throw Failure(description: "ketamapd \(session) failed: \(daemon.error)") }
         let alignment = dose == nil ? ["--at", "\(Int(doseAt))"] : []
-        let report = try ProcessRunner.run("\(binaries)/ketamapctl", ["report", workspace.nwb(session)] + reportArguments + alignment, timeout: 300)
+        let report = try await ProcessRunner.run("\(binaries)/ketamapctl", ["report", workspace.nwb(session)] + reportArguments + alignment, timeout: 300)
         guard report.status == 0 else { throw Failure(description: "ketamapctl report \(session) failed: \(report.error)") }
         guard report.error.contains("bootstrap intervals, region") else { throw Failure(description: "the report shows no progress on standard error") }
         return Mapped(
@@ -110,8 +111,8 @@ struct GroundTruthReportTests {
     }
 
     @Test("a session without a dose, aligned to the same time, shows no effect")
-    func noDoseNoEffect() throws {
-        let control = try Self.control.get()
+    func noDoseNoEffect() async throws {
+        let control = try await Self.control.value
         #expect(control.report.dose == nil)
         #expect(control.report.regions.count >= 38)
         Self.check(control, minimumConfigured: 0)

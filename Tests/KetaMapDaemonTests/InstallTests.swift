@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 /// `scripts/install.sh` into a staging root (`--destdir`), as a package build
@@ -8,22 +9,22 @@ import Testing
 struct InstallTests {
     /// A staging root holding one install of the built binaries.
     struct Stage {
-        let directory: TemporaryDirectory
+        let directory: TemporaryFolder
         var root: String { "\(directory.path)/root" }
 
-        init(extra: [String] = []) throws {
-            directory = try TemporaryDirectory()
-            let result = try Stage.script(["--destdir", "\(directory.path)/root", "--bin-dir", ProcessRunner.productsDirectory.path] + extra)
+        init(extra: [String] = []) async throws {
+            directory = try TemporaryFolder()
+            let result = try await Stage.script(["--destdir", "\(directory.path)/root", "--bin-dir", ProcessRunner.productsDirectory.path] + extra)
             #expect(result.status == 0, "install.sh failed: \(result.error)")
         }
 
-        static func script(_ arguments: [String]) throws -> ProcessRunner.Result {
+        static func script(_ arguments: [String]) async throws -> ProcessRunner.Result {
             let script = ProcessRunner.repositoryRoot.appendingPathComponent("scripts/install.sh").path
-            return try ProcessRunner.run("/bin/bash", [script] + arguments, timeout: 120)
+            return try await ProcessRunner.run("/bin/bash", [script] + arguments, timeout: 120)
         }
 
-        func install(_ extra: [String] = []) throws -> ProcessRunner.Result {
-            try Stage.script(["--destdir", root, "--bin-dir", ProcessRunner.productsDirectory.path] + extra)
+        func install(_ extra: [String] = []) async throws -> ProcessRunner.Result {
+            try await Stage.script(["--destdir", root, "--bin-dir", ProcessRunner.productsDirectory.path] + extra)
         }
 
         func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root + path) }
@@ -50,8 +51,8 @@ struct InstallTests {
     ]
 
     @Test("the tree holds binaries, unit, sysusers, tmpfiles, udev rule, config and man pages")
-    func tree() throws {
-        let stage = try Stage()
+    func tree() async throws {
+        let stage = try await Stage()
         for path in Self.installedFiles { #expect(stage.exists(path), "missing \(path)") }
         #expect(FileManager.default.isExecutableFile(atPath: stage.root + "/usr/local/bin/ketamapd"))
         let rule = try stage.text("/etc/udev/rules.d/99-ketamap-comedi.rules")
@@ -60,22 +61,22 @@ struct InstallTests {
     }
 
     @Test("--prefix reaches the unit's ExecStart; --comedi-buffer-kb the udev rule")
-    func prefixAndBuffer() throws {
-        let stage = try Stage(extra: ["--prefix", "/opt/ketamap", "--comedi-buffer-kb", "131072"])
+    func prefixAndBuffer() async throws {
+        let stage = try await Stage(extra: ["--prefix", "/opt/ketamap", "--comedi-buffer-kb", "131072"])
         #expect(stage.exists("/opt/ketamap/bin/ketamapd"))
         let unit = try stage.text("/etc/systemd/system/ketamap-session@.service")
         #expect(unit.contains("ExecStart=/opt/ketamap/bin/ketamapd "))
         #expect(!unit.contains("/usr/local/"))
         #expect(try stage.text("/etc/udev/rules.d/99-ketamap-comedi.rules").contains(#"ATTR{max_read_buffer_kb}="131072""#))
-        let refused = try stage.install(["--comedi-buffer-kb", "lots"])
+        let refused = try await stage.install(["--comedi-buffer-kb", "lots"])
         #expect(refused.status == 2 && refused.error.contains("--comedi-buffer-kb"))
     }
 
     @Test("systemd-analyze: exposure 2.0 or lower, verify clean against the staged install")
-    func unitPassesSystemdAnalyze() throws {
-        let stage = try Stage()
+    func unitPassesSystemdAnalyze() async throws {
+        let stage = try await Stage()
         try stage.addSystemdUnits()
-        let security = try ProcessRunner.run(
+        let security = try await ProcessRunner.run(
             "/usr/bin/systemd-analyze", ["security", "--offline=true", "--threshold=20", "--root=\(stage.root)", "ketamap-session@.service"])
         let score = security.output.split(separator: "\n").first { $0.contains("Overall exposure level") }
         #expect(security.status == 0, "exposure above 2.0: \(score ?? "?")\n\(security.output)")
@@ -83,23 +84,23 @@ struct InstallTests {
         #expect(exposure.map { $0 <= 2.0 } == true, "\(score ?? "no score")")
 
         // MANPATH: verify checks that the unit's man:ketamapd(1) exists.
-        let verify = try ProcessRunner.run(
+        let verify = try await ProcessRunner.run(
             "/usr/bin/systemd-analyze", ["verify", "--root=\(stage.root)", "ketamap-session@s1.service"],
             environment: ["MANPATH": "\(stage.root)/usr/local/share/man"])
         #expect(verify.status == 0 && verify.error.isEmpty && verify.output.isEmpty, "verify: \(verify.output)\(verify.error)")
     }
 
     @Test("sysusers.d makes the ketamap user and group; tmpfiles.d its folders, 0750")
-    func sysusersAndTmpfiles() throws {
-        let stage = try Stage()
+    func sysusersAndTmpfiles() async throws {
+        let stage = try await Stage()
         for file in ["passwd", "group", "shadow", "gshadow"] {
             FileManager.default.createFile(atPath: "\(stage.root)/etc/\(file)", contents: Data())
         }
-        let sysusers = try ProcessRunner.run("/usr/bin/systemd-sysusers", ["--root=\(stage.root)"])
+        let sysusers = try await ProcessRunner.run("/usr/bin/systemd-sysusers", ["--root=\(stage.root)"])
         #expect(sysusers.status == 0, "\(sysusers.error)")
         #expect(try stage.text("/etc/passwd").contains(":/var/lib/ketamap:/usr/sbin/nologin"))
         #expect(try stage.text("/etc/group").hasPrefix("ketamap:x:"))
-        let tmpfiles = try ProcessRunner.run("/usr/bin/systemd-tmpfiles", ["--root=\(stage.root)", "--create"])
+        let tmpfiles = try await ProcessRunner.run("/usr/bin/systemd-tmpfiles", ["--root=\(stage.root)", "--create"])
         #expect(tmpfiles.status == 0, "\(tmpfiles.error)")
         for folder in ["/var/lib/ketamap", "/var/lib/ketamap/sessions", "/run/ketamap"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: stage.root + folder)
@@ -108,11 +109,11 @@ struct InstallTests {
     }
 
     @Test("an existing config is kept on install; --uninstall removes what was installed, never recordings or an edited config")
-    func keepAndUninstall() throws {
-        let stage = try Stage()
+    func keepAndUninstall() async throws {
+        let stage = try await Stage()
         let edited = "# the site's own\n"
         try edited.write(toFile: stage.root + "/etc/ketamap/ketamapd.toml", atomically: true, encoding: .utf8)
-        let again = try stage.install()
+        let again = try await stage.install()
         #expect(again.status == 0 && again.output.contains("kept /etc/ketamap/ketamapd.toml"))
         #expect(try stage.text("/etc/ketamap/ketamapd.toml") == edited)
 
@@ -120,7 +121,7 @@ struct InstallTests {
         try FileManager.default.createDirectory(atPath: (recording as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: recording, contents: Data("samples".utf8))
 
-        let removed = try Stage.script(["--uninstall", "--destdir", stage.root])
+        let removed = try await Stage.script(["--uninstall", "--destdir", stage.root])
         #expect(removed.status == 0, "\(removed.error)")
         #expect(removed.output.contains("kept /etc/ketamap/ketamapd.toml"))
         for path in Self.installedFiles where path != "/etc/ketamap/ketamapd.toml" {

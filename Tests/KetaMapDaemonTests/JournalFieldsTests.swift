@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -21,32 +22,32 @@ struct JournalFieldsTests {
             Workspace.withoutProcessing($0).replacingOccurrences(of: "ring_seconds = 4 ", with: "ring_seconds = 0.1 ")
         }
         // Mounted before the namespace is made, so the daemon inside sees it; frozen from outside.
-        let disk = try ScratchFilesystem.loopExt4(megabytes: 96)
+        let disk = try await ScratchFilesystem.loopExt4(megabytes: 96)
         defer { disk.remove() }
         let folder = workspace.directory.path
         let journal = try ProcessRunner.start(
             "/usr/bin/unshare", ["--mount", "--propagation", "private", "sh", ProcessRunner.repositoryRoot.appendingPathComponent("Tests/journal/private-journald.sh").path, folder])
-        defer { if journal.process.isRunning { journal.signal(SIGKILL) } }
+        defer { if !journal.hasExited { journal.signal(SIGKILL) } }
         let started = Date()
-        while !FileManager.default.fileExists(atPath: "\(folder)/ready") && journal.process.isRunning && Date().timeIntervalSince(started) < 30 {
+        while !FileManager.default.fileExists(atPath: "\(folder)/ready") && !journal.hasExited && Date().timeIntervalSince(started) < 30 {
             try await Task.sleep(for: .milliseconds(50))
         }
         try #require(FileManager.default.fileExists(atPath: "\(folder)/ready"), "the private journald did not start")
 
         let daemon = try ProcessRunner.start(
             "/usr/bin/nsenter",
-            ["--target", "\(journal.process.processIdentifier)", "--mount", "--", ProcessRunner.binary("ketamapd")]
+            ["--target", "\(journal.processIdentifier)", "--mount", "--", ProcessRunner.binary("ketamapd")]
                 + ["--config", workspace.configPath, "--session", "jrn", "--output-dir", disk.path, "--control-socket", workspace.socketPath, "--duration", "60"],
             environment: ["JOURNAL_STREAM": "8:1"])
         try await workspace.waitUntilRecording()
         try await StatusCommandTests.loseSamples(socket: workspace.socketPath, disk: disk)
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
         #expect(ended.error.isEmpty, "under systemd the log goes to the journal, not to standard error: \(ended.error)")
 
         _ = FileManager.default.createFile(atPath: "\(folder)/stop", contents: nil)
-        let stopped = try journal.wait(timeout: 60)
+        let stopped = try await journal.wait(timeout: 60)
         #expect(stopped.status == 0, "\(stopped.error)")
         let text = try String(contentsOfFile: "\(folder)/journal.json", encoding: .utf8)
         let records = text.split(separator: "\n").compactMap {

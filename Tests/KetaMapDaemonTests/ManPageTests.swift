@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 /// `docs/man/*.1` are generated from the command definitions
@@ -20,9 +21,9 @@ struct ManPageTests {
     }
 
     @Test("ketamapctl.1 has every subcommand and every option of its --help")
-    func ketamapctl() throws {
+    func ketamapctl() async throws {
         let page = try Self.page("ketamapctl")
-        let help = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["--help"]).output
+        let help = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["--help"]).output
         let listed = help.components(separatedBy: "SUBCOMMANDS:").last ?? ""
         let subcommands = listed.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first, !name.hasPrefix("See") else { return nil }
@@ -31,7 +32,7 @@ struct ManPageTests {
         #expect(subcommands.contains("cohort") && subcommands.contains("export-bids"))
         for subcommand in subcommands {
             #expect(page.contains(".It Em \(subcommand)\n"), "ketamapctl.1 lacks \(subcommand): regenerate the man pages")
-            let options = Self.options(inHelp: try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), [subcommand, "--help"]).output)
+            let options = Self.options(inHelp: try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), [subcommand, "--help"]).output)
             for option in options {
                 #expect(page.contains("Fl -\(option.dropFirst(2))"), "ketamapctl.1 lacks \(subcommand) \(option): regenerate the man pages")
             }
@@ -39,9 +40,9 @@ struct ManPageTests {
     }
 
     @Test("ketamapd.1 has every option of its --help")
-    func ketamapd() throws {
+    func ketamapd() async throws {
         let page = try Self.page("ketamapd")
-        for option in Self.options(inHelp: try ProcessRunner.run(ProcessRunner.binary("ketamapd"), ["--help"]).output) {
+        for option in Self.options(inHelp: try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), ["--help"]).output) {
             #expect(page.contains("Fl -\(option.dropFirst(2))"), "ketamapd.1 lacks \(option): regenerate the man pages")
         }
     }

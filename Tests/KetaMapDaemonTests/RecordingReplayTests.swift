@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapConfiguration
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 /// `ketamapd --source replay:PATH` on recordings written exactly as Open Ephys,
@@ -11,12 +12,12 @@ import Testing
 struct RecordingReplayTests {
     /// A folder with a config that replays whatever `--source` names, processing off (the checks are on the raw samples).
     struct Workspace {
-        let directory: TemporaryDirectory
+        let directory: TemporaryFolder
         var configPath: String { "\(directory.path)/replay.toml" }
 
         /// `doseAt`: keep the default config's scheduled ketamine dose, at that second.
         init(processing: Bool = false, montage: (channels: String, electrodes: String)? = nil, doseAt: Double? = nil) throws {
-            directory = try TemporaryDirectory()
+            directory = try TemporaryFolder()
             var text = DefaultConfiguration.configText
             if let doseAt {
                 text = text.replacingOccurrences(of: "at_seconds = 20", with: "at_seconds = \(doseAt)")
@@ -38,8 +39,8 @@ struct RecordingReplayTests {
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
-        func replay(_ source: String, session: String, _ extra: [String] = []) throws -> ProcessRunner.Result {
-            try ProcessRunner.run(
+        func replay(_ source: String, session: String, _ extra: [String] = []) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run(
                 ProcessRunner.binary("ketamapd"),
                 ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", "\(directory.path)/\(session).sock",
                  "--source", source, "--as-fast-as-possible"] + extra, timeout: 120)
@@ -48,10 +49,10 @@ struct RecordingReplayTests {
         func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
 
         /// Runs `reference_recordings.py` and decodes the JSON it prints.
-        func script(_ arguments: [String]) throws -> [String: Any]? {
-            guard let python = try ProcessRunner.python() else { return nil }
+        func script(_ arguments: [String]) async throws -> [String: Any]? {
+            guard let python = ProcessRunner.python() else { return nil }
             let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/reference_recordings.py").path
-            let result = try ProcessRunner.run(python, [script] + arguments, timeout: 120)
+            let result = try await ProcessRunner.run(python, [script] + arguments, timeout: 120)
             #expect(result.status == 0, "reference_recordings.py \(arguments.joined(separator: " ")): \(result.error)")
             return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         }
@@ -60,12 +61,12 @@ struct RecordingReplayTests {
     @Test(
         "neo reads the replayed session as the recording: samples, names, rate, gains",
         arguments: ["openephys", "spikeglx-ap", "spikeglx-lf", "spikeglx-nidq", "spikeglx-np2", "intan-one-file", "intan-rhd", "intan-rhd-v1"])
-    func matchesNeo(layout: String) throws {
+    func matchesNeo(layout: String) async throws {
         let workspace = try Workspace()
-        guard let written = try workspace.script(["write", layout, workspace.directory.path]), let source = written["source"] as? String else { return }
-        let replay = try workspace.replay(source, session: layout)
+        guard let written = try await workspace.script(["write", layout, workspace.directory.path]), let source = written["source"] as? String else { return }
+        let replay = try await workspace.replay(source, session: layout)
         #expect(replay.status == 0, "ketamapd --source \(source): \(replay.error)")
-        guard let compared = try workspace.script(["compare", layout, workspace.directory.path, workspace.nwb(layout)]) else { return }
+        guard let compared = try await workspace.script(["compare", layout, workspace.directory.path, workspace.nwb(layout)]) else { return }
         #expect(compared["problems"] as? [String] == [], "\(compared)")
         #expect(((compared["checked"] as? [String: Any])?["frames"] as? Int ?? 0) > 1000)
     }
@@ -98,13 +99,13 @@ struct RecordingReplayTests {
     }
 
     @Test("a montage matched by name gives the replayed channels their regions, in the montage's order")
-    func montageByName() throws {
+    func montageByName() async throws {
         let workspace = try Workspace(montage: Self.montage(["XA0", "MN0", "MA0"]))
         let bin = try Self.writeNIDAQ(in: workspace.directory.path, frames: 5000)
-        let replay = try workspace.replay("replay:\(bin)", session: "named")
+        let replay = try await workspace.replay("replay:\(bin)", session: "named")
         #expect(replay.status == 0, "\(replay.error)")
-        guard let python = try ProcessRunner.python() else { return }
-        let read = try ProcessRunner.run(python, [
+        guard let python = ProcessRunner.python() else { return }
+        let read = try await ProcessRunner.run(python, [
             "-c",
             """
             import sys, h5py, json
@@ -126,10 +127,10 @@ struct RecordingReplayTests {
     }
 
     @Test("a recording that cannot be replayed exits 78 before any file is written, naming the file and what was expected")
-    func refusals() throws {
+    func refusals() async throws {
         let truncated = try Workspace()
         let bin = try Self.writeNIDAQ(in: truncated.directory.path, frames: 900, declaredFrames: 1000)
-        let cut = try truncated.replay("replay:\(bin)", session: "cut")
+        let cut = try await truncated.replay("replay:\(bin)", session: "cut")
         #expect(cut.status == 78, "\(cut.error)")
         #expect(cut.error.contains(bin) && cut.error.contains("fileSizeBytes=8000"), "\(cut.error)")
         #expect(!FileManager.default.fileExists(atPath: truncated.nwb("cut")))
@@ -137,31 +138,31 @@ struct RecordingReplayTests {
 
         let mismatched = try Workspace(montage: Self.montage(["MN0", "MA0", "LA3"]))
         let other = try Self.writeNIDAQ(in: mismatched.directory.path, frames: 1000)
-        let refused = try mismatched.replay("replay:\(other)", session: "mismatch")
+        let refused = try await mismatched.replay("replay:\(other)", session: "mismatch")
         #expect(refused.status == 78, "\(refused.error)")
         #expect(refused.error.contains("the montage's LA3 is not in the recording") && refused.error.contains("the recording's XA0 is not in the montage"), "\(refused.error)")
         #expect(!FileManager.default.fileExists(atPath: mismatched.nwb("mismatch")))
 
         let unknown = try Workspace()
         try "not a recording".write(toFile: unknown.directory.path + "/notes.txt", atomically: true, encoding: .utf8)
-        let notRecording = try unknown.replay("replay:\(unknown.directory.path)/notes.txt", session: "unknown")
+        let notRecording = try await unknown.replay("replay:\(unknown.directory.path)/notes.txt", session: "unknown")
         #expect(notRecording.status == 78)
         #expect(notRecording.error.contains("is not a recording KetaMap recognises") && notRecording.error.contains("structure.oebin"), "\(notRecording.error)")
     }
 
     @Test("the analyst guide's way: replay with the original dose from the schedule (--apply-schedule), then the report")
-    func replayAndReport() throws {
+    func replayAndReport() async throws {
         let workspace = try Workspace(processing: true, doseAt: 6)
         let text = try String(contentsOfFile: workspace.configPath, encoding: .utf8)
             .replacingOccurrences(of: "spike_high_hz = 6000", with: "spike_high_hz = 3000")  // below the NI-DAQ's 5 kHz Nyquist
         try text.write(toFile: workspace.configPath, atomically: true, encoding: .utf8)
         let bin = try Self.writeNIDAQ(in: workspace.directory.path, frames: 120_000, noise: true)
-        let refused = try workspace.replay("replay:\(bin)", session: "unasked")
+        let refused = try await workspace.replay("replay:\(bin)", session: "unasked")
         #expect(refused.status == 78, "a schedule is not recorded into a replay unless asked: \(refused.error)")
-        let replay = try workspace.replay("replay:\(bin)", session: "guide", ["--apply-schedule"])
+        let replay = try await workspace.replay("replay:\(bin)", session: "guide", ["--apply-schedule"])
         #expect(replay.status == 0, "\(replay.error)")
         #expect(replay.output.contains("dose      event 1: ketamine 0.5 mg/kg iv-infusion over 0:40:00.0 = 35 mg"), "\(replay.output)")
-        let report = try ProcessRunner.run(
+        let report = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapctl"), ["report", workspace.nwb("guide"), "--baseline", "3s", "--window", "1s..5s", "--csv"], timeout: 60)
         #expect(report.status == 0, "\(report.error)")
         #expect(report.output.contains("unknown"), "one region, the recording's channels without a montage: \(report.output)")

@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapReport
@@ -47,7 +48,7 @@ struct ReportPicturesTests {
     }
 
     /// Renders `svg` to a PNG in `directory` with rsvg-convert; nil (and an issue in CI) without it.
-    static func render(_ svg: String, name: String, in directory: TemporaryDirectory) throws -> String? {
+    static func render(_ svg: String, name: String, in directory: TemporaryFolder) async throws -> String? {
         let converter = "/usr/bin/rsvg-convert"
         guard FileManager.default.isExecutableFile(atPath: converter) else {
             if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("rsvg-convert is missing: scripts/setup.sh installs librsvg2-bin") }
@@ -55,26 +56,26 @@ struct ReportPicturesTests {
         }
         let source = "\(directory.path)/\(name).svg", png = "\(directory.path)/\(name).png"
         try svg.write(toFile: source, atomically: true, encoding: .utf8)
-        let result = try ProcessRunner.run(converter, ["--format", "png", "--output", png, source], timeout: 60)
+        let result = try await ProcessRunner.run(converter, ["--format", "png", "--output", png, source], timeout: 60)
         #expect(result.status == 0, "rsvg-convert failed on \(name).svg: \(result.error)")
         return result.status == 0 ? png : nil
     }
 
     /// Runs check_pictures.py on the probes; returns its complaints.
-    static func check(_ probes: [Probe], in directory: TemporaryDirectory) throws -> String? {
-        guard let python = try ProcessRunner.python() else { return nil }
+    static func check(_ probes: [Probe], in directory: TemporaryFolder) async throws -> String? {
+        guard let python = ProcessRunner.python() else { return nil }
         let file = "\(directory.path)/probes.json"
         try JSONEncoder().encode(probes).write(to: URL(fileURLWithPath: file))
         let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/check_pictures.py").path
-        let result = try ProcessRunner.run(python, [script, file], timeout: 60)
+        let result = try await ProcessRunner.run(python, [script, file], timeout: 60)
         return result.status == 0 ? "" : result.output + result.error
     }
 
     @Test("heat map: hemispheres side by side, red up, blue down, significant cells outlined, a colour legend")
-    func heatMap() throws {
-        let directory = try TemporaryDirectory()
+    func heatMap() async throws {
+        let directory = try TemporaryFolder()
         let report = try SessionReport(input: Self.input(), baselineSeconds: 30, window: 10...50)
-        guard let png = try Self.render(report.svg(), name: "map", in: directory) else { return }
+        guard let png = try await Self.render(report.svg(), name: "map", in: directory) else { return }
         let layout = HeatMapLayout(report: report)
         #expect(layout.panels == ["Left", "Right"])
         let leftGamma = try #require(layout.cell(region: "left amygdala", band: 1))
@@ -93,19 +94,19 @@ struct ReportPicturesTests {
             Probe(png: png, x: legend.x + legend.width - 3, y: legend.y + 7, colour: "red", why: "the legend ends at +3 dB"),
             Probe(png: png, x: legend.x + legend.width / 2, y: legend.y + 7, colour: "light", why: "the legend is white at 0 dB"),
         ]
-        let complaints = try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 
     @Test("time courses: baseline and window shaded, the dose marked, one panel per region")
-    func timeCourses() throws {
-        let directory = try TemporaryDirectory()
+    func timeCourses() async throws {
+        let directory = try TemporaryFolder()
         let input = Self.input()
         let report = try SessionReport(input: input, baselineSeconds: 30, window: 10...50)
         let course = DoseTimeCourse(input: input, report: report)
         #expect(course.decibels.count == 3 && course.decibels[0][1].count == course.binSeconds.count)
         #expect(abs((course.decibels[0][1].last ?? 0) - 10 * log10(2)) < 0.3, "left amygdala gamma ends near +3 dB")
-        guard let png = try Self.render(course.svg(), name: "course", in: directory) else { return }
+        guard let png = try await Self.render(course.svg(), name: "course", in: directory) else { return }
         let area = DoseTimeCourse.plotArea(0)
         let t0 = course.binSeconds.first!, t1 = course.binSeconds.last!
         func x(_ seconds: Double) -> Double { area.x + area.width * (seconds - t0) / (t1 - t0) }
@@ -116,18 +117,18 @@ struct ReportPicturesTests {
             Probe(png: png, x: x(5), y: area.y + area.height - 4, colour: "white", why: "between baseline and window: no shading"),
             Probe(png: png, x: x(0), y: area.y + area.height / 3, colour: "red", why: "the dose is a red line"),
         ]
-        let complaints = try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 
     @Test("glass brain: every contact in three projections, coloured by its change")
-    func contactMap() throws {
-        let directory = try TemporaryDirectory()
+    func contactMap() async throws {
+        let directory = try TemporaryFolder()
         let report = try SessionReport(input: Self.input(), baselineSeconds: 30, window: 10...50)
         let map = try ContactMap(report: report, space: "MNI152NLin2009cAsym")
         #expect(report.bands[map.band] == "gamma", "the band that changed most is shown")
         #expect(throws: SessionReport.Unavailable.self) { try ContactMap(report: report, band: "theta", space: "MNI152NLin2009cAsym") }
-        guard let png = try Self.render(map.svg(), name: "contacts", in: directory) else { return }
+        guard let png = try await Self.render(map.svg(), name: "contacts", in: directory) else { return }
         var probes: [Probe] = []
         for projection in 0..<3 {
             let left = ContactMap.point(.init(x: -34, y: -22, z: -12), projection: projection)
@@ -141,7 +142,7 @@ struct ReportPicturesTests {
         probes.append(Probe(png: png, x: outside.x - 100, y: outside.y + 40, colour: "white", why: "outside the brain outline"))
         let inside = ContactMap.point(.init(x: 0, y: 0, z: 40), projection: 1)
         probes.append(Probe(png: png, x: inside.x, y: inside.y, colour: "light", why: "the glass brain is light"))
-        let complaints = try Self.check(probes, in: directory) ?? ""
+        let complaints = try await Self.check(probes, in: directory) ?? ""
         #expect(complaints == "", "\(complaints)")
     }
 }

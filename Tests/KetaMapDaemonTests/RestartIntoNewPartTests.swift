@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -24,10 +25,10 @@ struct RestartIntoNewPartTests {
         let folder = workspace.directory.path
         let first = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "part", []))
         try await workspace.waitUntilRecording()
-        let firstDose = try workspace.ctl(Self.doseArguments)
+        let firstDose = try await workspace.ctl(Self.doseArguments)
         #expect(firstDose.status == 0, "\(firstDose.error)")
         first.signal(SIGKILL)  // as the watchdog's SIGABRT would: no handler runs, nothing is closed
-        _ = try first.wait(timeout: 30)
+        _ = try await first.wait(timeout: 30)
         let firstFile = try Data(contentsOf: URL(fileURLWithPath: workspace.nwb("part")))
         let firstLog = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/part.events.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(folder)/.part.reserve"), "a killed session leaves its reserve")
@@ -39,10 +40,10 @@ struct RestartIntoNewPartTests {
         #expect(status?.sessionID == "part")
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/.part.reserve"), "the first part's reserve is freed")
         #expect(FileManager.default.fileExists(atPath: "\(folder)/.part-2.reserve"))
-        let secondDose = try workspace.ctl(Self.doseArguments)
+        let secondDose = try await workspace.ctl(Self.doseArguments)
         #expect(secondDose.status == 0, "\(secondDose.error)")
         second.signal(SIGTERM)
-        let ended = try second.wait(timeout: 60)
+        let ended = try await second.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
         #expect(ended.error.contains("continuing the session in part 2"), "\(ended.error)")
 
@@ -59,7 +60,7 @@ struct RestartIntoNewPartTests {
         #expect(part2.sessionID == "part" && part2.frameCount > 0 && part2.faultNote == nil)
         #expect(try part2.doses().map(\.sampleIndex) == secondRecords.compactMap(\.dose).map(\.sampleIndex))
         part2.close()
-        let clear = try ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("part")], timeout: 30)
+        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("part")], timeout: 30)
         #expect(clear.status == 0, "\(clear.error)")
         let part1 = try NWBSessionReader(path: workspace.nwb("part"))
         defer { part1.close() }

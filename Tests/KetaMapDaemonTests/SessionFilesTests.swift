@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -8,7 +9,7 @@ import KetaMapStorage
 struct SessionFilesTests {
     @Test("a restarted session continues in <id>-2, then <id>-3, never overwriting")
     func restartNeverOverwrites() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let first = SessionFiles(sessionID: "s01", directory: directory.path)
         #expect(first.nwbPath == "\(directory.path)/s01.nwb")
         #expect(first.eventsPath == "\(directory.path)/s01.events.jsonl")
@@ -31,14 +32,3 @@ struct SessionFilesTests {
     }
 }
 
-/// A fresh folder under the system's temporary directory, removed at deinit.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "ketamap-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -23,76 +24,72 @@ struct StatusCommandTests {
     }
 
     /// Starts a session and waits until its channels have figures.
-    static func running(_ workspace: EndToEndTests.Workspace, session: String) throws -> ProcessRunner.Running {
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: session, ["--duration", "120"]))
-        workspace.waitForSocket()
+    static func running(_ workspace: EndToEndTests.Workspace, session: String) async throws -> ProcessRunner.Running {
+        let daemon = try await workspace.startDaemon(session: session, ["--duration", "120"])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let result = try? workspace.ctl(["status", "--json"]),
+            if let result = try? await workspace.ctl(["status", "--json"]),
                 let status = try? JSONDecoder().decode(SessionStatus.self, from: Data(result.output.utf8)),
                 status.recordedSeconds > 3, status.channels.allSatisfy({ $0.rmsMicrovolts > 0 })
             {
                 break
             }
-            usleep(200_000)
+            try await Task.sleep(for: .milliseconds(200))
         }
         return daemon
     }
 
     /// Validates `json` against `docs/schemas/<schema>` with Python's jsonschema.
-    static func expectValid(_ json: String, schema: String) throws {
-        guard let python = try ProcessRunner.python() else { return }
-        let file = NSTemporaryDirectory() + "ketamap-json-" + UUID().uuidString
+    static func expectValid(_ json: String, schema: String) async throws {
+        guard let python = ProcessRunner.python() else { return }
+        let folder = try TemporaryFolder("json")
+        let file = folder.path("document.json")
         try json.write(toFile: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: file) }
         let root = ProcessRunner.repositoryRoot
-        let result = try ProcessRunner.run(python, [
+        let result = try await ProcessRunner.run(python, [
             root.appendingPathComponent("Tests/python/validate_json.py").path, root.appendingPathComponent("docs/schemas/\(schema)").path, file,
         ])
         #expect(result.status == 0, "not valid against \(schema): \(result.output)\(result.error)")
     }
 
     @Test("status: 0 all good, 1 with a NOISY contact, 3 when not reachable; --json follows docs/schemas/status.schema.json")
-    func statusExitCodes() throws {
+    func statusExitCodes() async throws {
         let clean = try Self.workspace(clean: true)
-        let good = try Self.running(clean, session: "good")
-        let allGood = try clean.ctl(["status"])
+        let good = try await Self.running(clean, session: "good")
+        let allGood = try await clean.ctl(["status"])
         #expect(allGood.status == 0, "\(allGood.output)")
         #expect(allGood.output.contains("flagged none of 108 channels"))
-        let json = try clean.ctl(["status", "--json"])
+        let json = try await clean.ctl(["status", "--json"])
         #expect(json.status == 0)
-        try Self.expectValid(json.output, schema: "status.schema.json")
+        try await Self.expectValid(json.output, schema: "status.schema.json")
         let status = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
         #expect(status.bands == ["delta", "theta", "alpha", "beta", "gamma", "high_gamma"])
         #expect(status.channels.contains { $0.bandPowerDecibels.compactMap { $0 }.count == 6 })
         #expect((status.diskHoursLeft ?? 0) > 0 && (status.diskFreeBytes ?? 0) > 0)
         good.signal(SIGTERM)
-        _ = try good.wait(timeout: 60)
-        let gone = try clean.ctl(["status"])
+        _ = try await good.wait(timeout: 60)
+        let gone = try await clean.ctl(["status"])
         #expect(gone.status == 3)
         #expect(gone.error.contains("not reachable"))
 
         let noisy = try Self.workspace(clean: false)
-        let session = try Self.running(noisy, session: "noisy")
-        defer {
-            session.signal(SIGTERM)
-            _ = try? session.wait(timeout: 60)
-        }
+        let session = try await Self.running(noisy, session: "noisy")
+        defer { session.stopBlocking(timeout: 60) }
         // Figures are refreshed twice a second from 0.1 s windows; on a loaded machine one
         // refresh may lag, so the flag is awaited for a few refreshes before it is required.
-        var flagged = try noisy.ctl(["status"])
+        var flagged = try await noisy.ctl(["status"])
         let deadline = Date().addingTimeInterval(15)
         while !(flagged.status == 1 && flagged.output.contains("  RIN8     NOISY")) && Date() < deadline {
-            usleep(500_000)
-            flagged = try noisy.ctl(["status"])
+            try await Task.sleep(for: .milliseconds(500))
+            flagged = try await noisy.ctl(["status"])
         }
         #expect(flagged.status == 1, "\(flagged.output)")
         let line = flagged.output.split(separator: "\n").first { $0.hasPrefix("  RIN8 ") }
         #expect(line?.contains("NOISY") == true, "RIN8 (marked bad: high impedance, much mains pickup) is flagged: \(flagged.output)")
-        let flaggedJSON = try noisy.ctl(["status", "--json"])
+        let flaggedJSON = try await noisy.ctl(["status", "--json"])
         let answer = try JSONDecoder().decode(SessionStatus.self, from: Data(flaggedJSON.output.utf8))
         #expect(flaggedJSON.status == ChannelHealth.verdict(lostFrames: answer.lostFrames, channels: answer.channels).rawValue)
-        try Self.expectValid(flaggedJSON.output, schema: "status.schema.json")
+        try await Self.expectValid(flaggedJSON.output, schema: "status.schema.json")
     }
 
     @Test("status exits 2 once samples were lost for real: a recorder held up by a frozen disk (fsfreeze) laps a 0.1 s ring; text and --json say LOST, the file holds the gap")
@@ -100,27 +97,27 @@ struct StatusCommandTests {
         let workspace = try EndToEndTests.Workspace(doseAt: nil) {
             EndToEndTests.Workspace.withoutProcessing($0).replacingOccurrences(of: "ring_seconds = 4 ", with: "ring_seconds = 0.1 ")
         }
-        let disk = try ScratchFilesystem.loopExt4(megabytes: 96)
+        let disk = try await ScratchFilesystem.loopExt4(megabytes: 96)
         defer { disk.remove() }
         // An hour would not fit the scratch disk: the start check wants room for the planned minute.
         let daemon = try DiskFaultTests.daemon(workspace, session: "lossy", outputDirectory: disk.path, ["--duration", "60"])
         try await workspace.waitUntilRecording()
-        let before = try workspace.ctl(["status"])
+        let before = try await workspace.ctl(["status"])
         #expect(before.status == 0, "nothing lost yet: \(before.output)")
 
         try await Self.loseSamples(socket: workspace.socketPath, disk: disk)
 
-        let text = try workspace.ctl(["status"])
+        let text = try await workspace.ctl(["status"])
         #expect(text.status == 2, "\(text.output)")
         #expect(text.output.contains("LOST "), "\(text.output)")
-        let json = try workspace.ctl(["status", "--json"])
+        let json = try await workspace.ctl(["status", "--json"])
         #expect(json.status == 2)
         let decoded = try JSONDecoder().decode(SessionStatus.self, from: Data(json.output.utf8))
         #expect(decoded.lostFrames > 0 && decoded.gapCount > 0)
-        try Self.expectValid(json.output, schema: "status.schema.json")
+        try await Self.expectValid(json.output, schema: "status.schema.json")
 
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "a loss is recorded, not a fault: \(ended.error)")
         let reader = try NWBSessionReader(path: "\(disk.path)/lossy.nwb")
         defer { reader.close() }
@@ -131,7 +128,7 @@ struct StatusCommandTests {
     /// Makes a session lose samples for real: freezes `disk` (the session's folder) until acquisition is
     /// two rings past what the recorder stored, thaws it, and waits until the recorder reports the loss.
     static func loseSamples(socket: String, disk: ScratchFilesystem) async throws {
-        try disk.freeze()
+        try await disk.freeze()
         var thawed = false
         defer { if !thawed { disk.thaw() } }
         // The recorder blocks at its next write; wait until acquisition is two rings past what it stored.
@@ -156,18 +153,16 @@ struct StatusCommandTests {
     }
 
     @Test("status --watch in an 80×24 pseudo-terminal: state and flagged channels first, one line per shaft, nothing past the screen")
-    func watchFitsOneScreen() throws {
+    func watchFitsOneScreen() async throws {
         let workspace = try Self.workspace(clean: false)
-        let session = try Self.running(workspace, session: "watched")
-        defer {
-            session.signal(SIGTERM)
-            _ = try? session.wait(timeout: 60)
-        }
+        let session = try await Self.running(workspace, session: "watched")
+        defer { session.stopBlocking(timeout: 60) }
         let terminal = try PseudoTerminal(columns: 80, rows: 24)
-        let watch = try terminal.start(ProcessRunner.binary("ketamapctl"), ["status", "--watch", "--socket", workspace.socketPath])
-        let output = terminal.read(until: { $0.components(separatedBy: "\u{1B}[H").count > 3 }, timeout: 30)
-        watch.interrupt()
-        watch.waitUntilExit()
+        let watch = try ProcessRunner.start(
+            ProcessRunner.binary("ketamapctl"), ["status", "--watch", "--socket", workspace.socketPath], terminal: terminal.slave)
+        let output = await onDedicatedThread { terminal.read(until: { $0.components(separatedBy: "\u{1B}[H").count > 3 }, timeout: 30) }
+        watch.signal(SIGINT)
+        _ = try await watch.wait(timeout: 30)
 
         let frames = output.components(separatedBy: "\u{1B}[H").dropFirst()
         #expect(frames.count >= 2, "redrawn in place (cursor home) each second: \(output.debugDescription)")
@@ -200,14 +195,14 @@ struct StatusCommandTests {
     }
 
     @Test("check: 0 all good, 1 a channel flagged, 3 the source cannot be read, 78 a refused config; --json follows its schema")
-    func checkExitCodes() throws {
+    func checkExitCodes() async throws {
         let clean = try Self.workspace(clean: true)
-        let good = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", clean.configPath, "--seconds", "3", "--json"], timeout: 120)
+        let good = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", clean.configPath, "--seconds", "3", "--json"], timeout: 120)
         #expect(good.status == 0, "\(good.output)\(good.error)")
-        try Self.expectValid(good.output, schema: "check.schema.json")
+        try await Self.expectValid(good.output, schema: "check.schema.json")
 
         let noisy = try Self.workspace(clean: false)
-        let flagged = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", noisy.configPath, "--seconds", "3"], timeout: 120)
+        let flagged = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", noisy.configPath, "--seconds", "3"], timeout: 120)
         #expect(flagged.status == 1, "\(flagged.output)\(flagged.error)")
         #expect(flagged.output.contains("check these channels:") && flagged.output.contains("RIN8"))
 
@@ -216,18 +211,18 @@ struct StatusCommandTests {
                 .replacingOccurrences(of: "# [source.comedi]", with: "[source.comedi]")
                 .replacingOccurrences(of: "# device = \"/dev/comedi0\"", with: "device = \"/dev/comedi-none\"")
         }
-        let unreadable = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", card.configPath, "--seconds", "1"], timeout: 60)
+        let unreadable = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", card.configPath, "--seconds", "1"], timeout: 60)
         #expect(unreadable.status == 3, "\(unreadable.error)")
         #expect(unreadable.error.contains("/dev/comedi-none"))
 
         let bad = try EndToEndTests.Workspace(doseAt: nil) { $0.replacingOccurrences(of: "[subject]\n", with: "[subject]\nshoe_size = 42\n") }
-        let refused = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", bad.configPath], timeout: 60)
+        let refused = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", bad.configPath], timeout: 60)
         #expect(refused.status == 78 && refused.error.contains("shoe_size"))
     }
 }
 
 /// A pseudo-terminal of a given size whose slave side a child process writes to.
-final class PseudoTerminal {
+final class PseudoTerminal: Sendable {
     let master: Int32
     let slave: Int32
 
@@ -243,18 +238,6 @@ final class PseudoTerminal {
     deinit {
         close(master)
         close(slave)
-    }
-
-    /// Runs `executable` with the terminal as its standard input and output.
-    func start(_ executable: String, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardOutput = handle
-        process.standardInput = handle
-        try process.run()
-        return process
     }
 
     /// What the child has written, read until `done` holds or `timeout` seconds pass.

@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -36,7 +37,7 @@ struct StopWithOpenConnectionsTests {
         }
         #expect(closed, "the polling connection is closed by the stop")
         #expect(idle.readLine(timeoutSeconds: 20) == .closed, "the idle connection is closed by the stop")
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         let seconds = Date().timeIntervalSince(stoppedAt)
         #expect(ended.status == 0, "\(ended.error)")
         #expect(seconds < 15, "the stop took \(seconds) s")

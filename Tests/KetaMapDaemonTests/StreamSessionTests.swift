@@ -2,6 +2,7 @@ import Foundation
 import KetaMapConfiguration
 import KetaMapControl
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -12,55 +13,13 @@ import KetaMapStorage
 /// simulator, and a stream that fails while the other records on, or ends the session.
 @Suite("Several streams", .serialized)
 struct StreamSessionTests {
-    /// A folder holding `config/examples/hybrid-two-cards`, its streams simulated.
-    struct Workspace {
-        let directory: TemporaryDirectory
-        var configPath: String { "\(directory.path)/ketamapd.toml" }
-        var socketPath: String { "\(directory.path)/s.sock" }
+    typealias Workspace = EndToEndTests.Workspace
 
-        init(edit: (String) -> String) throws {
-            directory = try TemporaryDirectory()
-            let example = ProcessRunner.repositoryRoot.appendingPathComponent("config/examples/hybrid-two-cards")
-            for file in ["seeg-channels.tsv", "micro-channels.tsv", "electrodes.tsv"] {
-                try FileManager.default.copyItem(atPath: example.appendingPathComponent(file).path, toPath: "\(directory.path)/\(file)")
-            }
-            let text = try String(contentsOf: example.appendingPathComponent("ketamapd.toml"), encoding: .utf8)
-            try edit(text).write(toFile: configPath, atomically: true, encoding: .utf8)
-        }
-
-        func daemonArguments(session: String, _ extra: [String]) -> [String] {
-            ["--config", configPath, "--session", session, "--output-dir", directory.path, "--control-socket", socketPath] + extra
-        }
-
-        func nwb(_ session: String) -> String { "\(directory.path)/\(session).nwb" }
-
-        /// What h5py (and with `inspect`, pynwb, nwbinspector and SpikeInterface) see in the file.
-        func facts(_ session: String, inspect: Bool = false) throws -> [String: Any]? {
-            guard let python = try ProcessRunner.python() else { return nil }
-            let script = ProcessRunner.repositoryRoot.appendingPathComponent("Tests/python/stream_facts.py").path
-            let result = try ProcessRunner.run(python, [script, nwb(session)] + (inspect ? ["--inspect"] : []))
-            #expect(result.status == 0, "stream_facts.py failed: \(result.error)")
-            return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
-        }
-
-        /// Waits until the daemon answers `status` with state `recording`.
-        func waitUntilRecording() async throws {
-            try await waitUntil("start recording") { $0.state == .recording }
-        }
-
-        /// Waits until the daemon's `status` satisfies `condition`.
-        func waitUntil(_ what: String, _ condition: (SessionStatus) -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                if FileManager.default.fileExists(atPath: socketPath),
-                    let status = try? await ControlClient.send(ControlRequest(command: .status), to: socketPath).status, condition(status)
-                {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            Issue.record("the session did not \(what) within 60 s")
-        }
+    /// A folder holding `config/examples/hybrid-two-cards`, its config passed through `edit`; its facts from `stream_facts.py`.
+    static func hybrid(_ edit: (String) -> String) throws -> Workspace {
+        var workspace = try Workspace(example: "hybrid-two-cards", edit: edit)
+        workspace.factsScript = "stream_facts.py"
+        return workspace
     }
 
     /// The numbers of a JSON array (nulls left out).
@@ -72,10 +31,10 @@ struct StreamSessionTests {
     }
 
     @Test("a hybrid montage at two rates: each stream its own series, rows of the one electrodes table, clocks aligned, pynwb and nwbinspector content")
-    func hybridAtTwoRates() throws {
-        let workspace = try Workspace(edit: Self.simulated)
+    func hybridAtTwoRates() async throws {
+        let workspace = try Self.hybrid(Self.simulated)
         // Real time, so the clock tables compare both streams with the session clock.
-        let result = try ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "hybrid", ["--duration", "11"]))
+        let result = try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "hybrid", ["--duration", "11"]))
         #expect(result.status == 0, "ketamapd failed: \(result.error)")
         let records = try EventLog.read(.init("\(workspace.directory.path)/hybrid.events.jsonl"))
         #expect(records.map(\.kind) == [.sessionStarted, .weight, .dose, .sessionEnded])
@@ -84,8 +43,8 @@ struct StreamSessionTests {
         #expect(result.output.contains("  recorded  seeg: 0:00:11.0 — 22000 frames × 64 channels at 2000 Hz"), "\(result.output)")
         #expect(result.output.contains("  recorded  micro: 0:00:11.0 — 330000 frames × 8 channels at 30000 Hz"), "\(result.output)")
         #expect(result.output.contains("  lost      seeg: 0 frames in 0 gaps") && result.output.contains("  lost      micro: 0 frames in 0 gaps"))
-        try Self.checkReport(workspace.nwb("hybrid"))
-        guard let facts = try workspace.facts("hybrid", inspect: true) else { return }
+        try await Self.checkReport(workspace.nwb("hybrid"))
+        guard let facts = try await workspace.facts("hybrid", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "pynwb, nwbinspector and SpikeInterface accept the file")
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
         #expect(Set(streams.keys) == ["seeg", "micro"])
@@ -134,28 +93,28 @@ struct StreamSessionTests {
     }
 
     @Test("ketamapctl check of the hybrid config runs both streams, each with its rate and frames (exit 0 or 1); a stream whose card is missing is exit 3")
-    func checkCoversEveryStream() throws {
-        let workspace = try Workspace { $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"") }
-        let check = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "2", "--json"], timeout: 120)
+    func checkCoversEveryStream() async throws {
+        let workspace = try Self.hybrid { $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"") }
+        let check = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "2", "--json"], timeout: 120)
         #expect(check.status == 0 || check.status == 1, "no samples lost, both sources read: exit \(check.status) \(check.error)")
-        try StatusCommandTests.expectValid(check.output, schema: "check.schema.json")
+        try await StatusCommandTests.expectValid(check.output, schema: "check.schema.json")
         let report = try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as? [String: Any] ?? [:]
         #expect((report["channels"] as? [Any])?.count == 72, "every stream's channels")
         let streams = report["streams"] as? [[String: Any]] ?? []
         #expect(streams.map { $0["name"] as? String ?? "" } == ["seeg", "micro"])
         #expect(streams.map { $0["sampleRateHz"] as? Double ?? 0 } == [2000, 30000])
         #expect(streams.map { $0["framesWritten"] as? Int ?? 0 } == [4000, 60000], "2 s of each stream at its own rate: \(streams)")
-        let text = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "1"], timeout: 120)
+        let text = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", workspace.configPath, "--seconds", "1"], timeout: 120)
         #expect(text.status == 0 || text.status == 1, "\(text.error)")
         #expect(text.output.contains("stream seeg: 64 channels at 2000 Hz, 2000 frames, lost 0"), "\(text.output)")
         #expect(text.output.contains("stream micro: 8 channels at 30000 Hz, 30000 frames, lost 0"), "\(text.output)")
 
-        let missing = try Workspace { text in
+        let missing = try Self.hybrid { text in
             var text = text.replacingOccurrences(of: "/dev/comedi1", with: "/nonexistent/comedi1")
             if let first = text.range(of: "kind = \"comedi\"") { text.replaceSubrange(first, with: "kind = \"sim\"") }  // the sEEG simulated
             return text
         }
-        let refused = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", missing.configPath, "--seconds", "1"], timeout: 120)
+        let refused = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", missing.configPath, "--seconds", "1"], timeout: 120)
         #expect(refused.status == 3, "the micro stream's card is missing: \(refused.status) \(refused.error)")
         #expect(refused.error.contains("the source could not be read") && refused.error.contains("/nonexistent/comedi1"), "\(refused.error)")
         #expect(refused.output.isEmpty, "no channel table for a check that could not run")
@@ -163,27 +122,27 @@ struct StreamSessionTests {
 
     @Test("recover after kill -9 of a hybrid session adds a dose logged but never written, with its session time and its sample index in the other stream; verify is then clean")
     func recoverAddsDosesToEveryStream() async throws {
-        let workspace = try Workspace {
+        let workspace = try Self.hybrid {
             $0.replacingOccurrences(of: "kind = \"comedi\"", with: "kind = \"sim\"").replacingOccurrences(of: "[processing]\n", with: "[processing]\nenabled = false\n")
         }
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "killed", []))
+        let daemon = try await workspace.startDaemon(session: "killed")
         // Past the first flush of both streams (3 s of sEEG at 2 kHz), so the file holds their clock rows.
-        try await workspace.waitUntil("write 3 s") { ($0.streams ?? []).allSatisfy { $0.recordedSeconds >= 3 } && $0.streams?.count == 2 }
+        _ = try await workspace.waitUntil("write 3 s") { ($0.streams ?? []).allSatisfy { $0.recordedSeconds >= 3 } && $0.streams?.count == 2 }
         let acknowledged = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
-        try await workspace.waitUntil("write its clock rows") { $0.recordedSeconds >= 6 }
+        _ = try await workspace.waitUntil("write its clock rows") { $0.recordedSeconds >= 6 }
         daemon.signal(SIGKILL)
-        _ = try daemon.wait(timeout: 30)
+        _ = try await daemon.wait(timeout: 30)
 
         // A dose logged (synced) whose row never reached the file: 0.2 s after the acknowledged one.
         let logged = try CrashRecoveryTests.logDoseNeverWritten(
             after: acknowledged, samples: 400, rateHz: 2000, session: "killed", to: "\(workspace.directory.path)/killed.events.jsonl", tornLine: false)
 
-        let recovered = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["recover", workspace.nwb("killed")], timeout: 60)
+        let recovered = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["recover", workspace.nwb("killed")], timeout: 60)
         #expect(recovered.status == 0, "\(recovered.output)\(recovered.error)")
         #expect(recovered.output.contains("1 dose(s) and 0 mark(s)"), "\(recovered.output)")
-        let verified = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["verify", workspace.nwb("killed")], timeout: 60)
+        let verified = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["verify", workspace.nwb("killed")], timeout: 60)
         #expect(verified.status == 0, "\(verified.output)\(verified.error)")
-        guard let facts = try workspace.facts("killed", inspect: true) else { return }
+        guard let facts = try await workspace.facts("killed", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the recovered file passes pynwb and nwbinspector")
         let doses = facts["doses"] as? [String: [Any]] ?? [:]
         #expect(Self.numbers(doses["sample_index"]) == [Double(acknowledged.sampleIndex), Double(logged.sampleIndex)])
@@ -198,8 +157,8 @@ struct StreamSessionTests {
     /// the sEEG contacts (2 kHz stream) and of the microwires (30 kHz), spike
     /// rates from the microwires only. Aligned at 6 s (3 s of baseline after
     /// the filters settle, 5 s of window).
-    static func checkReport(_ nwb: String) throws {
-        let result = try ProcessRunner.run(
+    static func checkReport(_ nwb: String) async throws {
+        let result = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapctl"), ["report", nwb, "--at", "6s", "--baseline", "3s", "--window", "0s..5s", "--json"], timeout: 120)
         #expect(result.status == 0, "ketamapctl report failed: \(result.error)")
         let report = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
@@ -244,30 +203,27 @@ struct StreamSessionTests {
 
     @Test("a stream whose source fails mid-session with on_fault = continue: its gap is recorded as such, the other stream records on, exit 0")
     func streamFailsAndSessionContinues() async throws {
-        let workspace = try Workspace(edit: Self.replayedWires(onFault: "continue"))
+        let workspace = try Self.hybrid(Self.replayedWires(onFault: "continue"))
         try Self.writeWires(workspace)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "cut", []))
-        try await workspace.waitUntil("record 1 s of each stream") { ($0.streams ?? []).count == 2 && $0.streams!.allSatisfy { $0.recordedSeconds >= 1 } }
+        let daemon = try await workspace.startDaemon(session: "cut")
+        _ = try await workspace.waitUntil("record 1 s of each stream") { ($0.streams ?? []).count == 2 && $0.streams!.allSatisfy { $0.recordedSeconds >= 1 } }
         let before = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
         #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0, "the replayed file is cut: its next read fails")
-        var cutAt = 0.0
-        try await workspace.waitUntil("stop the wires") { status in
-            cutAt = status.recordedSeconds
-            return status.fault?.contains("stream micro stopped") == true
-        }
-        try await workspace.waitUntil("record 2 s of sEEG without the wires") { $0.recordedSeconds >= cutAt + 2 }
+        let stopped = try await workspace.waitUntil("stop the wires") { $0.fault?.contains("stream micro stopped") == true }
+        // Two more seconds on the session's clock, with the wires gone.
+        _ = try await workspace.waitUntilRecorded(seconds: try #require(stopped).recordedSeconds + 2)
         let after = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.state == .recording, "the session records on")
         #expect(status?.streams?.map(\.name) == ["seeg", "micro"])
-        let json = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--json", "--socket", workspace.socketPath], timeout: 30)
-        try StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
+        let json = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--json", "--socket", workspace.socketPath], timeout: 30)
+        try await StatusCommandTests.expectValid(json.output, schema: "status.schema.json")
         #expect((status?.streams?[0].framesWritten ?? 0) > (status?.streams?[1].framesWritten ?? 0) / 15, "each stream counts its own frames: \(String(describing: status?.streams))")
-        let text = try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--socket", workspace.socketPath], timeout: 30)
+        let text = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["status", "--socket", workspace.socketPath], timeout: 30)
         #expect(text.output.contains("72 ch: seeg 64 @ 2000 Hz + micro 8 @ 30000 Hz"), "status names both rates: \(text.output)")
         #expect(text.output.contains("stream  seeg  sample ") && text.output.contains("stream  micro  sample "), "\(text.output)")
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "a stream that may fail does not fail the session: \(ended.error)")
         // The summary: the wires' gap is theirs, the sEEG lost nothing.
         #expect(ended.output.contains("  lost      seeg: 0 frames in 0 gaps"), "\(ended.output)")
@@ -276,7 +232,7 @@ struct StreamSessionTests {
         let records = try EventLog.read(.init("\(workspace.directory.path)/cut.events.jsonl"))
         #expect(records.last?.kind == .sessionEnded)
         #expect(records.compactMap(\.dose).map(\.eventID) == [before.eventID, after.eventID], "both doses acknowledged and logged")
-        guard let facts = try workspace.facts("cut") else { return }
+        guard let facts = try await workspace.facts("cut") else { return }
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
         let wires = streams["micro"]?["frames"] as? Int ?? 0
         let seeg = streams["seeg"]?["frames"] as? Int ?? 0
@@ -301,18 +257,17 @@ struct StreamSessionTests {
 
     @Test("the same failure with on_fault = stop ends the session: exit 69, the fault names the stream, the file is valid with every sample")
     func streamFailsAndSessionStops() async throws {
-        let workspace = try Workspace(edit: Self.replayedWires(onFault: "stop"))
+        let workspace = try Self.hybrid(Self.replayedWires(onFault: "stop"))
         try Self.writeWires(workspace)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "stop", []))
-        try await workspace.waitUntilRecording()
-        usleep(1_000_000)
+        let daemon = try await workspace.startDaemon(session: "stop")
+        try await workspace.waitUntilRecorded(seconds: 1)
         #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == ExitStatus.sourceFault.rawValue, "\(ended.error)")
         let records = try EventLog.read(.init("\(workspace.directory.path)/stop.events.jsonl"))
         #expect(records.last?.kind == .sessionEnded)
         #expect(records.last?.detail?.contains("acquisition of stream micro stopped") == true, "\(String(describing: records.last?.detail))")
-        guard let facts = try workspace.facts("stop", inspect: true) else { return }
+        guard let facts = try await workspace.facts("stop", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the file closed valid")
         #expect((facts["notes"] as? String)?.contains("acquisition of stream micro stopped") == true, "\(String(describing: facts["notes"]))")
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]

@@ -5,6 +5,7 @@ import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
 import Logging
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -49,7 +50,7 @@ struct WatchdogTests {
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "watched", []), environment: notify.environment(watchdogSeconds: 2))
         let ready = try await notify.wait(for: { $0.fields["READY"] == "1" }, timeout: 60)
         #expect(ready?.fields["STATUS"] == "recording to \(workspace.nwb("watched"))")
-        let dose = try workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus"])
+        let dose = try await workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus"])
         #expect(dose.status == 0, "\(dose.error)")
         let dosed = Date()
         // Pings at half the 2 s interval; a loaded machine may delay one, never all.
@@ -63,14 +64,14 @@ struct WatchdogTests {
         let match = try #require(line.wholeMatch(of: pattern), "STATUS=\(line)")
         #expect(Int(match.1)! > 4000)
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
         #expect(notify.datagrams.contains { $0.fields["STOPPING"] == "1" })
     }
 
     @Test("a stage that stalls for real (a source whose read blocks) stops the pings while STATUS= says which; they come back when it moves again")
     func stalledStageStopsThePings() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let notify = try NotifySocketListener(directory: directory.path)
         defer { notify.close() }
         var environment = notify.environment(watchdogSeconds: 1)
@@ -99,14 +100,14 @@ struct WatchdogTests {
         #expect(resumed?.fields["STATUS"]?.hasPrefix("recording") == true, "no ping once the acquisition moved again")
 
         child.signal(SIGTERM)
-        let ended = try child.wait(timeout: 60)
+        let ended = try await child.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.output)\n\(ended.error)")
         #expect(ended.output.contains("acquisition made no progress"), "the stall was not logged: \(ended.output)")
     }
 
     @Test("one stream of two stalls for real: the other's heartbeat does not hide it; STATUS= names the stream, no pings until it moves again")
     func oneStalledStreamStopsThePings() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let notify = try NotifySocketListener(directory: directory.path)
         defer { notify.close() }
         var environment = notify.environment(watchdogSeconds: 1)
@@ -135,7 +136,7 @@ struct WatchdogTests {
         #expect(resumed?.fields["STATUS"]?.hasPrefix("recording") == true, "no ping once the stream moved again")
 
         child.signal(SIGTERM)
-        let ended = try child.wait(timeout: 60)
+        let ended = try await child.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.output)\n\(ended.error)")
         #expect(ended.output.contains("acquisition of stream stuck made no progress"), "the stall was not logged: \(ended.output)")
         #expect(!ended.output.contains("acquisition of stream fine made no progress"), "the healthy stream was called stalled")

@@ -1,4 +1,5 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
@@ -23,8 +24,8 @@ struct DeidentificationTests {
         "an age of 89 years or more is written P89Y/, a younger one is kept",
         arguments: [("P92Y", "P89Y/"), ("P89Y", "P89Y/"), ("P1068M", "P89Y/"), ("P88Y11M", "P88Y11M"), ("P35Y", "P35Y"), ("P20W", "P20W")])
     func ageCap(recorded: String, shared: String) throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("session.nwb").path
         var d = SessionFixture.description()
         d.subject.age = recorded

@@ -1,14 +1,43 @@
 import Foundation
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
 
 @Suite("HDF5 wrappers")
 struct HDF5WrapperTests {
+    /// The descriptors of this process open on `path`, with their `open` flags (from `/proc/self/fdinfo`).
+    static func openDescriptors(on path: String) throws -> [(descriptor: String, flags: Int)] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { descriptor in
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")) == path else { return nil }
+            let info = try String(contentsOfFile: "/proc/self/fdinfo/\(descriptor)", encoding: .utf8)
+            let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8) }
+            return (descriptor, flags ?? 0)
+        }
+    }
+
+    @Test("files libhdf5 opens are close-on-exec: a child process never holds a session file", arguments: [false, true])
+    func filesAreCloseOnExec(reopened: Bool) async throws {
+        let temporary = try TemporaryFolder("storage")
+        let path = temporary.path("cloexec.h5")
+        try HDF5File.create(path).close()
+        let file = reopened ? try HDF5File.open(path, mode: .readOnly) : try HDF5File.create(temporary.path("cloexec-new.h5"))
+        let openPath = reopened ? path : temporary.path("cloexec-new.h5")
+        let descriptors = try Self.openDescriptors(on: openPath)
+        #expect(!descriptors.isEmpty, "libhdf5 holds the file open")
+        for (descriptor, flags) in descriptors {
+            #expect(flags & Int(O_CLOEXEC) != 0, "descriptor \(descriptor) on \(openPath) has flags \(String(flags, radix: 8))")
+        }
+        let child = try await ProcessRunner.run("/bin/ls", ["-l", "/proc/self/fd"], timeout: 30)
+        #expect(child.status == 0)
+        #expect(!child.output.contains(openPath), "the child holds no descriptor of the file: \(child.output)")
+        try file.close()
+    }
+
     @Test("attributes, strings, references and growable datasets round-trip through a real file")
     func roundTrip() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("wrappers.h5").path
         do {
             let file = try HDF5File.create(path)
@@ -64,8 +93,8 @@ struct HDF5WrapperTests {
 
     @Test("a failed call reports the C function, the object and HDF5's error stack")
     func errorsCarryTheStack() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("nofolder/x.h5").path
         do {
             _ = try HDF5File.create(path)

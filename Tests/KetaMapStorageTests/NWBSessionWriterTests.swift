@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
@@ -125,8 +126,8 @@ extension SessionDescription {
 struct NWBSessionWriterTests {
     @Test("a written session reads back: samples, montage, calibration, doses, gaps, marks, band power, crossings")
     func writeThenRead() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("session.nwb").path
         let d = SessionFixture.description()
         let written = try writeSyntheticSession(at: path, description: d, frames: 25_000, bandRows: 100)
@@ -171,8 +172,8 @@ struct NWBSessionWriterTests {
 
     @Test("with deflate on, and with flushes inside a chunk, samples read back bit for bit", arguments: [nil, 1] as [Int?])
     func compressedAndPartialChunks(deflateLevel: Int?) throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("s.nwb").path
         let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.037, deflateLevel: deflateLevel, chunkSeconds: 0.1))
         _ = try writeSyntheticSession(at: path, description: d, frames: 7_300, bandRows: 3)
@@ -193,8 +194,8 @@ struct NWBSessionWriterTests {
 
     @Test("raw chunks share the channels evenly, so the raw dataset takes its int16 bytes and no padding", arguments: [88, 108, 64, 7])
     func rawChunksAreNotPadded(channels: Int) throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("size.nwb").path
         var d = SessionFixture.description(storage: StorageSettings(chunkSeconds: 0.1))
         d.montage = Montage.numbered(count: channels)
@@ -216,8 +217,8 @@ struct NWBSessionWriterTests {
 
     @Test("a session stopped by a fault records why, and its empty tables are gone")
     func faultIsRecorded() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("fault.nwb").path
         let d = SessionFixture.description()
         let writer = try NWBSessionWriter(creating: path, description: d)
@@ -239,8 +240,8 @@ struct NWBSessionWriterTests {
 
     @Test("a session never overwrites an existing file")
     func refusesToOverwrite() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("taken.nwb").path
         _ = FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
         #expect(throws: SessionFileError.self) { _ = try NWBSessionWriter(creating: path, description: SessionFixture.description()) }
@@ -249,8 +250,8 @@ struct NWBSessionWriterTests {
 
     @Test("two doses never share a start sample")
     func refusesDuplicateDoseStart() throws {
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let d = SessionFixture.description()
         let writer = try NWBSessionWriter(creating: folder.appendingPathComponent("s.nwb").path, description: d)
         let request = DoseRequest(drug: "ketamine", amount: 0.1, unit: .milligramsPerKilogram, route: .ivBolus)
@@ -260,10 +261,10 @@ struct NWBSessionWriterTests {
     }
 
     @Test("pynwb, nwbinspector and SpikeInterface accept the file and read back what was written", arguments: [true, false])
-    func ecosystemAcceptsTheFile(bipolar: Bool) throws {
-        guard let python = PythonCheck.python() else { return }
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+    func ecosystemAcceptsTheFile(bipolar: Bool) async throws {
+        guard let python = ProcessRunner.python() else { return }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("session.nwb").path
         var d = SessionFixture.description()
         if !bipolar {
@@ -277,7 +278,7 @@ struct NWBSessionWriterTests {
         let written = try writeSyntheticSession(at: path, description: d, frames: 25_000, bandRows: 100)
         let expected = folder.appendingPathComponent("expected.json")
         try JSONEncoder().encode(written).write(to: expected)
-        let result = try PythonCheck.run(python, ["full", path, expected.path])
+        let result = try await PythonCheck.run(python, ["full", path, expected.path])
         #expect(result.status == 0, "check_session.py full failed:\n\(result.output)")
         print(result.output)
     }

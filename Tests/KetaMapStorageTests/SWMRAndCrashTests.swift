@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
@@ -44,63 +45,55 @@ func paceWriter(path: String, description d: SessionDescription, seconds: Double
 struct SWMRAndCrashTests {
     @Test("h5py (swmr=True) sees the sample count grow while the writer appends from another thread")
     func swmrReaderSeesGrowth() async throws {
-        guard let python = PythonCheck.python() else { return }
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        guard let python = ProcessRunner.python() else { return }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         let path = folder.appendingPathComponent("live.nwb").path
         let d = SessionFixture.description(storage: StorageSettings(flushSeconds: 0.1, chunkSeconds: 0.1))
-        let (reader, pipe) = try PythonCheck.start(python, ["swmr", path, "4"])
-        let done = DispatchSemaphore(value: 0)
-        let failure = ErrorBox()
-        let thread = Thread {
-            do { try paceWriter(path: path, description: d, seconds: 7, doseEveryFrames: 10_000, progress: nil) } catch { failure.set("\(error)") }
-            done.signal()
+        let reader = try PythonCheck.start(python, ["swmr", path, "4"])
+        let failure = await onDedicatedThread("writer") { () -> String? in
+            do { try paceWriter(path: path, description: d, seconds: 7, doseEveryFrames: 10_000, progress: nil) } catch { return "\(error)" }
+            return nil
         }
-        thread.start()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        reader.waitUntilExit()
-        done.wait()
-        #expect(failure.get() == nil, "writer failed: \(failure.get() ?? "")")
-        #expect(reader.terminationStatus == 0, "check_session.py swmr failed:\n\(output)")
+        let seen = try await reader.wait(timeout: 120)
+        let output = seen.output + seen.error
+        #expect(failure == nil, "writer failed: \(failure ?? "")")
+        #expect(seen.status == 0, "check_session.py swmr failed:\n\(output)")
         print("row counts seen by h5py while writing: \(output)")
         let reopened = try NWBSessionReader(path: path)
         #expect(reopened.frameCount > 10_000)
     }
 
     @Test("after kill -9 at random moments (also during set-up) and h5clear -s, the file opens and holds every flushed sample and dose")
-    func crashSafety() throws {
-        guard let python = PythonCheck.python() else { return }
+    func crashSafety() async throws {
+        guard let python = ProcessRunner.python() else { return }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/h5clear") else {
             Issue.record("h5clear is missing: apt-get install hdf5-tools")
             return
         }
-        let folder = try SessionFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder("storage")
+        let folder = temporary.url
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<6 {
             // Every third child is killed early, possibly while it creates the file.
             let early = attempt % 3 == 0
             let path = folder.appendingPathComponent("crash-\(attempt).nwb").path
             let progressPath = path + ".progress"
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            child.arguments = ["--testing-library", "swift-testing", "--filter", "crashWriterChild"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["KETAMAP_CRASH_WRITER"] = path
-            child.environment = environment
-            child.standardOutput = FileHandle.nullDevice
-            child.standardError = FileHandle.nullDevice
-            try child.run()
+            let child = try ProcessRunner.start(
+                CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", "crashWriterChild"],
+                environment: ["KETAMAP_CRASH_WRITER": path])
             if early {
-                usleep(UInt32.random(in: 0...400_000, using: &generator))
+                try await Task.sleep(for: .microseconds(UInt64.random(in: 0...400_000, using: &generator)))
             } else {
-                // Kill at a random moment once the writer has flushed at least once.
+                // Kill at a random moment once the writer has flushed at least once (it says so in its progress file).
                 let deadline = Date().addingTimeInterval(20)
-                while Date() < deadline, (try? String(contentsOfFile: progressPath, encoding: .utf8))?.isEmpty ?? true { usleep(20_000) }
-                usleep(UInt32.random(in: 50_000...900_000, using: &generator))
+                while Date() < deadline, (try? String(contentsOfFile: progressPath, encoding: .utf8))?.isEmpty ?? true {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .microseconds(UInt64.random(in: 50_000...900_000, using: &generator)))
             }
-            kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+            child.signal(SIGKILL)
+            _ = try await child.wait(timeout: 30)
             let text = (try? String(contentsOfFile: progressPath, encoding: .utf8)) ?? ""
             let lines = text.split(separator: "\n").filter { $0.split(separator: " ").count == 2 }
             if !early { #expect(!lines.isEmpty, "the child never reported a flush") }
@@ -114,13 +107,9 @@ struct SWMRAndCrashTests {
             let expected = folder.appendingPathComponent("crash-\(attempt).json")
             let doses = (0..<parts[1]).map { ["sample_index": ($0 + 1) * 4_000 - 1] }
             try JSONSerialization.data(withJSONObject: ["flushed_frames": parts[0], "doses": doses]).write(to: expected)
-            let clear = Process()
-            clear.executableURL = URL(fileURLWithPath: "/usr/bin/h5clear")
-            clear.arguments = ["-s", path]
-            try clear.run()
-            clear.waitUntilExit()
-            #expect(clear.terminationStatus == 0)
-            let result = try PythonCheck.run(python, ["crash", path, expected.path])
+            let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", path], timeout: 60)
+            #expect(clear.status == 0, "\(clear.error)")
+            let result = try await PythonCheck.run(python, ["crash", path, expected.path])
             #expect(result.status == 0, "attempt \(attempt): check_session.py crash failed after \(last):\n\(result.output)")
             let reader = try NWBSessionReader(path: path)
             #expect(reader.frameCount >= UInt64(parts[0]))
@@ -141,12 +130,4 @@ struct SWMRAndCrashTests {
             progress.write(Data("\(frames) \(doses)\n".utf8))
         }
     }
-}
-
-/// A thread-safe slot for an error message from a writer thread.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var message: String?
-    func set(_ text: String) { lock.lock(); message = text; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return message }
 }

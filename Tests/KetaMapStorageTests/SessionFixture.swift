@@ -1,5 +1,6 @@
 import Foundation
 import KetaMapCore
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapStorage
@@ -75,51 +76,20 @@ enum SessionFixture {
 
     static func bandValue(row: Int, channel: Int, band: Int) -> Float { Float(1.0 + Double(row) * 0.5 + Double(channel) * 3.0 + Double(band) * 100.0) }
     static func lfpValue(row: Int, channel: Int) -> Float { Float(sin(Double(row) * 0.01 + Double(channel)) * 100.0) }
-
-    /// A fresh temporary folder.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ketamap-storage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }
 
-/// Runs `Tests/python/check_session.py` with `$KETAMAP_PYTHON`.
+/// Runs `Tests/python/check_session.py` with `$KETAMAP_PYTHON` (from `ProcessRunner.python()`).
 enum PythonCheck {
-    /// The interpreter, or nil (test skipped with a message) when `KETAMAP_PYTHON`
-    /// is unset outside CI; inside CI (`CI` set) a missing interpreter fails the test.
-    static func python() -> String? {
-        if let python = ProcessInfo.processInfo.environment["KETAMAP_PYTHON"], !python.isEmpty { return python }
-        if ProcessInfo.processInfo.environment["CI"] != nil {
-            Issue.record("KETAMAP_PYTHON is unset in CI: the Python-side NWB checks cannot run")
-        } else {
-            print("skipping Python-side NWB checks: set KETAMAP_PYTHON to a python with pynwb, nwbinspector, h5py, spikeinterface")
-        }
-        return nil
+    static let script = ProcessRunner.pythonScript("check_session.py")
+
+    /// Starts the script with `arguments`.
+    static func start(_ python: String, _ arguments: [String]) throws -> ProcessRunner.Running {
+        try ProcessRunner.start(python, [script] + arguments)
     }
 
-    static var script: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("python/check_session.py").path
-    }
-
-    /// Starts the script with `arguments`; returns the running process and its output pipe.
-    static func start(_ python: String, _ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        return (process, pipe)
-    }
-
-    /// Runs the script to the end; returns its exit status and output.
-    static func run(_ python: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let (process, pipe) = try start(python, arguments)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs the script to the end; returns its exit status and output (standard output, then error).
+    static func run(_ python: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await start(python, arguments).wait(timeout: 300)
+        return (result.status, result.output + result.error)
     }
 }

@@ -56,6 +56,8 @@ public final class DoseDesk: Sendable {
     private let mailbox: RecorderMailbox
     private let board: StatusBoard
     private let durableTimeoutSeconds: Double
+    /// Runs `refuse` once `durableTimeoutSeconds` have passed (tests run it when they choose).
+    private let startTimeout: @Sendable (_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) -> Void
     /// Held only to check, stamp and queue, never across I/O.
     private let order: Mutex<Order>
     /// The only thread that appends doses and marks to the log (serial: it takes `waiting` in order).
@@ -63,7 +65,8 @@ public final class DoseDesk: Sendable {
 
     init(
         sessionID: String, rateHz: Double, ring: SampleRing, eventLog: EventLog, mailbox: RecorderMailbox, board: StatusBoard,
-        durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds, ledger: DoseLedger = DoseLedger()
+        durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds, ledger: DoseLedger = DoseLedger(),
+        startTimeout: @escaping @Sendable (_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) -> Void = DoseDesk.afterDelay
     ) {
         self.sessionID = sessionID
         self.rateHz = rateHz
@@ -72,8 +75,14 @@ public final class DoseDesk: Sendable {
         self.mailbox = mailbox
         self.board = board
         self.durableTimeoutSeconds = durableTimeoutSeconds
+        self.startTimeout = startTimeout
         order = Mutex(Order(ledger: ledger))
         board.update { $0.dosing = ledger.summary }
+    }
+
+    /// The session's timeout: `refuse` runs `seconds` from now.
+    static func afterDelay(_ seconds: Double, _ refuse: @escaping @Sendable () -> Void) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: refuse)
     }
 
     /// The newest acquired sample index (0 before the first block).
@@ -213,9 +222,7 @@ public final class DoseDesk: Sendable {
     private func answer(_ ticket: EventTicket) async throws -> DosingSummary {
         writer.async { self.writeWaiting() }
         let timeout = durableTimeoutSeconds
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-            ticket.refuse("the disk did not confirm it within \(timeout.formatted()) s")
-        }
+        startTimeout(timeout) { ticket.refuse("the disk did not confirm it within \(timeout.formatted()) s") }
         guard case .failure(let refusal) = await ticket.answer() else { return order.withLock { $0.ledger.summary } }
         order.withLock { $0.ledger.withdraw(ticket.eventID) }
         let record = EventRecord(kind: .refused, sessionID: sessionID, refusedEventID: ticket.eventID, detail: refusal.reason)

@@ -87,7 +87,19 @@ enum HDF5Calls {
         defer { _ = H5Pclose(fapl) }
         try check(H5Pset_libver_bounds(fapl, CHDF5_H5F_LIBVER_LATEST(), CHDF5_H5F_LIBVER_LATEST()), "H5Pset_libver_bounds", path)
         let flags = truncate ? CHDF5_H5F_ACC_TRUNC() : CHDF5_H5F_ACC_EXCL()
-        return try check(H5Fcreate(path, flags, CHDF5_H5P_DEFAULT(), fapl), "H5Fcreate", path)
+        return closingOnExec(try check(H5Fcreate(path, flags, CHDF5_H5P_DEFAULT(), fapl), "H5Fcreate", path))
+    }
+
+    /// Marks an open file's descriptor close-on-exec and returns the file:
+    /// libhdf5's default (sec2) driver opens without `O_CLOEXEC`, and a child
+    /// process must never hold a session file open (nor its lock).
+    /// The C function is `H5Fget_vfd_handle` (then `fcntl`).
+    private static func closingOnExec(_ file: HID) -> HID {
+        var handle: UnsafeMutableRawPointer?
+        if H5Fget_vfd_handle(file, CHDF5_H5P_DEFAULT(), &handle) >= 0, let handle {
+            POSIXCalls.setCloseOnExec(handle.load(as: Int32.self))
+        }
+        return file
     }
 
     /// How a file is opened.
@@ -105,7 +117,7 @@ enum HDF5Calls {
         case .readWrite: flags = CHDF5_H5F_ACC_RDWR()
         case .swmrRead: flags = CHDF5_H5F_ACC_RDONLY() | CHDF5_H5F_ACC_SWMR_READ()
         }
-        return try check(H5Fopen(path, flags, fapl), "H5Fopen", path)
+        return closingOnExec(try check(H5Fopen(path, flags, fapl), "H5Fopen", path))
     }
 
     /// Clears the status flags that a writer which never closed the file (it was

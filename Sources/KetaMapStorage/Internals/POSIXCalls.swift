@@ -31,6 +31,13 @@ enum POSIXCalls {
         guard Glibc.unlink(path) == 0 else { throw Errno(rawValue: errno) }
     }
 
+    /// Sets `FD_CLOEXEC` on `descriptor`, so no child process inherits it.
+    /// The C function is `fcntl` (`F_GETFD`, `F_SETFD`).
+    static func setCloseOnExec(_ descriptor: Int32) {
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+
     /// This process's id. The C function is `getpid`.
     static func processID() -> Int32 { getpid() }
 }

@@ -36,10 +36,12 @@ public enum NWBSessionRepair {
         let file = try HDF5File.open(path, mode: .readWrite)
         do {
             if !doses.isEmpty {
-                try append(
-                    doses.map { NWBSessionWriter.row($0) + streamCells($0, streams: streams, clocks: clocks) }, to: NWBLayout.dosing, root: file.root)
+                let fields = NWBSchema.dosing(
+                    firstStream: streams.count > 1 ? streams[0].name ?? "" : nil, otherStreams: streams.dropFirst().map { $0.name ?? "" })
+                try append(doses.map { dosingRow($0, streams: streams, clocks: clocks) }, to: NWBLayout.dosing, fields: fields, root: file.root)
             }
-            if !marks.isEmpty { try append(marks.map(NWBSessionWriter.row), to: NWBLayout.marks, root: file.root) }
+            // The clock only words the columns' descriptions, which the file keeps as written.
+            if !marks.isEmpty { try append(marks, to: NWBLayout.marks, fields: NWBSchema.marks(NWBSchema.EventClock(rateHz: 1)), root: file.root) }
         } catch {
             try? file.close()
             throw error
@@ -48,25 +50,29 @@ public enum NWBSessionRepair {
         try NWBSessionWriter.finish(path: path, fault: note, streams: streams.map(\.name))
     }
 
-    /// The dose's cells of the columns a session of several streams adds (none for one stream).
-    static func streamCells(_ dose: DoseEvent, streams: [NWBSessionReader.Stream], clocks: [[NWBSessionReader.StreamClockRow]]) -> [NWBCell] {
-        guard streams.count > 1 else { return [] }
+    /// The dose's row, with the columns a session of several streams adds (none for one stream).
+    static func dosingRow(_ dose: DoseEvent, streams: [NWBSessionReader.Stream], clocks: [[NWBSessionReader.StreamClockRow]]) -> NWBSchema.DosingRow {
+        guard streams.count > 1 else { return NWBSchema.DosingRow(dose: dose) }
         func offset(_ rows: [NWBSessionReader.StreamClockRow], before isBefore: (NWBSessionReader.StreamClockRow) -> Bool) -> Double {
             (rows.last(where: isBefore) ?? rows.first)?.offsetSeconds ?? 0
         }
         let sessionTime = dose.startSeconds + offset(clocks[0]) { $0.sampleIndex <= dose.sampleIndex }
-        return [.double(sessionTime)] + zip(streams, clocks).dropFirst().map { stream, rows in
-            let own = sessionTime - offset(rows) { $0.sessionSeconds <= sessionTime }
-            return .int(Int64(max(0, (own * stream.format.sampleRateHz).rounded())))
-        }
+        return NWBSchema.DosingRow(
+            dose: dose, sessionSeconds: sessionTime,
+            otherStreamSampleIndices: zip(streams, clocks).dropFirst().map { stream, rows in
+                let own = sessionTime - offset(rows) { $0.sessionSeconds <= sessionTime }
+                return Int64(max(0, (own * stream.format.sampleRateHz).rounded()))
+            })
     }
 
-    private static func append(_ rows: [[NWBCell]], to table: String, root: HDF5Location) throws {
-        let opened = try NWBTable(opening: table, root: root)
-        defer { try? opened.close() }
-        guard rows.allSatisfy({ $0.count == opened.columns.count }) else {
-            throw SessionFileError("\(table) has \(opened.columns.count) columns, recovery fills \(rows.first?.count ?? 0): add its rows by hand", path: table)
+    private static func append<Row>(_ rows: [Row], to table: String, fields: [NWBField<Row>], root: HDF5Location) throws {
+        let opened: NWBTable<Row>
+        do {
+            opened = try NWBTable(opening: table, fields: fields, root: root)
+        } catch let mismatch as NWBTableMismatch {
+            throw SessionFileError("\(mismatch): recovery cannot fill it; add its rows by hand", path: table)
         }
-        for row in rows { try opened.appendRow(row) }
+        defer { try? opened.close() }
+        try rows.withUnsafeBufferPointer { (rows) throws(HDF5Error) in try opened.append(rows) }
     }
 }

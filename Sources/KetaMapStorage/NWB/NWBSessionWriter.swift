@@ -25,12 +25,12 @@ public final class NWBSessionWriter {
     private var file: HDF5File?
     /// One per stream, in the description's order (one for a single-source session).
     public let streams: [NWBStreamWriter]
-    private let marks: NWBTable
-    private let clock: NWBTable
-    private let dosing: NWBTable
-    private let voids: NWBTable
-    private let weights: NWBTable
-    private let gaps: NWBTable
+    private let marks: NWBTable<Mark>
+    private let clock: NWBTable<NWBSchema.ClockRow>
+    private let dosing: NWBTable<NWBSchema.DosingRow>
+    private let voids: NWBTable<DoseVoid>
+    private let weights: NWBTable<WeightChange>
+    private let gaps: NWBTable<NWBSchema.GapRow>
     private let rateHz: Double
     private var lastDoseStart: UInt64?
     /// Row of `/intervals/dosing` of each dose, by event id (a void overwrites the row's `voided_by`).
@@ -92,95 +92,40 @@ public final class NWBSessionWriter {
 
         // Events and intervals: growable tables, created now (nothing may be created under SWMR).
         let events = try root.openGroup("events")
-        let resolution = 1 / rateHz
-        let timestamp = NWBColumn(name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate\(d.streams.count > 1 ? " of the first stream, \(d.streams[0].name ?? "")" : "")).", kind: .float64, type: "TimestampVectorData", numberAttributes: ["resolution": resolution], textAttributes: ["unit": "seconds"])
-        let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries).", kind: .int64)
-        let operatorColumns: [NWBColumn] = ["uid", "gid", "pid"].map { (id: String) -> NWBColumn in
-            NWBColumn(name: "operator_" + id, description: "The control socket peer's " + id + " (SO_PEERCRED); -1 for the config.", kind: .int64)
-        }
-        let eventID = NWBColumn(name: "event_id", description: "The session's number for the event, as in <session>.events.jsonl and the acknowledgement (ketamapctl void names it).", kind: .int64)
+        let clock = NWBSchema.EventClock(rateHz: rateHz, firstStream: d.streams.count > 1 ? d.streams[0].name ?? "" : nil)
         let marks = try NWBTable(
             in: events.location, name: "marks", type: "EventsTable", description: "Free-text marks (ketamapd mark).",
-            columns: [
-                timestamp,
-                NWBColumn(name: "annotation", description: "The mark's text.", kind: .text(maxBytes: NWBLayout.TextBytes.mark)),
-                sampleIndex,
-                NWBColumn(name: "wall_clock", description: "Wall-clock time of the mark, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                eventID,
-            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
+            fields: NWBSchema.marks(clock), chunkRows: 16, root: root)
         let voids = try NWBTable(
             in: events.location, name: "dose_voids", type: "EventsTable",
             description: "Corrections (ketamapctl void): each names a dose of /intervals/dosing, which stays there with voided_by set; totals and the report leave it out.",
-            columns: [
-                timestamp, sampleIndex, eventID,
-                NWBColumn(name: "voided_event_id", description: "event_id of the dose this voids (a row of /intervals/dosing).", kind: .int64),
-                NWBColumn(name: "reason", description: "Why the dose was voided.", kind: .text(maxBytes: NWBLayout.TextBytes.reason)),
-                NWBColumn(name: "wall_clock", description: "Wall-clock time of the correction, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                NWBColumn(name: "operator", description: "Who voided it: the peer's account, by name.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
+            fields: NWBSchema.doseVoids(clock), chunkRows: 16, root: root)
         let weights = try NWBTable(
             in: events.location, name: "subject_weight", type: "EventsTable",
             description: "The subject's body weight (the config's at start, ketamapctl weight later); doses after a row are converted with it.",
-            columns: [
-                timestamp, sampleIndex, eventID,
-                NWBColumn(name: "weight_kg", description: "Body weight, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
-                NWBColumn(name: "wall_clock", description: "Wall-clock time of the change, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                NWBColumn(name: "operator", description: "Who gave it: the peer's account, by name; empty for the config's weight.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] as [NWBColumn] + operatorColumns, chunkRows: 16, root: root)
-        let clock = try NWBTable(
+            fields: NWBSchema.subjectWeight(clock), chunkRows: 16, root: root)
+        let sampleClock = try NWBTable(
             in: events.location, name: "sample_clock", type: "EventsTable",
             description: "Sample clock against the wall clock and the monotonic clock, every few seconds.",
-            columns: [
-                timestamp, sampleIndex,
-                NWBColumn(name: "wall_clock_unix_seconds", description: "Wall-clock (CLOCK_REALTIME) time of that sample, seconds since 1970-01-01 UTC.", kind: .float64),
-                NWBColumn(name: "monotonic_seconds", description: "CLOCK_MONOTONIC time of that sample, in seconds.", kind: .float64),
-            ], chunkRows: 64, root: root)
+            fields: NWBSchema.sampleClock(clock), chunkRows: 64, root: root)
         try events.close()
 
         let intervals = try root.openGroup("intervals")
-        let start = NWBColumn(name: "start_time", description: "Start time of the interval, in seconds from session start.", kind: .float64)
-        let stop = NWBColumn(name: "stop_time", description: "Stop time of the interval, in seconds from session start.", kind: .float64)
         let dosing = try NWBTable(
             in: intervals.location, name: "dosing", type: "TimeIntervals",
             description: "Drug administrations, stamped on the sample clock; a bolus lasts one sample, an infusion its duration. amount and unit are as entered; amount_mg, amount_mg_per_kg and rate_mg_per_kg_per_h are normalised with weight_kg. A voided dose stays, with voided_by naming the correction in /events/dose_voids.",
-            columns: [
-                start, stop, eventID,
-                NWBColumn(name: "drug", description: "Drug given.", kind: .text(maxBytes: NWBLayout.TextBytes.drug)),
-                NWBColumn(name: "amount", description: "Amount as entered, in `unit` (for a rate unit, the infusion rate).", kind: .float64),
-                NWBColumn(name: "unit", description: "Unit of `amount` as entered: mg, ug, mg/kg, ug/kg, mg/kg/h or ug/kg/min (ug is µg).", kind: .text(maxBytes: NWBLayout.TextBytes.unit)),
-                NWBColumn(name: "route", description: "Route: iv-bolus, iv-infusion, im, intranasal, oral or subcutaneous.", kind: .text(maxBytes: NWBLayout.TextBytes.route)),
-                NWBColumn(name: "duration_s", description: "An infusion's duration as entered, in seconds; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "seconds"]),
-                NWBColumn(name: "amount_mg", description: "The whole dose (an infusion: rate × duration), in mg.", kind: .float64, textAttributes: ["unit": "mg"]),
-                NWBColumn(name: "amount_mg_per_kg", description: "The whole dose per kg of body weight, in mg/kg.", kind: .float64, textAttributes: ["unit": "mg/kg"]),
-                NWBColumn(name: "rate_mg_per_kg_per_h", description: "An infusion's rate, in mg/kg/h; NaN for a bolus.", kind: .float64, textAttributes: ["unit": "mg/kg/h"]),
-                NWBColumn(name: "weight_kg", description: "Body weight the dose was converted with, in kg.", kind: .float64, textAttributes: ["unit": "kg"]),
-                NWBColumn(name: "operator", description: "Who gave it: the account of the control socket's peer (SO_PEERCRED), by name; empty for the config's schedule.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-            ] as [NWBColumn] + operatorColumns + ([
-                NWBColumn(name: "operator_note", description: "A name typed with --operator (or the schedule's operator), kept beside the account.", kind: .text(maxBytes: NWBLayout.TextBytes.operator)),
-                NWBColumn(name: "note", description: "Free text.", kind: .text(maxBytes: NWBLayout.TextBytes.note)),
-                NWBColumn(name: "limit_override", description: "The plausibility limits the dose broke, recorded because it was confirmed (--confirm); empty when it broke none.", kind: .text(maxBytes: NWBLayout.TextBytes.limitOverride)),
-                NWBColumn(name: "voided_by", description: "event_id of the correction in /events/dose_voids that voids this dose; -1 while it stands.", kind: .int64),
-                NWBColumn(name: "wall_clock", description: "Wall-clock time of the request, ISO 8601 UTC.", kind: .text(maxBytes: NWBLayout.TextBytes.wallClock)),
-                NWBColumn(name: "sample_index", description: "Sample index the dose starts at\(d.streams.count > 1 ? " (of the first stream, \(d.streams[0].name ?? ""))" : "").", kind: .int64),
-            ] as [NWBColumn]) + Self.streamDoseColumns(d), chunkRows: 16, root: root)
+            fields: NWBSchema.dosing(firstStream: clock.firstStream, otherStreams: d.streams.dropFirst().map { $0.name ?? "" }), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
             description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
-            columns: [
-                start, stop,
-                NWBColumn(name: "first_sample", description: "First missing sample index.", kind: .int64),
-                NWBColumn(name: "sample_count", description: "Number of missing frames.", kind: .int64),
-                NWBColumn(name: "cause", description: "device-overrun, ring-overrun, command-restart, replay-gap or stream-stopped.", kind: .text(maxBytes: NWBLayout.TextBytes.cause)),
-                NWBColumn(name: "is_exact", description: "False when sample_count was estimated from the monotonic clock.", kind: .bool),
-            ] + (d.streams.count > 1 ? [NWBColumn(name: "stream", description: "The stream the samples are missing from (its ElectricalSeries_<stream>); first_sample counts its samples, start and stop time are its sample index / rate.", kind: .text(maxBytes: NWBLayout.TextBytes.stream))] : []),
-            chunkRows: 16, root: root)
+            fields: NWBSchema.acquisitionGaps(severalStreams: d.streams.count > 1), chunkRows: 16, root: root)
         try intervals.close()
 
         try Self.writeSpecifications(root)
         try root.setAttribute(".specloc", try root.reference(to: "/specifications"))
 
         self.marks = marks
-        self.clock = clock
+        self.clock = sampleClock
         self.dosing = dosing
         self.voids = voids
         self.weights = weights
@@ -223,13 +168,13 @@ public final class NWBSessionWriter {
         }
     }
 
-    /// Appends LFP rows `[row][processedChannel]` of stream `stream` in microvolts at `lfpRateHz`.
+    /// Appends LFP rows `[row][processedChannel]` of stream `stream` in microvolts at `lfpRateHz`, gathered into runs.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendLFP(_ rows: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
         try streams[stream].appendLFP(rows)
     }
 
-    /// Appends one band-power row `[processedChannel][band]` of stream `stream` in µV² at `bandPowerRateHz`.
+    /// Appends band-power rows `[row][processedChannel][band]` of stream `stream` in µV² at `bandPowerRateHz`, gathered into runs.
     /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendBandPower(_ row: UnsafeBufferPointer<Float>, stream: Int = 0) throws {
         try streams[stream].appendBandPower(row)
@@ -254,22 +199,22 @@ public final class NWBSessionWriter {
             throw SessionFileError("dose at sample \(dose.sampleIndex) does not start after the previous dose (sample \(last)); two doses never share a start time", path: path)
         }
         let row = dosing.rowCount
-        try dosing.appendRow(Self.row(dose) + streamDoseCells(dose))
+        try dosing.append(dosingRow(dose))
         lastDoseStart = dose.sampleIndex
         doseRows[dose.eventID] = row
     }
 
-    /// A dose's row of `/intervals/dosing`, in column order.
-    static func row(_ dose: DoseEvent) -> [NWBCell] {
-        let r = dose.request, n = dose.normalized
-        var cells: [NWBCell] = [
-            .double(dose.startSeconds), .double(dose.stopSeconds), .int(Int64(dose.eventID)), .text(r.drug), .double(r.amount),
-            .text(r.unit.rawValue), .text(r.route.rawValue), .double(r.overSeconds ?? .nan), .double(n.milligrams), .double(n.milligramsPerKilogram),
-            .double(n.milligramsPerKilogramPerHour ?? .nan), .double(n.weightKilograms), .text(dose.operatorAccount ?? ""),
-        ]
-        cells += Self.operatorCells(dose.peer)
-        cells += [.text(r.operator), .text(r.note), .text(dose.limitOverride ?? ""), .int(-1), .text(dose.wallClock), .int(Int64(dose.sampleIndex))]
-        return cells
+    /// A dose's row: in a session of several streams also its session-clock time and
+    /// its sample index in every other stream, through the newest clock-table offsets
+    /// (the first stream's sample clock → the session clock → each other stream's).
+    private func dosingRow(_ dose: DoseEvent) -> NWBSchema.DosingRow {
+        guard streams.count > 1 else { return NWBSchema.DosingRow(dose: dose) }
+        let sessionSeconds = dose.startSeconds + streams[0].latestOffsetSeconds
+        return NWBSchema.DosingRow(
+            dose: dose, sessionSeconds: sessionSeconds,
+            otherStreamSampleIndices: streams.dropFirst().map { stream in
+                Int64(max(0, ((sessionSeconds - stream.latestOffsetSeconds) * stream.format.sampleRateHz).rounded()))
+            })
     }
 
     /// Records a correction in `/events/dose_voids` and sets `voided_by` on the
@@ -278,75 +223,24 @@ public final class NWBSessionWriter {
         guard let row = doseRows[void.voidedEventID] else {
             throw SessionFileError("void \(void.eventID) names event \(void.voidedEventID), which is no dose in this file", path: path)
         }
-        var cells: [NWBCell] = [
-            .double(void.seconds), .int(Int64(void.sampleIndex)), .int(Int64(void.eventID)), .int(Int64(void.voidedEventID)), .text(void.reason),
-            .text(void.wallClock), .text(void.operatorAccount ?? ""),
-        ]
-        cells += Self.operatorCells(void.peer)
-        try voids.appendRow(cells)
+        try voids.append(void)
         try [Int64(void.eventID)].withUnsafeBufferPointer { (value) throws(HDF5Error) in try dosing.column("voided_by").writeRows(at: row, value) }
     }
 
     /// Records the subject's weight in `/events/subject_weight`.
     public func addWeight(_ weight: WeightChange) throws {
-        var cells: [NWBCell] = [
-            .double(weight.seconds), .int(Int64(weight.sampleIndex)), .int(Int64(weight.eventID)), .double(weight.kilograms), .text(weight.wallClock),
-            .text(weight.operatorAccount ?? ""),
-        ]
-        cells += Self.operatorCells(weight.peer)
-        try weights.appendRow(cells)
-    }
-
-    /// A session of several streams: the dose's session-clock time and its sample index in every other stream.
-    static func streamDoseColumns(_ d: SessionDescription) -> [NWBColumn] {
-        guard d.streams.count > 1 else { return [] }
-        return [
-            NWBColumn(
-                name: "session_time", description: "Session-clock time of the dose (CLOCK_MONOTONIC since the session started), in seconds: start_time placed on the session clock by the first stream's clock table.",
-                kind: .float64)
-        ] + d.streams.dropFirst().map {
-            NWBColumn(
-                name: "sample_index_\($0.name ?? "")", description: "Sample index of the dose in stream \($0.name ?? "") (its ElectricalSeries_\($0.name ?? "") row), from session_time through that stream's clock table.",
-                kind: .int64)
-        }
-    }
-
-    /// The first stream's sample clock → the session clock → each other stream's, through the newest clock-table offsets.
-    private func streamDoseCells(_ dose: DoseEvent) -> [NWBCell] {
-        guard streams.count > 1 else { return [] }
-        let sessionTime = dose.startSeconds + streams[0].latestOffsetSeconds
-        return [.double(sessionTime)] + streams.dropFirst().map { stream in
-            .int(Int64(max(0, ((sessionTime - stream.latestOffsetSeconds) * stream.format.sampleRateHz).rounded())))
-        }
+        try weights.append(weight)
     }
 
     /// Adds a free-text mark to `/events/marks`.
     public func addMark(_ mark: Mark) throws {
-        try marks.appendRow(Self.row(mark))
-    }
-
-    /// A mark's row of `/events/marks`, in column order.
-    static func row(_ mark: Mark) -> [NWBCell] {
-        let cells: [NWBCell] = [.double(mark.seconds), .text(mark.text), .int(Int64(mark.sampleIndex)), .text(mark.wallClock), .int(Int64(mark.eventID))]
-        return cells + operatorCells(mark.peer)
-    }
-
-    /// The `operator_uid`, `operator_gid` and `operator_pid` cells (-1 when nobody asked: the config).
-    private static func operatorCells(_ peer: PeerCredentials?) -> [NWBCell] {
-        guard let peer else { return [.int(-1), .int(-1), .int(-1)] }
-        return [.int(Int64(peer.uid)), .int(Int64(peer.gid)), .int(Int64(peer.pid))]
+        try marks.append(mark)
     }
 
     /// Records a gap of stream `stream` in `/intervals/acquisition_gaps` (the
     /// caller writes its zeros with `appendRaw`; a stopped stream's gap has none).
     public func addGap(_ gap: AcquisitionGap, stream: Int = 0) throws {
-        let rate = streams[stream].format.sampleRateHz
-        var row: [NWBCell] = [
-            .double(Double(gap.firstSample) / rate), .double(Double(gap.endSample) / rate), .int(Int64(gap.firstSample)),
-            .int(Int64(gap.sampleCount)), .text(gap.cause.rawValue), .bool(gap.isExact),
-        ]
-        if streams.count > 1 { row.append(.text(streams[stream].name ?? "")) }
-        try gaps.appendRow(row)
+        try gaps.append(NWBSchema.GapRow(gap: gap, rateHz: streams[stream].format.sampleRateHz, stream: streams.count > 1 ? streams[stream].name ?? "" : ""))
     }
 
     /// Adds a row to stream `stream`'s clock table (`/events/sample_clock_<name>`,
@@ -362,21 +256,16 @@ public final class NWBSessionWriter {
 
     /// Adds a row to `/events/sample_clock`: sample index ↔ wall clock ↔ monotonic clock (seconds).
     public func addClockSample(sampleIndex: UInt64, wallClock: Date, monotonicSeconds: Double) throws {
-        try clock.appendRow([
-            .double(Double(sampleIndex) / rateHz), .int(Int64(sampleIndex)), .double(wallClock.timeIntervalSince1970), .double(monotonicSeconds),
-        ])
+        try clock.append(NWBSchema.ClockRow(sampleIndex: sampleIndex, wallClock: wallClock, monotonicSeconds: monotonicSeconds))
     }
 
-    /// Writes buffered raw frames and threshold crossings, then flushes the
+    /// Writes buffered raw frames, threshold crossings and feature rows, then flushes the
     /// whole file (`H5Fflush`, global scope): everything appended so far is
     /// what a reader or a crash sees.
     public func flush() throws {
         guard file != nil else { return }
         HDF5Calls.silenceErrorPrinting()  // per thread: errors become HDF5Error, not stderr text
-        for stream in streams {
-            try stream.writeBufferedRaw()
-            try stream.writeCrossings()
-        }
+        for stream in streams { try stream.writeBuffered() }
         try file?.flush()
         framesFlushed = framesWritten
     }
@@ -391,8 +280,9 @@ public final class NWBSessionWriter {
         for stream in streams {
             if let error = stream.close() { firstError = firstError ?? error }
         }
-        for table in [marks, clock, dosing, voids, weights, gaps] {
-            do { try table.close() } catch { firstError = firstError ?? error }
+        let tables: [() throws -> Void] = [marks.close, clock.close, dosing.close, voids.close, weights.close, gaps.close]
+        for close in tables {
+            do { try close() } catch { firstError = firstError ?? error }
         }
         if let open = file.take() {
             do { try open.close() } catch { firstError = firstError ?? error }

@@ -16,11 +16,11 @@ public final class NWBStreamWriter {
     public let format: SampleFormat
 
     let raw: HDF5Dataset
-    let lfp: HDF5Dataset?
-    let bandPower: HDF5Dataset?
-    let crossings: NWBTable?
+    let lfp: NWBRowRun?
+    let bandPower: NWBRowRun?
+    let crossings: NWBTable<NWBSchema.CrossingRow>?
     /// The stream's `sample_clock_<name>` (nil for the one stream: the session's `sample_clock` is its).
-    let clock: NWBTable?
+    let clock: NWBTable<NWBSchema.StreamClockRow>?
     private var firstClockRow: (sessionSeconds: Double, offsetSeconds: Double)?
     /// The newest clock row's offset (session time − sample index / rate), in seconds; 0 before the first.
     public private(set) var latestOffsetSeconds = 0.0
@@ -44,10 +44,8 @@ public final class NWBStreamWriter {
     private let snippetCount: Int
     private let crossingCapacity = 1024
     private var crossingCount = 0
-    private let crossingTimes: UnsafeMutableBufferPointer<Double>
-    private let crossingSamples: UnsafeMutableBufferPointer<Int64>
-    private let crossingElectrodes: UnsafeMutableBufferPointer<Int64>
-    private let crossingAmplitudes: UnsafeMutableBufferPointer<Float>
+    private let crossingRows: UnsafeMutableBufferPointer<NWBSchema.CrossingRow>
+    /// Row i's waveform is `snippetCount` floats from i × snippetCount.
     private let crossingWaveforms: UnsafeMutableBufferPointer<Float>
 
     /// Frames received by `appendRaw` so far (written or buffered): the next raw row's sample index.
@@ -122,7 +120,7 @@ public final class NWBStreamWriter {
             let lfpChunkRows = UInt64(max(1, Int(d.processing.lfpRateHz.rounded())))
             let lfpData = try lfpSeries.location.createDataset(
                 "data", of: Float.self, shape: .growable(rowDims: [UInt64(processedCount)], chunkRows: lfpChunkRows, chunkCacheBytes: 4 * Int(lfpChunkRows) * processedCount * 4))
-            lfp = lfpData
+            lfp = NWBRowRun(lfpData, rowValues: processedCount, chunkRows: Int(lfpChunkRows))
             try NWBSessionWriter.setDataAttributes(lfpData.location, unit: "volts", conversion: 1e-6, offset: 0, resolution: -1)
             try NWBSessionWriter.writeStartingTime(lfpSeries.location, rate: d.processing.lfpRateHz, start: stream.name == nil ? d.lfpStartSeconds : 0)
             try NWBSessionWriter.writeRegion(lfpSeries.location, root: root, rows: processedRows, description: "processed channels\(label)")
@@ -137,7 +135,7 @@ public final class NWBStreamWriter {
             let powerData = try power.location.createDataset(
                 "data", of: Float.self,
                 shape: .growable(rowDims: [UInt64(processedCount), UInt64(bandCount)], chunkRows: powerChunkRows, chunkCacheBytes: 2 * powerChunkBytes + (1 << 20)))
-            bandPower = powerData
+            bandPower = NWBRowRun(powerData, rowValues: processedCount * bandCount, chunkRows: Int(powerChunkRows))
             try NWBSessionWriter.setDataAttributes(powerData.location, unit: "uV^2", conversion: 1, offset: 0, resolution: -1)
             try power.location.writeString("metric", "power")
             try NWBSessionWriter.writeStartingTime(power.location, rate: d.processing.bandPowerRateHz, start: stream.name == nil ? d.bandPowerStartSeconds : 0)
@@ -150,22 +148,17 @@ public final class NWBStreamWriter {
             bandPower = nil
         }
 
+        crossingRows = .allocate(capacity: crossingCapacity)
+        crossingWaveforms = .allocate(capacity: crossingCapacity * snippetCount)
         let events = try root.openGroup("events")
-        let timestamp = NWBColumn(
-            name: "timestamp", description: "Time of the event in seconds from session start (sample index / rate).", kind: .float64, type: "TimestampVectorData",
-            numberAttributes: ["resolution": 1 / rateHz], textAttributes: ["unit": "seconds"])
-        let sampleIndex = NWBColumn(name: "sample_index", description: "Sample index of the event (raw row of ElectricalSeries\(suffix)).", kind: .int64)
         if d.processing.enabled && processed.contains(where: \.detectsSpikes) {
             crossings = try NWBTable(
                 in: events.location, name: "threshold_crossings" + suffix, type: "EventsTable",
                 description: "Threshold crossings\(label) of the spike band (\(d.processing.spikeLowHz)–\(d.processing.spikeHighHz) Hz) at \(d.processing.spikeThresholdK) × median(|x|)/0.6745, polarity \(d.processing.spikePolarity.rawValue), refractory \(d.processing.spikeRefractoryMilliseconds) ms.",
-                columns: [
-                    timestamp, sampleIndex,
-                    NWBColumn(name: "electrode", description: "Processed channel (row of the electrodes table) the crossing was detected on.", kind: .region(table: NWBLayout.electrodes)),
-                    NWBColumn(name: "amplitude", description: "Peak amplitude of the spike-band signal, in microvolts.", kind: .float32, textAttributes: ["unit": "uV"]),
-                    NWBColumn(name: "waveform", description: "Spike-band snippet around the crossing (\(d.processing.snippetBeforeMilliseconds) ms before, \(d.processing.snippetAfterMilliseconds) ms after), in microvolts, at the raw rate.", kind: .float32Row(width: snippetCount), textAttributes: ["unit": "uV"]),
-                ],
-                chunkRows: 1024, root: root, sourceDescription: "ketamapd online threshold detector")
+                fields: NWBSchema.thresholdCrossings(
+                    rateHz: rateHz, series: "ElectricalSeries" + suffix, snippetCount: snippetCount, waveforms: UnsafePointer(crossingWaveforms.baseAddress!),
+                    d.processing),
+                chunkRows: 1024, runRows: crossingCapacity, root: root, sourceDescription: "ketamapd online threshold detector")
         } else {
             crossings = nil
         }
@@ -173,16 +166,7 @@ public final class NWBStreamWriter {
             clock = try NWBTable(
                 in: events.location, name: "sample_clock" + suffix, type: "EventsTable",
                 description: "Stream \(name)'s sample clock against the session clock (CLOCK_MONOTONIC since the session started), every few seconds: the session time of sample_index is timestamp; offset_seconds = timestamp − sample_index / rate; its slope is the drift of the stream's oscillator.",
-                columns: [
-                    NWBColumn(
-                        name: "timestamp", description: "Session-clock time of sample_index, in seconds since the session started.", kind: .float64,
-                        type: "TimestampVectorData", numberAttributes: ["resolution": 1e-6], textAttributes: ["unit": "seconds"]),
-                    NWBColumn(name: "sample_index", description: "The stream's newest acquired sample index at that time.", kind: .int64),
-                    NWBColumn(name: "offset_seconds", description: "timestamp − sample_index / rate: how far the stream's nominal time lags the session clock, in seconds.", kind: .float64),
-                    NWBColumn(name: "drift_ppm", description: "Drift of the stream's clock against the session clock since the first row, in parts per million (NaN on the first row).", kind: .float64),
-                    NWBColumn(name: "wall_clock_unix_seconds", description: "Wall-clock (CLOCK_REALTIME) time of that row, seconds since 1970-01-01 UTC.", kind: .float64),
-                    NWBColumn(name: "monotonic_seconds", description: "CLOCK_MONOTONIC time of that row, in seconds.", kind: .float64),
-                ], chunkRows: 64, root: root)
+                fields: NWBSchema.streamClock(), chunkRows: 64, root: root)
         } else {
             clock = nil
         }
@@ -192,11 +176,6 @@ public final class NWBStreamWriter {
         // zero-padded at the right edge, so that each chunk is contiguous and goes out as it is.
         rowBuffer = .allocate(capacity: chunkColumns * chunkFrames * chunkChannels)
         rowBuffer.initialize(repeating: 0)
-        crossingTimes = .allocate(capacity: crossingCapacity)
-        crossingSamples = .allocate(capacity: crossingCapacity)
-        crossingElectrodes = .allocate(capacity: crossingCapacity)
-        crossingAmplitudes = .allocate(capacity: crossingCapacity)
-        crossingWaveforms = .allocate(capacity: crossingCapacity * snippetCount)
     }
 
     /// `30000`, `2000.5`: a rate as people write it.
@@ -204,10 +183,7 @@ public final class NWBStreamWriter {
 
     deinit {
         rowBuffer.deallocate()
-        crossingTimes.deallocate()
-        crossingSamples.deallocate()
-        crossingElectrodes.deallocate()
-        crossingAmplitudes.deallocate()
+        crossingRows.deallocate()
         crossingWaveforms.deallocate()
     }
 
@@ -282,15 +258,16 @@ public final class NWBStreamWriter {
         }
     }
 
-    /// Appends LFP rows `[row][processedChannel]` in microvolts at `lfpRateHz`.
-    /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
+    /// Appends LFP rows `[row][processedChannel]` in microvolts at `lfpRateHz`,
+    /// gathered into runs of up to a chunk (written when the chunk fills and at
+    /// `flush()`). No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendLFP(_ rows: UnsafeBufferPointer<Float>) throws {
         guard let lfp else { return }
         try lfp.append(rows)
     }
 
-    /// Appends one band-power row `[processedChannel][band]` in µV² at `bandPowerRateHz`.
-    /// No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
+    /// Appends band-power rows `[row][processedChannel][band]` in µV² at `bandPowerRateHz`,
+    /// gathered into runs as the LFP is. No allocation. The C functions are `H5Dset_extent` and `H5Dwrite`.
     public func appendBandPower(_ row: UnsafeBufferPointer<Float>) throws {
         guard let bandPower else { return }
         try bandPower.append(row)
@@ -305,10 +282,8 @@ public final class NWBStreamWriter {
         precondition(processedChannel >= 0 && processedChannel < processedCount, "processed channel \(processedChannel) out of range")
         if crossingCount == crossingCapacity { try writeCrossings() }
         let i = crossingCount
-        crossingTimes[i] = Double(sampleIndex) / rateHz
-        crossingSamples[i] = Int64(sampleIndex)
-        crossingElectrodes[i] = Int64(processedRowOffset + processedChannel)
-        crossingAmplitudes[i] = amplitudeMicrovolts
+        crossingRows[i] = NWBSchema.CrossingRow(
+            sampleIndex: sampleIndex, electrodeRow: Int64(processedRowOffset + processedChannel), amplitudeMicrovolts: amplitudeMicrovolts, waveformRow: i)
         let n = min(snippetCount, waveform.count)
         let target = crossingWaveforms.baseAddress! + i * snippetCount
         if n > 0 { target.update(from: waveform.baseAddress!, count: n) }
@@ -316,15 +291,17 @@ public final class NWBStreamWriter {
         crossingCount += 1
     }
 
-    func writeCrossings() throws(HDF5Error) {
+    /// Writes what is gathered and not yet on disk: raw frames, threshold crossings, LFP and band-power rows.
+    func writeBuffered() throws(HDF5Error) {
+        try writeBufferedRaw()
+        try writeCrossings()
+        try lfp?.write()
+        try bandPower?.write()
+    }
+
+    private func writeCrossings() throws(HDF5Error) {
         guard let crossings, crossingCount > 0 else { return }
-        let n = crossingCount
-        try crossings.column("timestamp").append(UnsafeBufferPointer(rebasing: crossingTimes[0..<n]))
-        try crossings.column("sample_index").append(UnsafeBufferPointer(rebasing: crossingSamples[0..<n]))
-        try crossings.column("electrode").append(UnsafeBufferPointer(rebasing: crossingElectrodes[0..<n]))
-        try crossings.column("amplitude").append(UnsafeBufferPointer(rebasing: crossingAmplitudes[0..<n]))
-        try crossings.column("waveform").append(UnsafeBufferPointer(rebasing: crossingWaveforms[0..<(n * snippetCount)]))
-        try crossings.appendIDs(count: n)
+        try crossings.append(UnsafeBufferPointer(rebasing: crossingRows[0..<crossingCount]))
         crossingCount = 0
     }
 
@@ -344,20 +321,21 @@ public final class NWBStreamWriter {
         } else if firstClockRow == nil {
             firstClockRow = (sessionSeconds, offset)
         }
-        try clock.appendRow([
-            .double(sessionSeconds), .int(Int64(sampleIndex)), .double(offset), .double(drift), .double(wallClock.timeIntervalSince1970),
-            .double(monotonicSeconds),
-        ])
+        try clock.append(
+            NWBSchema.StreamClockRow(
+                sessionSeconds: sessionSeconds, sampleIndex: sampleIndex, offsetSeconds: offset, driftPPM: drift, wallClock: wallClock,
+                monotonicSeconds: monotonicSeconds))
     }
 
     /// Closes the stream's datasets and tables, reporting the first error.
     func close() -> (any Error)? {
         var firstError: (any Error)?
-        for dataset in [raw, lfp, bandPower].compactMap({ $0 }) {
+        for dataset in [raw, lfp?.dataset, bandPower?.dataset].compactMap({ $0 }) {
             do { try dataset.close() } catch { firstError = firstError ?? error }
         }
-        for table in [crossings, clock].compactMap({ $0 }) {
-            do { try table.close() } catch { firstError = firstError ?? error }
+        let tables: [() throws -> Void] = [crossings?.close, clock?.close].compactMap { $0 }
+        for close in tables {
+            do { try close() } catch { firstError = firstError ?? error }
         }
         return firstError
     }

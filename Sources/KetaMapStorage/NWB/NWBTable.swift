@@ -1,6 +1,5 @@
-/// One column of an NWB `DynamicTable` that grows under SWMR.
+/// How one column of an NWB `DynamicTable` is stored, and what it says of itself.
 struct NWBColumn {
-    /// How a column's values are stored.
     enum Kind {
         case float64, float32, int64
         /// Fixed-length UTF-8 text of at most this many bytes (SWMR-safe).
@@ -23,45 +22,109 @@ struct NWBColumn {
     var textAttributes: [String: String] = [:]
 }
 
-/// One value of a row appended with `NWBTable.appendRow`.
-enum NWBCell {
-    case double(Double), float(Float), int(Int64), text(String), bool(Bool), floats([Float])
+/// One column of a table of `Row`s, declared once: how it is stored and which
+/// value of the row it holds. A table is its list of fields, so a column
+/// cannot be left out of a row or take another column's value, and the
+/// value's Swift type is the column's (`float64` takes a `Double`, …).
+struct NWBField<Row> {
+    let column: NWBColumn
+    /// Bytes one row's value takes in the table's run buffer (0: text and bools, written from arrays).
+    let valueBytes: Int
+    /// Appends the column's values of `rows` to its dataset in one write, gathered in `run`.
+    let append: (_ rows: UnsafeBufferPointer<Row>, _ dataset: HDF5Dataset, _ run: UnsafeMutableRawPointer) throws(HDF5Error) -> Void
+
+    static func float64(
+        _ name: String, _ description: String, type: String = "VectorData", numberAttributes: [String: Double] = [:],
+        textAttributes: [String: String] = [:], _ value: @escaping (Row) -> Double
+    ) -> NWBField {
+        number(NWBColumn(name: name, description: description, kind: .float64, type: type, numberAttributes: numberAttributes, textAttributes: textAttributes), value)
+    }
+
+    static func float32(_ name: String, _ description: String, textAttributes: [String: String] = [:], _ value: @escaping (Row) -> Float) -> NWBField {
+        number(NWBColumn(name: name, description: description, kind: .float32, textAttributes: textAttributes), value)
+    }
+
+    static func int64(_ name: String, _ description: String, _ value: @escaping (Row) -> Int64) -> NWBField {
+        number(NWBColumn(name: name, description: description, kind: .int64), value)
+    }
+
+    /// Row indices into the table at `table` (a `DynamicTableRegion`).
+    static func region(_ name: String, _ description: String, table: String, _ value: @escaping (Row) -> Int64) -> NWBField {
+        number(NWBColumn(name: name, description: description, kind: .region(table: table)), value)
+    }
+
+    static func text(_ name: String, _ description: String, maxBytes: Int, _ value: @escaping (Row) -> String) -> NWBField {
+        NWBField(column: NWBColumn(name: name, description: description, kind: .text(maxBytes: maxBytes)), valueBytes: 0) {
+            (rows, dataset, _) throws(HDF5Error) in try dataset.appendStrings(rows.map(value))
+        }
+    }
+
+    static func bool(_ name: String, _ description: String, _ value: @escaping (Row) -> Bool) -> NWBField {
+        NWBField(column: NWBColumn(name: name, description: description, kind: .bool), valueBytes: 0) {
+            (rows, dataset, _) throws(HDF5Error) in try dataset.appendBools(rows.map(value))
+        }
+    }
+
+    /// `width` float32 values per row, which `fill` writes into the row's place.
+    static func float32Row(
+        _ name: String, _ description: String, width: Int, textAttributes: [String: String] = [:],
+        _ fill: @escaping (Row, UnsafeMutableBufferPointer<Float>) -> Void
+    ) -> NWBField {
+        let column = NWBColumn(name: name, description: description, kind: .float32Row(width: width), textAttributes: textAttributes)
+        return NWBField(column: column, valueBytes: width * MemoryLayout<Float>.stride) { (rows, dataset, run) throws(HDF5Error) in
+            let values = run.bindMemory(to: Float.self, capacity: rows.count * width)
+            for (i, row) in rows.enumerated() { fill(row, UnsafeMutableBufferPointer(start: values + i * width, count: width)) }
+            try dataset.append(UnsafeBufferPointer(start: values, count: rows.count * width))
+        }
+    }
+
+    private static func number<T: HDF5Element>(_ column: NWBColumn, _ value: @escaping (Row) -> T) -> NWBField {
+        NWBField(column: column, valueBytes: MemoryLayout<T>.stride) { (rows, dataset, run) throws(HDF5Error) in
+            let values = run.bindMemory(to: T.self, capacity: rows.count)
+            for (i, row) in rows.enumerated() { values[i] = value(row) }
+            try dataset.append(UnsafeBufferPointer(start: values, count: rows.count))
+        }
+    }
 }
 
-/// An NWB `DynamicTable` (or subtype: `TimeIntervals`, `EventsTable`) whose
-/// columns are growable chunked datasets, created before SWMR starts and
-/// appended to afterwards. Rows are counted by the `id` column.
-final class NWBTable {
+/// An NWB `DynamicTable` (or subtype: `TimeIntervals`, `EventsTable`) of
+/// `Row`s, its columns declared once by its fields: growable chunked
+/// datasets, created before SWMR starts and appended to afterwards, each
+/// column in one write per run of rows. Rows are counted by the `id` column.
+final class NWBTable<Row> {
     /// Path of the table's group.
     let path: String
-    /// The columns' names, in `colnames` order.
-    let names: [String]
-    /// The open column datasets, in `colnames` order.
-    let columns: [HDF5Dataset]
+    private let fields: [NWBField<Row>]
+    /// The open column datasets, in `fields` (and `colnames`) order.
+    private let columns: [HDF5Dataset]
     /// The `id` column (`ElementIdentifiers`).
-    let ids: HDF5Dataset
+    private let ids: HDF5Dataset
+    /// Rows one write takes at most: the run buffer holds this many values of the widest column.
+    private let runRows: Int
+    private let run: UnsafeMutableRawPointer
 
     /// Creates the group at `name` below `parent`, tagged `type`, with empty columns.
     init(
-        in parent: HDF5Location, name: String, type: String, description: String, columns specs: [NWBColumn],
-        chunkRows: UInt64 = 64, root: HDF5Location, sourceDescription: String? = nil
+        in parent: HDF5Location, name: String, type: String, description: String, fields: [NWBField<Row>],
+        chunkRows: UInt64 = 64, runRows: Int = 1, root: HDF5Location, sourceDescription: String? = nil
     ) throws(HDF5Error) {
         let group = try parent.createGroup(name)
         let location = group.location
         path = group.path
         try NWBObject.tag(location, type: type)
         try location.setAttribute("description", description)
-        try location.setAttribute("colnames", specs.map(\.name))
+        try location.setAttribute("colnames", fields.map(\.column.name))
         if let sourceDescription { try location.setAttribute("source_description", sourceDescription) }
         var opened: [HDF5Dataset] = []
-        for spec in specs {
+        for spec in fields.map(\.column) {
+            let shape = HDF5DatasetShape.growable(chunkRows: chunkRows)
             let dataset: HDF5Dataset
             switch spec.kind {
-            case .float64: dataset = try location.createDataset(spec.name, of: Double.self, shape: .growable(chunkRows: chunkRows))
-            case .float32: dataset = try location.createDataset(spec.name, of: Float.self, shape: .growable(chunkRows: chunkRows))
-            case .int64, .region: dataset = try location.createDataset(spec.name, of: Int64.self, shape: .growable(chunkRows: chunkRows))
-            case .text(let maxBytes): dataset = try location.createStringDataset(spec.name, length: maxBytes, shape: .growable(chunkRows: chunkRows))
-            case .bool: dataset = try location.createBoolDataset(spec.name, shape: .growable(chunkRows: chunkRows))
+            case .float64: dataset = try location.createDataset(spec.name, of: Double.self, shape: shape)
+            case .float32: dataset = try location.createDataset(spec.name, of: Float.self, shape: shape)
+            case .int64, .region: dataset = try location.createDataset(spec.name, of: Int64.self, shape: shape)
+            case .text(let maxBytes): dataset = try location.createStringDataset(spec.name, length: maxBytes, shape: shape)
+            case .bool: dataset = try location.createBoolDataset(spec.name, shape: shape)
             case .float32Row(let width):
                 dataset = try location.createDataset(spec.name, of: Float.self, shape: .growable(rowDims: [UInt64(width)], chunkRows: chunkRows))
             }
@@ -80,55 +143,62 @@ final class NWBTable {
         }
         ids = try location.createDataset("id", of: Int64.self, shape: .growable(chunkRows: chunkRows))
         try NWBObject.tag(ids.location, type: "ElementIdentifiers", namespace: "hdmf-common")
-        columns = opened
-        names = specs.map(\.name)
         try group.close()
+        (self.fields, columns, self.runRows) = (fields, opened, max(1, runRows))
+        run = Self.allocateRun(fields, rows: self.runRows)
     }
 
-    /// Opens the table at `path` of an existing file (opened read-write, without SWMR) to append rows.
-    init(opening path: String, root: HDF5Location) throws(HDF5Error) {
+    /// Opens the table at `path` of an existing file (opened read-write, without SWMR) to append rows;
+    /// refuses a table whose columns are not `fields`, in that order.
+    init(opening path: String, fields: [NWBField<Row>], root: HDF5Location) throws {
         let group = try root.openGroup(path)
-        self.path = path
-        names = try group.location.stringsAttribute("colnames") ?? []
+        let names = try group.location.stringsAttribute("colnames") ?? []
+        guard names == fields.map(\.column.name) else {
+            try group.close()
+            throw NWBTableMismatch(path: path, found: names, declared: fields.map(\.column.name))
+        }
         var opened: [HDF5Dataset] = []
         for name in names { opened.append(try group.location.openDataset(name)) }
-        columns = opened
+        self.path = path
+        (self.fields, columns, runRows) = (fields, opened, 1)
         ids = try group.location.openDataset("id")
         try group.close()
+        run = Self.allocateRun(fields, rows: 1)
     }
+
+    private static func allocateRun(_ fields: [NWBField<Row>], rows: Int) -> UnsafeMutableRawPointer {
+        .allocate(byteCount: rows * max(8, fields.map(\.valueBytes).max() ?? 0), alignment: 8)  // 8: the ids
+    }
+
+    deinit { run.deallocate() }
 
     /// Rows so far.
     var rowCount: UInt64 { ids.rowCount }
 
-    /// The column named `name`.
+    /// The column named `name` (to rewrite a cell of a row written earlier).
     func column(_ name: String) -> HDF5Dataset {
-        guard let index = names.firstIndex(of: name) else { preconditionFailure("\(path) has no column \(name)") }
+        guard let index = fields.firstIndex(where: { $0.column.name == name }) else { preconditionFailure("\(path) has no column \(name)") }
         return columns[index]
     }
 
-    /// Appends one row: one cell per column, in column order, then its id.
-    /// Allocates (for rare rows: doses, marks, gaps, clock samples).
-    func appendRow(_ cells: [NWBCell]) throws(HDF5Error) {
-        precondition(cells.count == columns.count, "\(path): \(cells.count) cells for \(columns.count) columns")
-        for (cell, column) in zip(cells, columns) {
-            switch cell {
-            case .double(let v): try [v].withUnsafeBufferPointer { (b) throws(HDF5Error) in try column.append(b) }
-            case .float(let v): try [v].withUnsafeBufferPointer { (b) throws(HDF5Error) in try column.append(b) }
-            case .int(let v): try [v].withUnsafeBufferPointer { (b) throws(HDF5Error) in try column.append(b) }
-            case .bool(let v): try column.appendBools([v])
-            case .floats(let v): try v.withUnsafeBufferPointer { (b) throws(HDF5Error) in try column.append(b) }
-            case .text(let v): try column.appendStrings([v])
-            }
-        }
-        try appendIDs(count: 1)
+    /// Appends one row. For rare rows (doses, marks, gaps, clock samples): text columns allocate.
+    func append(_ row: Row) throws(HDF5Error) {
+        var row = row
+        try withUnsafeMutablePointer(to: &row) { (pointer) throws(HDF5Error) in try append(UnsafeBufferPointer(start: pointer, count: 1)) }
     }
 
-    /// Appends `count` ids (row numbers) after columns were appended directly.
-    func appendIDs(count: Int) throws(HDF5Error) {
-        let first = Int64(ids.rowCount)
-        try withUnsafeTemporaryAllocation(of: Int64.self, capacity: count) { (buffer) throws(HDF5Error) in
-            for i in 0..<count { buffer[i] = first + Int64(i) }
-            try ids.append(UnsafeBufferPointer(buffer))
+    /// Appends `rows`, each column in one write per `runRows` rows; then their ids.
+    /// Without text or bool columns, no allocation.
+    func append(_ rows: UnsafeBufferPointer<Row>) throws(HDF5Error) {
+        var start = 0
+        while start < rows.count {
+            let part = UnsafeBufferPointer(rebasing: rows[start..<min(rows.count, start + runRows)])
+            for (field, column) in zip(fields, columns) { try field.append(part, column, run) }
+            let first = Int64(ids.rowCount)
+            let numbers = run.bindMemory(to: Int64.self, capacity: part.count)
+            for i in 0..<part.count { numbers[i] = first + Int64(i) }
+            try ids.append(UnsafeBufferPointer(start: numbers, count: part.count))
+            start += part.count
         }
     }
 
@@ -137,4 +207,12 @@ final class NWBTable {
         for column in columns { try column.close() }
         try ids.close()
     }
+}
+
+/// A table of an existing file whose columns are not the ones declared for it.
+struct NWBTableMismatch: Error, CustomStringConvertible {
+    let path: String
+    let found: [String]
+    let declared: [String]
+    var description: String { "\(path) has the columns \(found.joined(separator: ", ")), not the declared \(declared.joined(separator: ", "))" }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapAcquisition
@@ -39,17 +40,14 @@ struct ComediDeviceListingTests {
 
     @Test func aDeviceThatCannotBeOpenedSaysWhyAndNoDevicesSaysWhatToLoad() throws {
         // Real comedilib on a folder holding a fake node that is not a Comedi device.
-        var template = Array("/tmp/ketamap-comedi-XXXXXX".utf8CString)
-        let folder = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
-        defer { rmdir(folder) }
+        let temporary = try TemporaryFolder("comedi")
+        let folder = temporary.path
         #expect(ComediDeviceListing.list(directory: folder).isEmpty)
         #expect(ComediDeviceListing.plainText([]).contains("No Comedi devices"))
 
         let node = folder + "/comedi3"
         close(open(node, O_CREAT | O_WRONLY, 0o600))
-        defer { unlink(node) }
         close(open(folder + "/comedi3_subd1", O_CREAT | O_WRONLY, 0o600))
-        defer { unlink(folder + "/comedi3_subd1") }
         let entries = ComediDeviceListing.list(directory: folder)
         #expect(entries.count == 1)
         guard case .failure(let error) = entries.first else {

@@ -1,5 +1,6 @@
 import KetaMapCore
 import SystemPackage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapAcquisition

@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -42,7 +43,7 @@ struct ConcurrentDoseTests {
         #expect(total.doseCount == clients * dosesPerClient && abs(total.milligramsPerKilogram - 10) < 1e-9, "\(total)")
 
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "ketamapd: \(ended.error)")
 
         let records = try EventLog.read(.init("\(workspace.directory.path)/load.events.jsonl"))

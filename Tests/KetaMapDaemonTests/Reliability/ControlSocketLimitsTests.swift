@@ -4,6 +4,7 @@ import KetaMapCore
 import KetaMapStorage
 import Logging
 import ServiceLifecycle
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -58,7 +59,7 @@ struct ControlSocketLimitsTests {
         #expect(halfClosed.readLine(timeoutSeconds: 10) == .closed)
 
         daemon.signal(SIGTERM)
-        #expect(try daemon.wait(timeout: 60).status == 0)
+        #expect(try await daemon.wait(timeout: 60).status == 0)
         let reader = try NWBSessionReader(path: workspace.nwb("cap"))
         defer { reader.close() }
         #expect(try reader.doses().map(\.sampleIndex) == [dose.sampleIndex], "the acknowledged dose is in the file")

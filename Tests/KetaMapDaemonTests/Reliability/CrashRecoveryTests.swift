@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -12,64 +13,64 @@ import Testing
 struct CrashRecoveryTests {
     typealias Workspace = EndToEndTests.Workspace
 
-    static func ctl(_ arguments: [String]) throws -> ProcessRunner.Result {
-        try ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments, timeout: 120)
+    static func ctl(_ arguments: [String]) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments, timeout: 120)
     }
 
     @Test("a clean close writes a SHA-256 manifest that sha256sum -c accepts; verify says consistent (exit 0), recover leaves it alone; a changed byte makes verify exit 1")
-    func cleanCloseManifest() throws {
+    func cleanCloseManifest() async throws {
         let workspace = try Workspace(doseAt: 1, edit: Workspace.withoutProcessing)
-        let run = try ProcessRunner.run(
+        let run = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "clean", ["--duration", "3", "--as-fast-as-possible"]))
         #expect(run.status == 0, "\(run.error)")
         let directory = workspace.directory.path
         let manifest = try String(contentsOfFile: "\(directory)/clean.sha256", encoding: .utf8)
         #expect(manifest.contains("  clean.nwb\n") && manifest.contains("  clean.events.jsonl\n"))
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/.clean.reserve"), "a clean close gives the reserve back")
-        let sums = try ProcessRunner.run("/usr/bin/env", ["sh", "-c", "cd '\(directory)' && sha256sum -c clean.sha256"], timeout: 60)
+        let sums = try await ProcessRunner.run("/usr/bin/env", ["sh", "-c", "cd '\(directory)' && sha256sum -c clean.sha256"], timeout: 60)
         #expect(sums.status == 0, "\(sums.output)\(sums.error)")
 
-        let verified = try Self.ctl(["verify", workspace.nwb("clean")])
+        let verified = try await Self.ctl(["verify", workspace.nwb("clean")])
         #expect(verified.status == 0 && verified.output.contains("consistent"), "\(verified.output)\(verified.error)")
         #expect(verified.output.contains("1 dose(s) and 0 mark(s), as the event log records them"), "\(verified.output)")
-        let recovered = try Self.ctl(["recover", "clean", "--dir", directory])
+        let recovered = try await Self.ctl(["recover", "clean", "--dir", directory])
         #expect(recovered.status == 0 && recovered.output.contains("nothing to recover"), "\(recovered.output)\(recovered.error)")
 
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: workspace.nwb("clean")))
         try file.seekToEnd()
         try file.write(contentsOf: Data(count: 16))  // HDF5 still opens it; only the digest can tell
         try file.close()
-        let tampered = try Self.ctl(["verify", workspace.nwb("clean")])
+        let tampered = try await Self.ctl(["verify", workspace.nwb("clean")])
         #expect(tampered.status == 1 && tampered.output.contains("clean.nwb changed after the close"), "\(tampered.output)\(tampered.error)")
-        #expect(try Self.ctl(["verify", "\(directory)/absent.nwb"]).status == 66)
+        #expect(try await Self.ctl(["verify", "\(directory)/absent.nwb"]).status == 66)
     }
 
     @Test("recover after kill -9: clears the writer mark, drops a torn last line, adds a dose logged but never written, writes the note, session-ended and the manifest; verify is then clean; a running session is refused (75)")
     func recoverAfterKill() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "killed", []))
+        let daemon = try await workspace.startDaemon(session: "killed")
         // Past one flush, so the file holds more samples than channels (nwbinspector reads time as the longer axis).
         try await workspace.waitUntil("write 3 s", { $0.framesWritten >= 12_000 })
         let acknowledged = try #require(try await ControlClient.send(ControlRequest(command: .dose, dose: ConcurrentDoseTests.bolus), to: workspace.socketPath).dose)
-        let refusedWhileRunning = try Self.ctl(["recover", workspace.nwb("killed")])
-        #expect(refusedWhileRunning.status == 75 && refusedWhileRunning.error.contains("pid \(daemon.process.processIdentifier)"), "\(refusedWhileRunning.error)")
-        #expect(try Self.ctl(["verify", workspace.nwb("killed")]).status == 75)
+        let refusedWhileRunning = try await Self.ctl(["recover", workspace.nwb("killed")])
+        #expect(refusedWhileRunning.status == 75 && refusedWhileRunning.error.contains("pid \(daemon.processIdentifier)"), "\(refusedWhileRunning.error)")
+        #expect(try await Self.ctl(["verify", workspace.nwb("killed")]).status == 75)
         daemon.signal(SIGKILL)
-        _ = try daemon.wait(timeout: 30)
+        _ = try await daemon.wait(timeout: 30)
 
         // The moment of the kill as it also happens: a dose logged (synced) whose row never reached the file, and a line cut short.
         let logPath = "\(workspace.directory.path)/killed.events.jsonl"
         let logged = try Self.logDoseNeverWritten(after: acknowledged, samples: 400, rateHz: 4000, session: "killed", to: logPath, tornLine: true)
-        #expect(try Self.ctl(["verify", workspace.nwb("killed")]).status == 2, "a crashed session is not closed")
+        #expect(try await Self.ctl(["verify", workspace.nwb("killed")]).status == 2, "a crashed session is not closed")
 
-        let recovered = try Self.ctl(["recover", workspace.nwb("killed")])
+        let recovered = try await Self.ctl(["recover", workspace.nwb("killed")])
         #expect(recovered.status == 0, "\(recovered.output)\(recovered.error)")
         for words in ["cleared the SWMR writer mark", "dropped the event log's last line", "1 dose(s) and 0 mark(s)", "wrote session-ended", "deleted the disk reserve", "wrote the manifest"] {
             #expect(recovered.output.contains(words), "recover says: \(recovered.output)")
         }
-        let verified = try Self.ctl(["verify", workspace.nwb("killed")])
+        let verified = try await Self.ctl(["verify", workspace.nwb("killed")])
         #expect(verified.status == 0, "\(verified.output)\(verified.error)")
-        #expect(try Self.ctl(["recover", workspace.nwb("killed")]).output.contains("nothing to recover"), "a second recover changes nothing")
+        #expect(try await Self.ctl(["recover", workspace.nwb("killed")]).output.contains("nothing to recover"), "a second recover changes nothing")
 
         let reader = try NWBSessionReader(path: workspace.nwb("killed"))
         defer { reader.close() }
@@ -79,7 +80,7 @@ struct CrashRecoveryTests {
         #expect(reader.faultNote?.contains("recovered by ketamapctl recover") == true, "\(String(describing: reader.faultNote))")
         let records = try EventLog.read(.init(logPath))
         #expect(records.last?.kind == .sessionEnded)
-        guard let facts = try workspace.facts("killed", inspect: true) else { return }
+        guard let facts = try await workspace.facts("killed", inspect: true) else { return }
         #expect(facts["problems"] as? [String] == [], "the recovered file passes pynwb and nwbinspector")
     }
 
@@ -109,22 +110,22 @@ struct CrashRecoveryTests {
         for run in 0..<20 {
             let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
             let session = "drill\(run)"
-            let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: session, []))
-            try await workspace.waitUntilRecording()
+            let daemon = try await workspace.startDaemon(session: session)
             let socket = workspace.socketPath
             let clients = (0..<4).map { _ in Task { await DiskFaultTests.doseUntilGone(socket) } }
-            try await Task.sleep(for: .milliseconds(200 + Int(random.next() % 1800)))
-            let newest = try await ControlClient.send(ControlRequest(command: .status), to: socket, timeoutSeconds: 2).status?.newestSample ?? 0
+            // The kill's moment is a random point of the session's clock (0.2–2 s in), not of the wall clock.
+            let killAt = 0.2 + Double(random.next() % 1800) / 1000
+            let newest = try await workspace.waitUntilRecorded(seconds: killAt)?.newestSample ?? 0
             daemon.signal(SIGKILL)
-            _ = try daemon.wait(timeout: 30)
+            _ = try await daemon.wait(timeout: 30)
             var acknowledged: [DoseEvent] = []
             for client in clients { acknowledged += await client.value }
             acknowledgedTotal += acknowledged.count
 
-            let recovered = try Self.ctl(["recover", workspace.nwb(session)])
+            let recovered = try await Self.ctl(["recover", workspace.nwb(session)])
             #expect(recovered.status == 0, "run \(run) (seed \(seed)): \(recovered.output)\(recovered.error)")
             recoveredTotal += recovered.output.components(separatedBy: "\n  + dose").count - 1
-            let verified = try Self.ctl(["verify", workspace.nwb(session)])
+            let verified = try await Self.ctl(["verify", workspace.nwb(session)])
             #expect(verified.status == 0, "run \(run) (seed \(seed)): \(verified.output)\(verified.error)")
             let reader = try NWBSessionReader(path: workspace.nwb(session))
             let inFile = Set(try reader.doses().map(\.sampleIndex))

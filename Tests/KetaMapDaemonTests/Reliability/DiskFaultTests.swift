@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -32,17 +33,17 @@ struct DiskFaultTests {
     @Test("the disk filling mid-session: exit 74 within seconds, the file closed valid with the fault, session-ended says why, every acknowledged dose in the file")
     func diskFull() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let disk = try ScratchFilesystem.tmpfs(megabytes: 32)
+        let disk = try await ScratchFilesystem.tmpfs(megabytes: 32)
         defer { disk.remove() }
         // 108 channels at 4 kHz: 0.86 MB/s, so 20 s pass the start's disk check (with the 8 MiB reserve); the ballast then takes the rest.
         let daemon = try Self.daemon(workspace, session: "full", outputDirectory: disk.path, ["--duration", "20"])
         try await workspace.waitUntilRecording()
         let socket = workspace.socketPath
         let dosing = Task { await Self.doseUntilGone(socket) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await workspace.waitUntil("acknowledge a dose") { !$0.doses.isEmpty }
         let fillStarted = Date()
-        try disk.fill()
-        let ended = try daemon.wait(timeout: 90)
+        try await disk.fill()
+        let ended = try await daemon.wait(timeout: 90)
         let secondsToStop = Date().timeIntervalSince(fillStarted)
         let acknowledged = await dosing.value
         print("disk full: ketamapd stopped \(String(format: "%.2f", secondsToStop)) s after the disk began to fill; \(acknowledged.count) doses acknowledged")
@@ -78,7 +79,7 @@ struct DiskFaultTests {
     @Test("a frozen disk: status answers within 1 s throughout; a dose in the stall is stamped at its arrival and acknowledged once the disk is back, one stalled too long is refused after the stated timeout")
     func frozenDisk() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let disk = try ScratchFilesystem.loopExt4(megabytes: 192)
+        let disk = try await ScratchFilesystem.loopExt4(megabytes: 192)
         defer { disk.remove() }
         let daemon = try Self.daemon(workspace, session: "frozen", outputDirectory: disk.path, ["--duration", "150"])
         try await workspace.waitUntilRecording()
@@ -87,7 +88,7 @@ struct DiskFaultTests {
         let dose = ControlRequest(command: .dose, dose: Self.bolus)
         let timeout = DoseDesk.defaultDurableTimeoutSeconds
 
-        try disk.freeze()
+        try await disk.freeze()
         var thawed = false
         defer { if !thawed { disk.thaw() } }
         let frozenAt = Date()
@@ -121,7 +122,7 @@ struct DiskFaultTests {
         #expect(acknowledged.sampleIndex + 1 >= arrival && acknowledged.sampleIndex < departure, "stamped \(acknowledged.sampleIndex), arrived within \(arrival)...\(departure)")
 
         daemon.signal(SIGTERM)
-        let ended = try daemon.wait(timeout: 60)
+        let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
         let records = try EventLog.read(.init("\(disk.path)/frozen.events.jsonl"))
         let refusedIDs = Set(records.compactMap(\.refusedEventID))

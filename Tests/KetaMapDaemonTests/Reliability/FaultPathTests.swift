@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -35,7 +36,7 @@ struct FaultPathTests {
             #expect(try Self.mode(workspace.nwb(session)) & 0o777 == 0o640)
             #expect(try Self.mode("\(workspace.directory.path)/\(session).events.jsonl") & 0o777 == 0o640)
             daemon.signal(signal)
-            let ended = try daemon.wait(timeout: 60)
+            let ended = try await daemon.wait(timeout: 60)
             #expect(ended.status == 0, "\(ended.error)")
             let last = try Self.lastRecord(workspace.directory.path, session)
             #expect(last?.kind == .sessionEnded && last?.detail == nil)
@@ -48,8 +49,8 @@ struct FaultPathTests {
 
     /// Waits until the process has run its first statement (it catches SIGTERM): before that it is
     /// still being loaded by the kernel, has touched nothing, and dies of the signal as any program does.
-    static func waitUntilSignalsCaught(_ daemon: ProcessRunner.Running) {
-        let status = "/proc/\(daemon.process.processIdentifier)/status"
+    static func waitUntilSignalsCaught(_ daemon: ProcessRunner.Running) async throws {
+        let status = "/proc/\(daemon.processIdentifier)/status"
         let sigterm = UInt64(1) << (UInt64(SIGTERM) - 1)
         for _ in 0..<2000 {
             let text = (try? String(contentsOfFile: status, encoding: .utf8)) ?? ""
@@ -58,21 +59,21 @@ struct FaultPathTests {
             {
                 return
             }
-            usleep(1000)
+            try await Task.sleep(for: .milliseconds(1))
         }
         Issue.record("ketamapd never caught SIGTERM")
     }
 
     @Test("SIGTERM at any moment of set-up ends the session cleanly: exit 0, and whatever was created is closed and valid")
-    func signalDuringSetUp() throws {
+    func signalDuringSetUp() async throws {
         for (attempt, delayMicroseconds) in [0, 20_000, 60_000, 150_000, 400_000].enumerated() {
             let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
             let session = "early\(attempt)"
             let daemon = try Self.daemon(workspace, session: session)
-            Self.waitUntilSignalsCaught(daemon)
-            usleep(useconds_t(delayMicroseconds))
+            try await Self.waitUntilSignalsCaught(daemon)
+            try await Task.sleep(for: .microseconds(delayMicroseconds))
             daemon.signal(SIGTERM)
-            let ended = try daemon.wait(timeout: 60)
+            let ended = try await daemon.wait(timeout: 60)
             #expect(ended.status == 0, "SIGTERM after \(delayMicroseconds) µs: \(ended.error)")
             if FileManager.default.fileExists(atPath: "\(workspace.directory.path)/\(session).events.jsonl") {
                 #expect(try Self.lastRecord(workspace.directory.path, session)?.kind == .sessionEnded)
@@ -90,26 +91,26 @@ struct FaultPathTests {
         try await workspace.waitUntilRecording()
         let before = try FileManager.default.contentsOfDirectory(atPath: workspace.directory.path).sorted()
         let startedAt = Date()
-        let second = try ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "twice", []), timeout: 30)
+        let second = try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "twice", []), timeout: 30)
         #expect(second.status == ExitStatus.sessionRunning.rawValue)
         #expect(Date().timeIntervalSince(startedAt) < 5)
-        #expect(second.error.contains("pid \(first.process.processIdentifier)"), "\(second.error)")
+        #expect(second.error.contains("pid \(first.processIdentifier)"), "\(second.error)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.directory.path).sorted() == before)
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath)
         #expect(status.status?.state == .recording, "the first session's socket is still its own")
         first.signal(SIGTERM)
-        #expect(try first.wait(timeout: 60).status == 0)
+        #expect(try await first.wait(timeout: 60).status == 0)
         let reader = try NWBSessionReader(path: workspace.nwb("twice"))
         #expect(reader.frameCount > 0)
         reader.close()
     }
 
     @Test("a control socket that cannot be bound ends the session: exit 71, the file closed valid with the fault, session-ended says why")
-    func socketBindFailure() throws {
+    func socketBindFailure() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
         let longSocket = workspace.directory.path + "/" + String(repeating: "s", count: 120) + ".sock"  // beyond sun_path's 108 bytes
         let started = Date()
-        let ended = try ProcessRunner.run(
+        let ended = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"),
             ["--config", workspace.configPath, "--session", "nosock", "--output-dir", workspace.directory.path, "--control-socket", longSocket],
             timeout: 60)

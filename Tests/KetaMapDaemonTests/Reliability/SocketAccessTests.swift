@@ -2,6 +2,7 @@ import Foundation
 import KetaMapControl
 import KetaMapCore
 import KetaMapStorage
+import KetaMapTestSupport
 import Testing
 
 @testable import KetaMapDaemon
@@ -19,28 +20,29 @@ struct SocketAccessTests {
         var member: String { "kmin\(suffix)" }
         private var createdGroup = false
 
-        init() throws {
+        init() async throws {
             guard geteuid() == 0 else { throw ScratchFilesystem.Refused(reason: "creating test accounts needs root (CI runs as root)") }
             if POSIXCalls.groupID(named: "ketamap") == nil {
-                try ScratchFilesystem.tool(["groupadd", "--system", "ketamap"])
+                try await ScratchFilesystem.tool(["groupadd", "--system", "ketamap"])
                 createdGroup = true
             }
-            try ScratchFilesystem.tool(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", outsider])
-            try ScratchFilesystem.tool(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", "--groups", "ketamap", member])
+            try await ScratchFilesystem.tool(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", outsider])
+            try await ScratchFilesystem.tool(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", "--groups", "ketamap", member])
         }
 
-        func uid(_ name: String) throws -> UInt32 {
-            try #require(UInt32(try ScratchFilesystem.tool(["id", "-u", name]).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        func uid(_ name: String) async throws -> UInt32 {
+            try #require(UInt32(try await ScratchFilesystem.tool(["id", "-u", name]).output.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
 
         /// Runs `arguments` as `user` with the user's own groups.
-        func run(as user: String, _ arguments: [String]) throws -> ProcessRunner.Result {
-            try ProcessRunner.run("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--"] + arguments, timeout: 60)
+        func run(as user: String, _ arguments: [String]) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--"] + arguments, timeout: 60)
         }
 
+        /// Blocking: called from a `defer`.
         func remove() {
-            for user in [outsider, member] { _ = try? ProcessRunner.run("/usr/bin/env", ["userdel", user], timeout: 30) }
-            if createdGroup { _ = try? ProcessRunner.run("/usr/bin/env", ["groupdel", "ketamap"], timeout: 30) }
+            for user in [outsider, member] { ProcessRunner.runBlocking("/usr/bin/env", ["userdel", user]) }
+            if createdGroup { ProcessRunner.runBlocking("/usr/bin/env", ["groupdel", "ketamap"]) }
         }
     }
 
@@ -61,35 +63,34 @@ struct SocketAccessTests {
 
     @Test("a user outside group ketamap cannot connect: dose and stop refused, nothing logged; a member doses, recorded under its own account name and uid, and is refused stop")
     func realUsers() async throws {
-        let accounts = try Accounts()
+        let accounts = try await Accounts()
         defer { accounts.remove() }
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        try ScratchFilesystem.tool(["chmod", "0755", workspace.directory.path])  // the socket's folder: anyone may look for it
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "access", []))
-        try await workspace.waitUntilRecording()
+        try await ScratchFilesystem.tool(["chmod", "0755", workspace.directory.path])  // the socket's folder: anyone may look for it
+        let daemon = try await workspace.startDaemon(session: "access")
         let ctl = ProcessRunner.binary("ketamapctl"), socket = workspace.socketPath
         let dose = [ctl, "dose", "--drug", "ketamine", "--amount", "0.2", "--unit", "mg/kg", "--route", "iv-bolus", "--socket", socket]
 
-        let outsiderDose = try accounts.run(as: accounts.outsider, dose + ["--operator", "Intruder"])
+        let outsiderDose = try await accounts.run(as: accounts.outsider, dose + ["--operator", "Intruder"])
         #expect(outsiderDose.status != 0, "\(outsiderDose.output)")
         #expect((outsiderDose.output + outsiderDose.error).lowercased().contains("permission denied"), "\(outsiderDose.output)\(outsiderDose.error)")
-        let outsiderStop = try accounts.run(as: accounts.outsider, Self.rawRequest(#"{"command":"stop"}"#, socket: socket))
+        let outsiderStop = try await accounts.run(as: accounts.outsider, Self.rawRequest(#"{"command":"stop"}"#, socket: socket))
         #expect(outsiderStop.status == 3 && outsiderStop.output.contains("Permission denied"), "\(outsiderStop.output)\(outsiderStop.error)")
 
-        let memberDose = try accounts.run(as: accounts.member, dose + ["--operator", "RN Member"])
+        let memberDose = try await accounts.run(as: accounts.member, dose + ["--operator", "RN Member"])
         #expect(memberDose.status == 0, "\(memberDose.output)\(memberDose.error)")
-        let memberStop = try accounts.run(as: accounts.member, Self.rawRequest(#"{"command":"stop"}"#, socket: socket))
+        let memberStop = try await accounts.run(as: accounts.member, Self.rawRequest(#"{"command":"stop"}"#, socket: socket))
         let stopReply = try JSONDecoder().decode(ControlResponse.self, from: Data(memberStop.output.utf8))
         #expect(!stopReply.ok && stopReply.error?.field == "stop", "\(memberStop.output)")
         let status = try await ControlClient.send(ControlRequest(command: .status), to: socket).status
         #expect(status?.state == .recording, "a member's stop does not stop the session")
 
         daemon.signal(SIGTERM)
-        #expect(try daemon.wait(timeout: 60).status == 0)
+        #expect(try await daemon.wait(timeout: 60).status == 0)
         let records = try EventLog.read(.init("\(workspace.directory.path)/access.events.jsonl"))
         let doses = records.compactMap(\.dose)
         #expect(doses.count == 1, "only the member's dose is recorded")
-        #expect(doses.first?.peer?.uid == (try accounts.uid(accounts.member)), "recorded under the member's own uid")
+        #expect(doses.first?.peer?.uid == (try await accounts.uid(accounts.member)), "recorded under the member's own uid")
         #expect(doses.first?.operatorAccount == accounts.member, "and under the member's account name")
         #expect(doses.first?.request.operator == "RN Member")
         #expect(!records.contains { $0.kind == .stopRequested }, "no refused stop reaches the log")

@@ -1,6 +1,7 @@
 import Foundation
 import KetaMapControl
 import KetaMapCore
+import KetaMapTestSupport
 
 @testable import KetaMapDaemon
 import KetaMapStorage
@@ -9,13 +10,13 @@ import KetaMapStorage
 /// `DoseDesk` and event log in a temporary folder (doses wait for a recorder
 /// that never comes, so they end refused after `durableTimeoutSeconds`).
 struct ControlFixture {
-    let directory: TemporaryDirectory
+    let directory: TemporaryFolder
     let log: EventLog
     let desk: DoseDesk
     let dispatcher: ControlDispatcher
 
     init(durableTimeoutSeconds: Double = 0.5) throws {
-        directory = try TemporaryDirectory()
+        directory = try TemporaryFolder()
         let ring = SampleRing(channelCount: 1, minimumFrames: 16, consumers: ["recorder"])
         let board = StatusBoard(
             initial: SessionStatus(sessionID: "s", state: .recording, filePath: "", source: "test", sampleRateHz: 1000, channelCount: 1), ring: ring)

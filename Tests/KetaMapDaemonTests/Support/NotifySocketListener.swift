@@ -27,9 +27,9 @@ final class NotifySocketListener: Sendable {
     private let received = Mutex<[Datagram]>([])
     private let closed = Atomic<Bool>(false)
 
-    /// Binds `<directory>/notify.sock`.
-    init(directory: String) throws {
-        path = "\(directory)/notify.sock"
+    /// Binds `<directory>/<name>`.
+    init(directory: String, name: String = "notify.sock") throws {
+        path = "\(directory)/\(name)"
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var address = sockaddr_un()

@@ -11,7 +11,7 @@ import KetaMapAcquisition
 /// real card); each source is read for `frames` frames.
 /// Returns the samples of the first source, interleaved.
 @discardableResult
-func checkSourceConformance(
+public func checkSourceConformance(
     frames: Int, deterministic: Bool = true, sourceLocation: SourceLocation = #_sourceLocation, make: () throws -> any Source
 ) throws -> [Int16] {
     let first = try make()
@@ -35,7 +35,7 @@ func checkSourceConformance(
 
 /// Reads `frames` frames (fewer if the source ends) into buffers of `bufferFrames`
 /// frames, checking that blocks start at 0 and follow each other without holes.
-func readAll(_ source: any Source, frames: Int, bufferFrames: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Int16] {
+public func readAll(_ source: any Source, frames: Int, bufferFrames: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Int16] {
     let channels = source.format.channelCount
     var buffer = [Int16](repeating: 0, count: bufferFrames * channels)
     var samples: [Int16] = []
