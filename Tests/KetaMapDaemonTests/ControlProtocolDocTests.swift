@@ -141,8 +141,7 @@ struct ControlProtocolDocTests {
         #expect(optional.contains("diskHoursLeft") && optional.contains("fault"), "\(optional)")
         #expect(examples.count >= 10, "the doc shows every request and error: \(examples.count) examples")
         let workspace = try Workspace(doseAt: nil)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "doc", []))
-        try await workspace.waitUntilRecording()
+        let daemon = try await workspace.startDaemon(session: "doc")
         for example in examples {
             let socket = try RawControlSocket(path: workspace.socketPath)  // one connection per request, as ketamapctl does
             try socket.send(example.request)

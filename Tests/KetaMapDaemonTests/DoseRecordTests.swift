@@ -21,8 +21,7 @@ struct DoseRecordTests {
         init(session: String) async throws {
             workspace = try EndToEndTests.Workspace(doseAt: nil)
             self.session = session
-            daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: session, []))
-            try await workspace.waitUntilRecording()
+            daemon = try await workspace.startDaemon(session: session)
         }
 
         /// Waits until `seconds` of samples are acquired.

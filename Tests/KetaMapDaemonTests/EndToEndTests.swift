@@ -101,7 +101,8 @@ struct EndToEndTests {
         /// (the file is open, the first block stored, the control socket bound),
         /// through a notify socket of the workspace's own that lives as long as the daemon.
         func startDaemon(session: String, _ extra: [String] = [], timeoutSeconds: Double = 60) async throws -> ProcessRunner.Running {
-            let notify = try NotifySocketListener(directory: directory.path, name: "\(session).notify")
+            // A name of its own per start: the same session may be started again (restart into a new part).
+            let notify = try NotifySocketListener(directory: directory.path, name: "\(session).\(UUID().uuidString.prefix(8)).notify")
             let daemon = try ProcessRunner.start(
                 ProcessRunner.binary("ketamapd"), daemonArguments(session: session, extra), environment: notify.environment())
             Task {

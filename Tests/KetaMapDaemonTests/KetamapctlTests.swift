@@ -3,7 +3,8 @@ import KetaMapControl
 import KetaMapTestSupport
 import Testing
 
-/// Every `ketamapctl` subcommand run as a process: its output and its exit status.
+/// `ketamapctl` run as a process against a running session, and `check`: output and exit status.
+/// Every subcommand with no session and on recorded files: `KetamapctlExitStatusTests`.
 @Suite("ketamapctl subcommands", .serialized)
 struct KetamapctlTests {
     typealias Workspace = EndToEndTests.Workspace
@@ -15,8 +16,7 @@ struct KetamapctlTests {
     @Test("status, sessions, mark and dose against a running session; then report on its file")
     func againstARunningSession() async throws {
         let workspace = try Workspace(doseAt: nil)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "ctl", []))
-        try await workspace.waitUntilRecording()
+        let daemon = try await workspace.startDaemon(session: "ctl")
         let environment = ["KETAMAP_RUN_DIR": workspace.directory.path]
 
         let status = try await Self.ctl(["status", "--json", "--socket", workspace.socketPath])
@@ -34,13 +34,13 @@ struct KetamapctlTests {
         #expect(mark.status == 0, "\(mark.error)")
         #expect(mark.output.hasPrefix("mark recorded as event 1 at sample "), "\(mark.output)")
 
-        try await Self.waitUntilRecorded(seconds: 4, socket: workspace.socketPath)  // band power rows for a baseline
+        try await workspace.waitUntilRecorded(seconds: 4)  // band power rows for a baseline
         let dose = try await Self.ctl(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--session", "s"], environment: environment)
         #expect(dose.status == 0, "\(dose.error)")
         #expect(dose.output.hasPrefix("dose recorded as event 2: ketamine 0.5 mg/kg iv-bolus = 35 mg, 0.5 mg/kg at 70 kg"), "\(dose.output)")
         #expect(dose.output.contains("to correct it: ketamapctl void 2 --reason TEXT"))
 
-        try await Self.waitUntilRecorded(seconds: 7.5, socket: workspace.socketPath)  // a window after the dose
+        try await workspace.waitUntilRecorded(seconds: 7.5)  // a window after the dose
         daemon.signal(SIGTERM)
         let ended = try await daemon.wait(timeout: 60)
         #expect(ended.status == 0, "\(ended.error)")
@@ -48,16 +48,6 @@ struct KetamapctlTests {
         let report = try await Self.ctl(["report", workspace.nwb("ctl"), "--baseline", "1s", "--window", "0s..1s"])
         #expect(report.status == 0, "\(report.error)")
         #expect(report.output.hasPrefix("Dose: event 2: ketamine 0.5 mg/kg iv-bolus = 35 mg"), "\(report.output)")
-    }
-
-    /// Waits until the session's sample clock has passed `seconds`.
-    static func waitUntilRecorded(seconds: Double, socket: String) async throws {
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if let status = try await ControlClient.send(ControlRequest(command: .status), to: socket).status, status.recordedSeconds >= seconds { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the session did not reach \(seconds) s")
     }
 
     @Test("check prints every channel's figures as JSON and exits with its verdict")
@@ -69,29 +59,5 @@ struct KetamapctlTests {
         #expect(report.verdict != .notReachable && report.verdict != .samplesLost)
         #expect(report.channels.count == 108)
         #expect(report.channels.allSatisfy { $0.rmsMicrovolts > 0 })
-    }
-
-    @Test("without a session: sessions and devices say so and exit 0; status cannot reach it and exits 3; a bad option exits 64")
-    func withoutASession() async throws {
-        let empty = try TemporaryFolder()
-        let sessions = try await Self.ctl(["sessions"], environment: ["KETAMAP_RUN_DIR": empty.path])
-        #expect(sessions.status == 0)
-        #expect(sessions.output == "no running sessions in \(empty.path)\n")
-
-        let devices = try await Self.ctl(["devices", "--directory", empty.path])
-        #expect(devices.status == 0)
-        #expect(devices.output.hasPrefix("no Comedi devices in \(empty.path)"))
-
-        let status = try await Self.ctl(["status", "--socket", "\(empty.path)/none.sock"])
-        #expect(status.status == StatusVerdict.notReachable.rawValue)
-        #expect(status.error.contains("cannot reach the session at \(empty.path)/none.sock"))
-
-        let report = try await Self.ctl(["report", "\(empty.path)/none.nwb"])
-        #expect(report.status == 64)
-        #expect(report.error.contains("none.nwb: no such file"))
-
-        let bad = try await Self.ctl(["dose", "--amount", "lots"])
-        #expect(bad.status == 64)
-        #expect(bad.error.contains("--amount"))
     }
 }

@@ -23,8 +23,7 @@ struct RestartIntoNewPartTests {
         }
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
         let folder = workspace.directory.path
-        let first = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "part", []))
-        try await workspace.waitUntilRecording()
+        let first = try await workspace.startDaemon(session: "part")
         let firstDose = try await workspace.ctl(Self.doseArguments)
         #expect(firstDose.status == 0, "\(firstDose.error)")
         first.signal(SIGKILL)  // as the watchdog's SIGABRT would: no handler runs, nothing is closed
@@ -33,8 +32,7 @@ struct RestartIntoNewPartTests {
         let firstLog = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/part.events.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(folder)/.part.reserve"), "a killed session leaves its reserve")
 
-        let second = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "part", []))
-        try await workspace.waitUntilRecording()
+        let second = try await workspace.startDaemon(session: "part")
         let status = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath).status
         #expect(status?.filePath == workspace.nwb("part-2"))
         #expect(status?.sessionID == "part")

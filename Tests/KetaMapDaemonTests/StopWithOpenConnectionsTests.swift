@@ -16,8 +16,7 @@ struct StopWithOpenConnectionsTests {
     @Test("SIGTERM with an idle connection and a polling one open: the session ends within seconds, not after the 30 s idle time, and records no more than a moment past the stop")
     func stopDoesNotWaitForClients() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "open", []))
-        try await workspace.waitUntilRecording()
+        let daemon = try await workspace.startDaemon(session: "open")
         let idle = try RawControlSocket(path: workspace.socketPath)
         let polling = try RawControlSocket(path: workspace.socketPath)
         try polling.send(#"{"command":"status"}"#)

@@ -41,11 +41,16 @@ public enum ProcessRunner {
         repositoryRoot.appendingPathComponent("Tests/python/\(name)").path
     }
 
+    /// `$KETAMAP_PYTHON` when it is set and not empty; nothing recorded (for `.enabled(if:)`).
+    public static var configuredPython: String? {
+        ProcessInfo.processInfo.environment["KETAMAP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The Python with pynwb & co: `$KETAMAP_PYTHON`, or nil (the caller skips its
     /// Python checks, with a message) outside CI. Under CI (`CI` set) its absence
     /// fails the test.
     public static func python(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        if let python = ProcessInfo.processInfo.environment["KETAMAP_PYTHON"], !python.isEmpty { return python }
+        if let python = configuredPython { return python }
         if ProcessInfo.processInfo.environment["CI"] != nil {
             Issue.record("KETAMAP_PYTHON is not set: CI must run the Python checks (scripts/test.sh sets it)", sourceLocation: sourceLocation)
         } else {

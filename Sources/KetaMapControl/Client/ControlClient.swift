@@ -40,6 +40,9 @@ public enum ControlClient {
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch let error as IOError {
+            // NIO's own wording names its internal call; a user needs only the reason.
+            throw Unreachable(socketPath: socketPath, underlying: String(cString: strerror(error.errnoCode)))
         } catch {
             throw Unreachable(socketPath: socketPath, underlying: "\(error)")
         }

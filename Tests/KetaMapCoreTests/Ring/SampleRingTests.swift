@@ -105,6 +105,7 @@ private func runStress(
 
 @Suite("SampleRing")
 struct SampleRingTests {
+    #if DEBUG  // the hook between copy and check exists in debug builds only
     @Test("a copy the producer overwrote while it ran is reported lost, and the cursor copies again further on")
     func tornCopyIsDetected() throws {
         let ring = SampleRing(channelCount: 2, minimumFrames: 1024, consumers: ["torn"])
@@ -139,6 +140,7 @@ struct SampleRingTests {
         }
         #expect(intact)
     }
+    #endif
 
     @Test("a cursor reads back every frame in order when it keeps up")
     func readsBackInOrder() {

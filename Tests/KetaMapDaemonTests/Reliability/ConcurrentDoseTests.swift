@@ -17,8 +17,7 @@ struct ConcurrentDoseTests {
     @Test("16 clients sending 2000 doses back to back: every one acknowledged, in the log and the file in one order, none refused, recording goes on")
     func manyClientsLoseNothing() async throws {
         let workspace = try EndToEndTests.Workspace(doseAt: nil, edit: EndToEndTests.Workspace.withoutProcessing)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "load", []))
-        try await workspace.waitUntilRecording()
+        let daemon = try await workspace.startDaemon(session: "load")
 
         let clients = 16, dosesPerClient = 125, socket = workspace.socketPath
         let acknowledged = try await withThrowingTaskGroup(of: [DoseEvent].self) { group in

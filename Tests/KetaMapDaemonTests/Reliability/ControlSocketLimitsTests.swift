@@ -24,8 +24,7 @@ struct ControlSocketLimitsTests {
     @Test("ketamapd: 64 connections are served, the 65th gets one refusal line and is closed; once one leaves, a new one is served; a half-closed client gets its dose acknowledged and recorded")
     func capAndHalfClose() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let daemon = try ProcessRunner.start(ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "cap", []))
-        try await workspace.waitUntilRecording()
+        let daemon = try await workspace.startDaemon(session: "cap")
 
         var held: [RawControlSocket] = []
         for _ in 0..<ControlServer.Limits().maximumConnections {

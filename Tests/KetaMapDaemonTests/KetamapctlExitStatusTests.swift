@@ -1,0 +1,128 @@
+import Foundation
+import KetaMapTestSupport
+import Testing
+
+/// Every subcommand of `ketamapctl --help` run as a process, with no session
+/// to reach and on recorded files: what it prints and its exit status, as
+/// docs/control-protocol.md's table gives them. Against a running session:
+/// `KetamapctlTests`, `DoseRecordTests`; after a crash: `CrashRecoveryTests`.
+@Suite("ketamapctl output and exit status, subcommand by subcommand", .serialized)
+struct KetamapctlExitStatusTests {
+    /// One run: the arguments, the exit status and a line the output (standard
+    /// output, then standard error) must hold. `$DIR` stands for the test's folder,
+    /// `$A` and `$B` for the two recorded session files, `$A_JSON` for A's saved report.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let arguments: [String]
+        let status: Int32
+        let says: String
+
+        init(_ arguments: [String], exits status: Int32, says: String) {
+            self.arguments = arguments
+            self.status = status
+            self.says = says
+        }
+
+        var subcommand: String { arguments[0] }
+        var testDescription: String { "ketamapctl \(arguments.joined(separator: " ")) → \(status)" }
+
+        /// Runs the case in `folder`; `$NAME` tokens are replaced by `values[NAME]`.
+        func run(in folder: String, _ values: [String: String] = [:]) async throws -> ProcessRunner.Result {
+            let values = values.merging(["DIR": folder]) { $1 }
+            func fill(_ text: String) -> String {
+                values.keys.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: "$\($1)", with: values[$1]!) }
+            }
+            let result = try await ProcessRunner.run(
+                ProcessRunner.binary("ketamapctl"), arguments.map(fill), timeout: 120, environment: ["KETAMAP_RUN_DIR": folder])
+            #expect(result.status == status, "\(testDescription): exit \(result.status)\n\(result.output)\(result.error)")
+            #expect((result.output + result.error).contains(fill(says)), "\(testDescription) does not say \(fill(says)):\n\(result.output)\(result.error)")
+            return result
+        }
+    }
+
+    static let unreachable = "cannot reach the session at $DIR/none.sock (No such file or directory); is it running?"
+
+    /// Nothing to reach, nothing to read: the refusals a user meets first.
+    static let casesWithoutASession: [Case] = [
+        Case(["status", "--socket", "$DIR/none.sock"], exits: 3, says: Self.unreachable),
+        Case(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
+        Case(["dose", "--amount", "lots"], exits: 64, says: "--amount"),
+        Case(["void", "1", "--reason", "typo", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
+        Case(["void", "first", "--reason", "typo"], exits: 64, says: "The value 'first' is invalid for '<event-id>'"),
+        Case(["weight", "80kg", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
+        Case(["mark", "eyes open", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
+        Case(["sessions"], exits: 0, says: "no running sessions in $DIR\n"),
+        Case(["devices", "--directory", "$DIR"], exits: 0, says: "no Comedi devices in $DIR"),
+        Case(["check", "--config", "$DIR/none.toml"], exits: 78, says: "$DIR/none.toml: cannot open the file"),
+        Case(["report", "$DIR/none.nwb"], exits: 64, says: "$DIR/none.nwb: no such file"),
+        Case(["cohort", "$DIR/none.nwb"], exits: 64, says: "$DIR/none.nwb: no such file"),
+        Case(["export-bids", "$DIR/none.nwb", "--root", "$DIR/bids"], exits: 64, says: "$DIR/none.nwb: no such file"),
+        Case(["verify", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
+        Case(["recover", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
+    ]
+
+    /// On two sessions `ketamapd` recorded and closed (subjects sim01 and sim02, a dose at 5 s).
+    static let casesOnRecordedFiles: [Case] = [
+        Case(["report", "$A", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Dose: event 1: ketamine 0.5 mg/kg iv-infusion"),
+        Case(["report", "$DIR/ketamapd.toml"], exits: 1, says: "$DIR/ketamapd.toml: H5Fopen"),
+        Case(["cohort", "$A_JSON", "$B", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Cohort of 2 subjects (sim01, sim02)"),
+        Case(["cohort", "$A", "--csv", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "region,band,subjects,sessions,mean_db,low_db,high_db,significant,subjects_significant\n"),
+        Case(["export-bids", "$A", "--root", "$DIR/bids"], exits: 0, says: "$DIR/bids/sub-sim01/"),
+        Case(["export-bids", "$A", "--root", "$DIR/bids"], exits: 1, says: "exists"),
+        Case(["verify", "$A"], exits: 0, says: "$A: consistent"),
+        Case(["recover", "$B"], exits: 0, says: "$B: closed already, nothing to recover"),
+    ]
+
+    /// The subcommands `ketamapctl --help` lists.
+    static func subcommands() async throws -> Set<String> {
+        let help = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["--help"]).output
+        return Set((help.components(separatedBy: "SUBCOMMANDS:").last ?? "").split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first, !name.hasPrefix("See") else { return nil }
+            return String(name)
+        })
+    }
+
+    @Test("every subcommand of --help has its cases here, with no session and on recorded files")
+    func everySubcommandIsRun() async throws {
+        let listed = try await Self.subcommands()
+        #expect(listed.count >= 13, "\(listed)")
+        #expect(Set(Self.casesWithoutASession.map(\.subcommand)) == listed, "a subcommand without a case for a user with no session")
+        let fileCommands: Set = ["report", "cohort", "export-bids", "verify", "recover"]
+        #expect(fileCommands.isSubset(of: listed) && Set(Self.casesOnRecordedFiles.map(\.subcommand)) == fileCommands)
+    }
+
+    @Test("with no session to reach", arguments: casesWithoutASession)
+    func withoutASession(_ run: Case) async throws {
+        let folder = try TemporaryFolder("ctl")
+        _ = try await run.run(in: folder.path)
+    }
+
+    @Test("on files ketamapd recorded: report, cohort (a saved report and a file), export-bids (once), verify, recover")
+    func onRecordedFiles() async throws {
+        let workspace = try EndToEndTests.Workspace(doseAt: 5)
+        let folder = workspace.directory.path
+        for (session, subject) in [("a", "sim01"), ("b", "sim02")] {
+            let config = "\(folder)/\(session).toml"
+            try String(contentsOfFile: workspace.configPath, encoding: .utf8).replacingOccurrences(of: "id = \"sim01\"", with: "id = \"\(subject)\"")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let recorded = try await ProcessRunner.run(ProcessRunner.binary("ketamapd"), [
+                "--config", config, "--session", session, "--output-dir", folder, "--control-socket", "\(folder)/\(session).sock",
+                "--duration", "10", "--as-fast-as-possible",
+            ])
+            try #require(recorded.status == 0, "ketamapd \(session): \(recorded.error)")
+        }
+        let values = ["A": workspace.nwb("a"), "B": workspace.nwb("b"), "A_JSON": "\(folder)/a.report.json"]
+        let saved = try await ProcessRunner.run(
+            ProcessRunner.binary("ketamapctl"), ["report", workspace.nwb("a"), "--json", "--baseline", "2s", "--window", "0s..2s"], timeout: 120)
+        try #require(saved.status == 0, "report --json: \(saved.error)")
+        try saved.output.write(toFile: values["A_JSON"]!, atomically: true, encoding: .utf8)
+
+        for run in Self.casesOnRecordedFiles {
+            let result = try await run.run(in: folder, values)
+            if run.subcommand == "export-bids" && run.status == 0 {
+                let written = result.output.split(separator: "\n").map(String.init)
+                #expect(!written.isEmpty && written.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "export-bids prints the paths it wrote: \(written)")
+                #expect(written.contains { $0.hasSuffix("_ieeg.nwb") } && written.contains { $0.hasSuffix("_events.tsv") }, "\(written)")
+            }
+        }
+    }
+}
