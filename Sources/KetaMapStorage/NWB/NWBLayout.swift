@@ -22,6 +22,11 @@ enum NWBLayout {
     static let provenance = "/general/data_collection"
     static let notes = "/general/notes"
 
+    /// What a stream's objects add to the single-source names
+    /// (`ElectricalSeries_micro`, `sample_clock_micro`); nothing for the one
+    /// unnamed stream of a single-source session.
+    static func streamSuffix(_ stream: String?) -> String { stream.map { "_\($0)" } ?? "" }
+
     /// Tables that are deleted on a clean close when no row was written
     /// (nwbinspector rejects empty tables).
     static let optionalTables = [thresholdCrossings, marks, clock, dosing, doseVoids, subjectWeight, gaps]

@@ -57,7 +57,7 @@ public final class NWBSessionReader {
         public let clockOffsetSeconds: Double
 
         /// What the stream's objects add to the single-source paths (`_<name>`).
-        var suffix: String { name.map { "_\($0)" } ?? "" }
+        var suffix: String { NWBLayout.streamSuffix(name) }
     }
 
     private var file: HDF5File?
@@ -100,7 +100,7 @@ public final class NWBSessionReader {
         }
         var series: [Series] = []
         for name in names {
-            let path = NWBLayout.raw + (name.map { "_\($0)" } ?? "")
+            let path = NWBLayout.raw + NWBLayout.streamSuffix(name)
             let data = try root.openDataset(path + "/data", chunkCacheBytes: 16 << 20)
             let channelCount = Int(data.extent[1])
             let start = try root.openDataset(path + "/starting_time")
@@ -193,7 +193,7 @@ public final class NWBSessionReader {
         var streams: [Stream] = []
         var processedRows: [Int] = []
         for s in series {
-            let suffix = s.name.map { "_\($0)" } ?? ""
+            let suffix = NWBLayout.streamSuffix(s.name)
             var rows: [Int] = []
             for region in [NWBLayout.lfp + suffix + "/electrodes", NWBLayout.bandPower + suffix + "/source_channels"] where rows.isEmpty {
                 if try root.exists(String(region.dropFirst())) {

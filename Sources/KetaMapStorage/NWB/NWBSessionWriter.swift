@@ -350,7 +350,7 @@ public final class NWBSessionWriter {
         let file = try HDF5File.open(path, mode: .readWrite)
         let root = file.root
         if let fault { try root.writeString(String(NWBLayout.notes.dropFirst()), "Session ended by a fault: \(fault)") }
-        let suffixes = streams.map { $0.map { "_\($0)" } ?? "" }
+        let suffixes = streams.map(NWBLayout.streamSuffix)
         let streamTables = suffixes.flatMap { [NWBLayout.thresholdCrossings + $0, NWBLayout.clock + $0] }
         for table in Set(NWBLayout.optionalTables + streamTables).sorted() where try root.exists(table) {
             let ids = try root.openDataset(table + "/id")

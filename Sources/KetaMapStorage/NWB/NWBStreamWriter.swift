@@ -57,7 +57,7 @@ public final class NWBStreamWriter {
     var bandPowerPath: String { NWBLayout.bandPower + suffix }
     var crossingsPath: String { NWBLayout.thresholdCrossings + suffix }
     var clockPath: String { NWBLayout.clock + suffix }
-    private var suffix: String { name.map { "_\($0)" } ?? "" }
+    private var suffix: String { NWBLayout.streamSuffix(name) }
 
     /// Creates the stream's series and tables (before SWMR starts).
     init(
@@ -75,7 +75,7 @@ public final class NWBStreamWriter {
         snippetCount = max(1, stream.name == nil ? d.snippetSampleCount : stream.snippetSampleCount(d.processing))
         processedRowOffset = (d.processedChannelsAreRawRows ? 0 : d.montage.channels.count) + stream.processedChannels.lowerBound
         let label = stream.name.map { " of stream \($0)" } ?? ""
-        let suffix = stream.name.map { "_\($0)" } ?? ""
+        let suffix = NWBLayout.streamSuffix(stream.name)
 
         // Raw samples: [frame, channel] int16, chunks of chunkSeconds × at most 64 channels,
         // the channels shared evenly among the chunk columns: 108 channels are 2 × 54, not
