@@ -23,7 +23,7 @@ public struct DoseTimeCourse: Sendable {
         let baselineRows = input.rows(from: report.baseline.lowerBound, to: report.baseline.upperBound)
         let rowsPerBin = max(1, span.count / Self.binsWanted)
         let bins = stride(from: span.lowerBound, to: span.upperBound, by: rowsPerBin).map { $0..<min(span.upperBound, $0 + rowsPerBin) }
-        binSeconds = bins.map { input.bandPowerStartSeconds + (Double($0.lowerBound) + Double($0.count) / 2) / input.bandPowerRateHz - doseTime }
+        binSeconds = bins.map { input.bandPowerStartSeconds + (Double($0.lowerBound) + Double($0.count - 1) / 2) / input.bandPowerRateHz - doseTime }
         let bands = input.bands.count
         func regionPower(_ members: [Int], _ band: Int, _ rows: Range<Int>) -> Double {
             var sum = 0.0

@@ -52,6 +52,10 @@ public struct ReportInput: Sendable {
     public var channels: [Channel]
     /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
     public var power: [Float]
+    /// Seconds of signal each row's power comes from, centred on the row's time (0: an instant).
+    public var rowSeconds = 0.0
+    /// How the band power was estimated, for the report's readers.
+    public var bandPowerMethod = "band power as given"
     /// The doses that stand (voided ones left out), in the order recorded.
     public var doses: [DoseEvent]
     /// Voided doses (listed in the report's notes, never aligned to).
@@ -85,10 +89,11 @@ public struct ReportInput: Sendable {
     /// Band-power rows in the file.
     public var rowCount: Int { channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count) }
 
-    /// Band-power rows whose time is in `[from, to)` seconds.
+    /// Band-power rows whose span (`rowSeconds` about their time) lies in `[from, to)` seconds.
     public func rows(from: Double, to: Double) -> Range<Int> {
-        let first = max(0, Int(((from - bandPowerStartSeconds) * bandPowerRateHz).rounded(.up)))
-        let last = min(rowCount, Int(((to - bandPowerStartSeconds) * bandPowerRateHz).rounded(.up)))
+        let half = rowSeconds / 2
+        let first = max(0, Int(((from + half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
+        let last = min(rowCount, Int(((to - half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
         return first..<max(first, last)
     }
 }

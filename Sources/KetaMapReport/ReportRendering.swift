@@ -13,6 +13,7 @@ extension SessionReport {
         lines.append("")
         lines.append(table().render())
         lines.append("")
+        lines.append("Band power: \(bandPower).")
         lines.append("Intervals: \(uncertainty).")
         if regions.contains(where: \.isBoundary) {
             lines.append("Rows `A | B`: bipolar pairs across two regions (boundary pairs), counted in neither region.")

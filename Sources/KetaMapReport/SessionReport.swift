@@ -139,6 +139,8 @@ public struct SessionReport: Sendable, Codable, Equatable {
     public var notes: [String]
     public var regions: [RegionChange]
     public var channels: [ChannelChange]
+    /// How band power was estimated (from the input), for people and for the JSON.
+    public var bandPower = ""
     /// The uncertainty's method, for people and for the JSON.
     public var uncertainty = "95 % percentile interval, \(RegionUncertainty.replicates) block bootstrap replicates (channels of a region drawn with replacement, time in circular blocks of ≥ 2 autocorrelation times and ≥ 2 band-power windows; widened by Student's t for the number of blocks)"
 
@@ -197,6 +199,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard windowEnd - windowStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded after the dose") }
 
         self.dose = dose
+        bandPower = input.bandPowerMethod
         alignmentSeconds = zero
         subjectID = input.subjectID
         sessionID = input.sessionID

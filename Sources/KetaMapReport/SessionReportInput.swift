@@ -4,10 +4,13 @@ import KetaMapDSP
 import KetaMapStorage
 
 /// Reads what the report needs from a session file: every stream's band
-/// power and threshold crossings, placed on the first stream's clock (the one
-/// doses are stamped on) through the streams' clock tables.
+/// power (from its stored LFP, `LFPBandPower`) and threshold crossings, placed
+/// on the first stream's clock (the one doses are stamped on) through the
+/// streams' clock tables.
 public enum SessionReportInput {
-    public static func read(path: String) throws -> ReportInput {
+    /// `shortestRangeSeconds`: the shorter of the baseline and the window to be
+    /// reported, which sets the spectra's segment length (8 s, shorter only for short ranges).
+    public static func read(path: String, shortestRangeSeconds: Double = .infinity) throws -> ReportInput {
         let reader = try NWBSessionReader(path: path)
         defer { reader.close() }
         let voided = try reader.voidedDoses()
@@ -15,7 +18,8 @@ public enum SessionReportInput {
         let first = reader.streams[0]
         // A stream's time t is the first stream's t + shift: both are session-clock time minus their clock offsets.
         let shift = reader.streams.map { $0.clockOffsetSeconds - first.clockOffsetSeconds }
-        let powered = try reader.streams.indices.compactMap { index in try reader.bandPower(stream: index).map { (index, $0) } }
+        let spectral = try reader.streams.indices.compactMap { index in try LFPBandPower.read(reader, stream: index, shortestRangeSeconds: shortestRangeSeconds).map { (index, $0) } }
+        let powered = spectral.map { ($0.0, $0.1.power) }
         let grid = PowerGrid(powered.map { (index, power) in (power, shift[index]) })
         var crossings: [(seconds: Double, channel: Int)] = []
         for (index, stream) in reader.streams.enumerated() {
@@ -41,6 +45,13 @@ public enum SessionReportInput {
         input.sessionID = reader.sessionID
         input.coordinateSpace = reader.montage.coordinateSpace
         input.notes = grid.notes(powered.map { reader.streams[$0.0].name ?? "" })
+        if let (stream, first) = spectral.first, let lfp = try reader.lfp(stream: stream) {
+            input.rowSeconds = first.rowSeconds
+            input.bandPowerMethod = LFPBandPower.method(rowSeconds: first.rowSeconds)
+            if first.rowSeconds * lfp.rateHz < Double(SpectralBandPower.segmentRows(lfpRateHz: lfp.rateHz)) {
+                input.notes.append("\(input.bandPowerMethod): the baseline or the window is shorter than three 8 s segments")
+            }
+        }
         return input
     }
 

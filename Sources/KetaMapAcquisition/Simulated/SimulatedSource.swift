@@ -14,7 +14,7 @@ import KetaMapConfiguration
 /// ```
 ///   LFP (made at ~2 kHz by spectral synthesis, `SpectralLFP`; linearly interpolated to the sample rate)
 ///     spectrum = 1/f² background + the region's rhythm peaks (theta, alpha, beta, gamma),
-///                every band's bins × gain(band, t)
+///                each changed band's own component × gain(band, t)
 ///   + broadband noise (2.5 µV on SEEG, 10 µV on microwires; ×4 on bad contacts)
 ///   + line noise (fundamental + 15 % third harmonic, same phase on every channel)
 ///   + artifacts (decaying pops on one shaft, `artifactsPerMinute` over the montage)
@@ -269,9 +269,10 @@ public final class SimulatedSource: Source, @unchecked Sendable {
 
     /// Takes the next low-rate LFP sample of every channel and sets the interpolation towards it.
     private func advanceLowRate() {
-        if lfp.needsSegment {
-            lfp.synthesize(effect: summedEffect(knownDoses, atSample: lfp.nextSegmentCentre * UInt64(decimation)))
+        if lfp.needsEffect {
+            lfp.aim(effect: summedEffect(knownDoses, atSample: lfp.nextEffectSample * UInt64(decimation)))
         }
+        if lfp.needsSegment { lfp.synthesize() }
         let scale = 1 / Float(decimation)
         let base = lfpBase, next = lfpNext, slope = lfpSlope
         for c in 0..<channelCount { base[c] = next[c] }

@@ -483,13 +483,7 @@ public final class NWBSessionReader {
         let rate = try start.location.attribute("rate", as: Double.self) ?? 0
         let startSeconds = try start.readAll(as: Double.self).first ?? 0
         try start.close()
-        let names = try root.openDataset(series + "/bands/band_name")
-        let bandNames = try names.readStrings()
-        try names.close()
-        let limits = try root.openDataset(series + "/bands/band_limits")
-        let edges = try limits.readAll(as: Double.self)
-        try limits.close()
-        let bands = bandNames.enumerated().map { ProcessingSettings.Band(name: $0.element, lowHz: edges[2 * $0.offset], highHz: edges[2 * $0.offset + 1]) }
+        let bands = try bandPowerBands(stream: stream) ?? []
         return BandPowerSeries(
             bands: bands, rateHz: rate, startSeconds: startSeconds, channels: Array(processedChannels[streams[stream].processedChannels]),
             rowCount: Int(data.extent[0]), valuesMicrovoltsSquared: values)
@@ -526,6 +520,15 @@ public struct BandPowerSeries: Sendable {
     public var rowCount: Int
     /// Every value, row-major `[row][channel][band]`, in µV².
     public var valuesMicrovoltsSquared: [Float]
+
+    public init(bands: [ProcessingSettings.Band], rateHz: Double, startSeconds: Double, channels: [ProcessedChannel], rowCount: Int, valuesMicrovoltsSquared: [Float]) {
+        self.bands = bands
+        self.rateHz = rateHz
+        self.startSeconds = startSeconds
+        self.channels = channels
+        self.rowCount = rowCount
+        self.valuesMicrovoltsSquared = valuesMicrovoltsSquared
+    }
 
     /// Power of `band` on `channel` at `row`, in µV².
     public func value(row: Int, channel: Int, band: Int) -> Float {

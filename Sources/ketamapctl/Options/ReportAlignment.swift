@@ -25,7 +25,7 @@ struct ReportAlignment: ParsableArguments {
     /// Reads `file` and maps it, telling `progress` as it goes.
     func report(_ file: String, progress: ReportProgress) throws -> (ReportInput, SessionReport) {
         progress.say("reading \(file)")
-        let input = try SessionReportInput.read(path: file)
+        let input = try SessionReportInput.read(path: file, shortestRangeSeconds: min(baseline.seconds, window.endSeconds - window.startSeconds))
         let report = try SessionReport(
             input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds,
             window: window.startSeconds...window.endSeconds, progress: progress.regions)

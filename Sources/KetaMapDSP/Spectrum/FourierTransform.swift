@@ -3,15 +3,16 @@ import Glibc
 #endif
 
 /// An in-place radix-2 complex FFT of one fixed power-of-two size, with its
-/// twiddle factors and bit-reversal table made once (no allocation per call).
-final class FourierTransform {
+/// twiddle factors and bit-reversal table made once (no allocation per call):
+/// the simulator's spectral synthesis and the report's spectra.
+public final class FourierTransform {
     /// Points per transform (a power of two).
-    let size: Int
+    public let size: Int
     private let cosines: UnsafeMutablePointer<Double>
     private let sines: UnsafeMutablePointer<Double>
     private let reversed: UnsafeMutablePointer<Int>
 
-    init(size: Int) {
+    public init(size: Int) {
         precondition(size >= 2 && size & (size - 1) == 0, "the FFT size is a power of two")
         self.size = size
         cosines = .allocate(capacity: size / 2)
@@ -37,8 +38,15 @@ final class FourierTransform {
         reversed.deallocate()
     }
 
+    /// `X[k] = Σₙ x[n]·e^(−2πikn/N)`, in place on split real/imaginary arrays: the inverse of the conjugate, conjugated.
+    public func forward(real: UnsafeMutablePointer<Double>, imaginary: UnsafeMutablePointer<Double>) {
+        for i in 0..<size { imaginary[i] = -imaginary[i] }
+        inverse(real: real, imaginary: imaginary)
+        for i in 0..<size { imaginary[i] = -imaginary[i] }
+    }
+
     /// `x[n] = Σₖ X[k]·e^(+2πikn/N)` (inverse direction, no 1/N), in place on split real/imaginary arrays.
-    func inverse(real: UnsafeMutablePointer<Double>, imaginary: UnsafeMutablePointer<Double>) {
+    public func inverse(real: UnsafeMutablePointer<Double>, imaginary: UnsafeMutablePointer<Double>) {
         for i in 0..<size {
             let j = reversed[i]
             if j > i {
