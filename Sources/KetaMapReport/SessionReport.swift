@@ -165,38 +165,9 @@ public struct SessionReport: Sendable, Codable, Equatable {
         input: ReportInput, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws {
-        let dose: DoseEvent?
-        if let alignedAtSeconds {
-            guard alignedAtSeconds.isFinite, alignedAtSeconds > 0 else { throw Unavailable(description: "--at must be a time after the session's start") }
-            dose = nil
-        } else {
-            guard !input.doses.isEmpty else {
-                throw Unavailable(description: "the session has no dose; a dose-aligned report needs one (record it with `ketamapctl dose`, or align to a time with --at)")
-            }
-            guard input.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(input.doses.count) doses; choose --dose 1…\(input.doses.count)") }
-            dose = input.doses[doseIndex]
-        }
-        guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
-        let zero = alignedAtSeconds ?? dose!.startSeconds
-        let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes = input.notes + input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
-        // Skip the filters' settling time: three cycles of the lowest band edge.
-        let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
-        let baselineStart = max(settleSeconds, zero - baselineSeconds)
-        guard zero - baselineStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded before the dose; no baseline") }
-        if baselineStart > zero - baselineSeconds {
-            notes.append("baseline shortened to the \(Int(zero - baselineStart)) s recorded before the dose")
-        }
-        var windowStart = zero + requested.lowerBound
-        let windowEnd = min(end, zero + requested.upperBound)
-        if windowStart >= windowEnd - 1 {
-            // The recording ends before the requested window: use its last part after the dose.
-            windowStart = max(zero, windowEnd - max(1, (windowEnd - zero) / 2))
-            notes.append("the recording ends \(Int(end - zero)) s after the dose; window moved to \(Int(windowStart - zero))..\(Int(windowEnd - zero)) s after it")
-        } else if windowEnd < zero + requested.upperBound {
-            notes.append("window shortened: the recording ends \(Int(end - zero)) s after the dose")
-        }
-        guard windowEnd - windowStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded after the dose") }
+        let ranges = try Self.ranges(input: input, doseIndex: doseIndex, alignedAtSeconds: alignedAtSeconds, baselineSeconds: baselineSeconds, window: requested)
+        let (dose, zero, baselineStart, windowStart, windowEnd) = (ranges.dose, ranges.zero, ranges.baseline.lowerBound, ranges.window.lowerBound, ranges.window.upperBound)
+        let notes = ranges.notes
 
         self.dose = dose
         bandPower = input.bandPowerMethod
@@ -245,6 +216,57 @@ public struct SessionReport: Sendable, Codable, Equatable {
                 spikeRateChangeInterval: uncertainty.spikeRateChangeInterval)
         }
         self.notes += Self.missingValueNotes(regions, bands: bands)
+    }
+
+    /// Time 0, the baseline and the window a report of `input` compares, each clipped to what
+    /// was recorded, and the notes saying what was shortened.
+    public struct Ranges: Sendable {
+        public var dose: DoseEvent?
+        public var zero: Double
+        public var baseline: ClosedRange<Double>
+        public var window: ClosedRange<Double>
+        public var notes: [String]
+        /// The shorter of the baseline and the window, in seconds.
+        public var shortestSeconds: Double { min(baseline.upperBound - baseline.lowerBound, window.upperBound - window.lowerBound) }
+    }
+
+    /// The ranges `init` reports on (its arguments as there); throws `Unavailable` as it does.
+    public static func ranges(
+        input: ReportInput, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>
+    ) throws -> Ranges {
+        let dose: DoseEvent?
+        if let alignedAtSeconds {
+            guard alignedAtSeconds.isFinite, alignedAtSeconds > 0 else { throw Unavailable(description: "--at must be a time after the session's start") }
+            dose = nil
+        } else {
+            guard !input.doses.isEmpty else {
+                throw Unavailable(description: "the session has no dose; a dose-aligned report needs one (record it with `ketamapctl dose`, or align to a time with --at)")
+            }
+            guard input.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(input.doses.count) doses; choose --dose 1…\(input.doses.count)") }
+            dose = input.doses[doseIndex]
+        }
+        guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
+        let zero = alignedAtSeconds ?? dose!.startSeconds
+        let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
+        var notes = input.notes + input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
+        // Skip the filters' settling time: three cycles of the lowest band edge.
+        let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
+        let baselineStart = max(settleSeconds, zero - baselineSeconds)
+        guard zero - baselineStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded before the dose; no baseline") }
+        if baselineStart > zero - baselineSeconds {
+            notes.append("baseline shortened to the \(Int(zero - baselineStart)) s recorded before the dose")
+        }
+        var windowStart = zero + requested.lowerBound
+        let windowEnd = min(end, zero + requested.upperBound)
+        if windowStart >= windowEnd - 1 {
+            // The recording ends before the requested window: use its last part after the dose.
+            windowStart = max(zero, windowEnd - max(1, (windowEnd - zero) / 2))
+            notes.append("the recording ends \(Int(end - zero)) s after the dose; window moved to \(Int(windowStart - zero))..\(Int(windowEnd - zero)) s after it")
+        } else if windowEnd < zero + requested.upperBound {
+            notes.append("window shortened: the recording ends \(Int(end - zero)) s after the dose")
+        }
+        guard windowEnd - windowStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded after the dose") }
+        return Ranges(dose: dose, zero: zero, baseline: baselineStart...zero, window: windowStart...windowEnd, notes: notes)
     }
 
     /// Says which cells have no value (`null` in JSON, NaN in Swift) and why.

@@ -19,11 +19,11 @@ struct SpectralBandPowerTests {
 
     @Test("segments are 8.19 s at 1 kHz, shorter only when a range holds fewer than three")
     func segmentLength() {
-        #expect(SpectralBandPower.segmentRows(lfpRateHz: rate) == 8192)
-        #expect(SpectralBandPower.segmentRows(lfpRateHz: rate, shortestRangeSeconds: 300) == 8192)
-        #expect(SpectralBandPower.segmentRows(lfpRateHz: rate, shortestRangeSeconds: 10) == 2048)
-        #expect(SpectralBandPower.segmentRows(lfpRateHz: rate, shortestRangeSeconds: 1) == 256)
-        #expect(SpectralBandPower.segmentRows(lfpRateHz: rate, shortestRangeSeconds: 0) == 16)
+        #expect(SpectralBandPower.segmentRows(lfpRateHz: Self.rate) == 8192)
+        #expect(SpectralBandPower.segmentRows(lfpRateHz: Self.rate, shortestRangeSeconds: 300) == 8192)
+        #expect(SpectralBandPower.segmentRows(lfpRateHz: Self.rate, shortestRangeSeconds: 10) == 2048)
+        #expect(SpectralBandPower.segmentRows(lfpRateHz: Self.rate, shortestRangeSeconds: 1) == 256)
+        #expect(SpectralBandPower.segmentRows(lfpRateHz: Self.rate, shortestRangeSeconds: 0) == 16)
     }
 
     @Test("a sine at a band's centre reads A²/2 within 1 % in its band and below 0.01 % in every other; a sine 0.5 Hz inside an edge stays in its band")
@@ -56,7 +56,7 @@ struct SpectralBandPowerTests {
         var a = [Double](repeating: 0, count: Self.bands.count), b = a
         rows.withUnsafeBufferPointer { spectrum.power($0.baseAddress!, stride: 2, a: 0, b: 1, outA: &a, outB: &b) }
         #expect(abs(a[2] / 5000 - 1) < 0.02, "alpha reads \(a[2]) µV² of 5000")
-        #expect(b.allSatisfy(\.isNaN), "\(b)")
+        #expect(b.allSatisfy { $0.isNaN }, "\(b)")
     }
 
     @Test("two channels in one transform read what each reads alone")

@@ -25,10 +25,16 @@ struct ReportAlignment: ParsableArguments {
     /// Reads `file` and maps it, telling `progress` as it goes.
     func report(_ file: String, progress: ReportProgress) throws -> (ReportInput, SessionReport) {
         progress.say("reading \(file)")
-        let input = try SessionReportInput.read(path: file, shortestRangeSeconds: min(baseline.seconds, window.endSeconds - window.startSeconds))
+        var input = try SessionReportInput.read(path: file, shortestRangeSeconds: min(baseline.seconds, window.endSeconds - window.startSeconds))
+        let requested = window.startSeconds...window.endSeconds
+        // The spectra's segments must fit three times in the ranges as clipped to the recording.
+        if let ranges = try? SessionReport.ranges(input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds, window: requested),
+            3 * input.rowSeconds > ranges.shortestSeconds {
+            input = try SessionReportInput.read(path: file, shortestRangeSeconds: ranges.shortestSeconds)
+        }
         let report = try SessionReport(
-            input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds,
-            window: window.startSeconds...window.endSeconds, progress: progress.regions)
+            input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds, window: requested,
+            progress: progress.regions)
         progress.finish()
         return (input, report)
     }
