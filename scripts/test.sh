@@ -22,7 +22,9 @@ export KETAMAP_RELEASE_BIN="$(swift build -c release --show-bin-path)"
 swift test --skip-build --no-parallel
 
 echo "== ring stress under ThreadSanitizer"
-swift test --sanitize=thread --scratch-path .build-tsan --filter 'SampleRing|FeatureRing'
+# Tests/ThreadSanitizer is a package of its own holding the ring tests (a link to
+# Tests/KetaMapCoreTests/Ring): TSan rebuilds KetaMapCore and these tests only.
+swift test --package-path Tests/ThreadSanitizer --scratch-path .build-tsan --sanitize=thread
 
 echo "== Comedi tests in the comedi_test VM"
 scripts/comedi-vm-test.sh --no-build

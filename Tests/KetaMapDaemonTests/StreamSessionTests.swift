@@ -255,6 +255,27 @@ struct StreamSessionTests {
         #expect(onWires.count == 2 && onWires[1] >= Double(wires) && onWires[1] < gapEnd, "in the gap \(wires)..<\(gapEnd): \(onWires)")
     }
 
+    @Test("a stream stopped with on_fault = continue does not hold the session past --duration: it ends by itself, exit 0, the gap up to the end")
+    func stoppedStreamEndsAtTheDuration() async throws {
+        let workspace = try Self.hybrid(Self.replayedWires(onFault: "continue"))
+        try Self.writeWires(workspace)
+        let daemon = try await workspace.startDaemon(session: "limit", ["--duration", "3"])
+        try await workspace.waitUntilRecorded(seconds: 1)
+        #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0)
+        let ended = try await daemon.wait(timeout: 60)
+        #expect(ended.status == 0, "\(ended.error)")
+        #expect(ended.output.contains("  lost      seeg: 0 frames in 0 gaps"), "\(ended.output)")
+        #expect(ended.output.contains(#/  lost      micro: \d+ frames in 1 gaps/#), "\(ended.output)")
+        guard let facts = try await workspace.facts("limit") else { return }
+        let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
+        let wires = streams["micro"]?["frames"] as? Int ?? 0
+        #expect(streams["seeg"]?["frames"] as? Int == 3 * 2000, "the sEEG recorded to the end")
+        let gaps = facts["gaps"] as? [String: [Any]] ?? [:]
+        #expect(gaps["cause"] as? [String] == ["stream-stopped"])
+        let missing = Self.numbers(gaps["sample_count"]).first ?? 0
+        #expect(missing > 0 && wires + Int(missing) <= 3 * 30_000, "the wires' gap runs from their stop to the session's end at most: \(wires) + \(missing)")
+    }
+
     @Test("the same failure with on_fault = stop ends the session: exit 69, the fault names the stream, the file is valid with every sample")
     func streamFailsAndSessionStops() async throws {
         let workspace = try Self.hybrid(Self.replayedWires(onFault: "stop"))

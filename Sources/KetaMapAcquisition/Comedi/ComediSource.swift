@@ -27,8 +27,9 @@ import KetaMapConfiguration
 ///   `gap.endSample`.
 /// - **Stall** (no data for `readTimeoutMilliseconds`, and none waiting in the kernel buffer
 ///   per `comedi_get_buffer_contents`): throws `ComediError` `.stalled`.
-/// - **Vanished device** (`ENODEV`, `ENXIO`, `EIO`, `EBADF` from `read`, or `POLLNVAL`): throws
-///   `.deviceVanished`. Other read errors throw `.readFailed`; `read` returning 0 throws `.streamEnded`.
+/// - **Vanished device** (`ENODEV`, `ENXIO`, `EIO`, `EBADF` from `read`, or `POLLNVAL`; or
+///   `ENODEV` from the calls that tell a stall or an overrun, or from the restart, once the
+///   driver has detached the board, which then polls as silent): throws `.deviceVanished`. Other read errors throw `.readFailed`; `read` returning 0 throws `.streamEnded`.
 /// All of these end the session; the message says what to do.
 ///
 /// Thread: not thread-safe; one thread at a time (Sendable so that it can be handed to the
@@ -124,8 +125,13 @@ public final class ComediSource: Source, @unchecked Sendable {
         while true {
             guard try driver.waitForData(timeoutMilliseconds: settings.readTimeoutMilliseconds) else {
                 // A starved machine can wake from the timeout before the driver's own timer
-                // has announced data it already holds: look before calling it a stall.
-                if let waiting = try? driver.bufferContents(plan.subdevice), waiting > 0 { continue }
+                // has announced data it already holds: look before calling it a stall. A
+                // detached board polls as silent too, but answers this call with ENODEV.
+                do {
+                    if try driver.bufferContents(plan.subdevice) > 0 { continue }
+                } catch where Self.isVanished(error.errorNumber) {
+                    throw vanished(function: error.function, errorNumber: error.errorNumber)
+                } catch {}
                 throw ComediError(
                     .stalled, device: driver.path,
                     message: "no samples for \(settings.readTimeoutMilliseconds) ms after sample \(nextSample) (subdevice \(plan.subdevice))",
@@ -138,11 +144,12 @@ public final class ComediSource: Source, @unchecked Sendable {
                 count = try driver.read(into: room)
             } catch .brokenPipe {
                 return try recoverFromOverrun()
-            } catch .invalidArgument where commandStoppedByDriver() {
+            } catch .invalidArgument {
                 // The kernel reports EPIPE only to a read that finds the buffer empty; when the
                 // read that drained the last bytes also saw the stop, it returns those bytes,
                 // drops the error and releases the subdevice, so the next read gets EINVAL.
-                return try recoverFromOverrun()
+                if try commandStoppedByDriver() { return try recoverFromOverrun() }
+                throw readError(.invalidArgument)
             } catch {
                 throw readError(error)
             }
@@ -164,7 +171,7 @@ public final class ComediSource: Source, @unchecked Sendable {
             nextSample += UInt64(frames)
             // Once the driver has stopped the card (an overrun is pending, the reads
             // drain what was buffered) its clock no longer advances: keep the last anchor.
-            if let waiting = try? driver.bufferContents(plan.subdevice), !commandStoppedByDriver() {
+            if let waiting = try? driver.bufferContents(plan.subdevice), (try? commandStoppedByDriver()) == false {
                 anchorSample = nextSample + UInt64((waiting + stagedBytes) / bytesPerFrame)
                 anchorNanoseconds = clock()
             }
@@ -204,9 +211,15 @@ public final class ComediSource: Source, @unchecked Sendable {
 
     /// True when the subdevice no longer runs a command (`SDF_RUNNING` clear): with
     /// `stop_src = TRIG_NONE` only the driver stops it, after an overrun or a hardware error.
-    private func commandStoppedByDriver() -> Bool {
-        guard let flags = try? driver.subdeviceFlags(plan.subdevice) else { return false }
-        return !flags.contains(.running)
+    /// Throws `.deviceVanished` when the board is gone.
+    private func commandStoppedByDriver() throws(ComediError) -> Bool {
+        do {
+            return !(try driver.subdeviceFlags(plan.subdevice)).contains(.running)
+        } catch where Self.isVanished(error.errorNumber) {
+            throw vanished(function: error.function, errorNumber: error.errorNumber)
+        } catch {
+            return false
+        }
     }
 
     /// After `EPIPE`: cancel, restart, and report the lost range (see the type's doc).
@@ -216,6 +229,8 @@ public final class ComediSource: Source, @unchecked Sendable {
         stagedBytes = 0
         do {
             try driver.startCommand(plan.command)
+        } catch where Self.isVanished(error.errorNumber) {
+            throw vanished(function: error.function, errorNumber: error.errorNumber)
         } catch {
             var failure = error
             failure.message = "cannot restart acquisition after a buffer overrun at sample \(nextSample): " + error.message
@@ -234,17 +249,26 @@ public final class ComediSource: Source, @unchecked Sendable {
 
     /// A read failure as a `ComediError`.
     private func readError(_ error: Errno) -> ComediError {
-        let vanished: [Errno] = [.operationNotSupportedByDevice, .noSuchAddressOrDevice, .ioError, .badFileDescriptor]
-        if vanished.contains(error) {
-            return ComediError(
-                .deviceVanished, device: driver.path, function: "read", errorNumber: error.rawValue,
-                libraryMessage: error.description, message: "the device went away after sample \(nextSample)",
-                remedy: "Reconnect or power the board (check dmesg), then start a new session; the file up to here is valid")
-        }
+        if Self.isVanished(error.rawValue) { return vanished(function: "read", errorNumber: error.rawValue) }
         return ComediError(
             .readFailed, device: driver.path, function: "read", errorNumber: error.rawValue,
             libraryMessage: error.description, message: "reading samples failed after sample \(nextSample)",
             remedy: comediRemedy(errorNumber: error.rawValue, device: driver.path))
+    }
+
+    /// Whether a call's error number says the board is gone (unplugged, or its driver
+    /// detached or unloaded): `ENODEV`, `ENXIO`, `EIO`, `EBADF`.
+    private static func isVanished(_ errorNumber: Int32?) -> Bool {
+        let vanished: [Errno] = [.operationNotSupportedByDevice, .noSuchAddressOrDevice, .ioError, .badFileDescriptor]
+        return errorNumber.map { vanished.contains(Errno(rawValue: $0)) } ?? false
+    }
+
+    /// `.deviceVanished` after sample `nextSample`, from `function` failing with `errorNumber`.
+    private func vanished(function: String, errorNumber: Int32?) -> ComediError {
+        ComediError(
+            .deviceVanished, device: driver.path, function: function, errorNumber: errorNumber,
+            libraryMessage: errorNumber.map { Errno(rawValue: $0).description }, message: "the device went away after sample \(nextSample)",
+            remedy: "Reconnect or power the board (check dmesg), then start a new session; the file up to here is valid")
     }
 
     /// The provenance map written to the session file.

@@ -60,29 +60,40 @@ final class AcquisitionService: Service, @unchecked Sendable {
     func run() async throws {
         try await monitor.run(.acquisition, stream: role.name, stoppingWith: stop) { [self] in
             if realTimePriority { raisePriority() }
+            var stopped: StoppedStream?
             do {
                 try acquire()
             } catch where role.onFault == .continue && !completion.isLast {
-                continueWithoutStream(after: error)
+                stopped = continueWithoutStream(after: error)
             }
-            // The session ends when its last stream has: an earlier one waits for the stop.
+            // The session ends when its last stream has: an earlier one (a stopped one too,
+            // or the session would wait for it forever) waits for the stop.
             if !completion.finish() { waitForStop() }
+            if let stopped { postGap(of: stopped) }
         }
     }
 
-    /// `on_fault = "continue"`: this stream ends, the session goes on; at the
-    /// stop, the samples it did not deliver become one gap, estimated from the
-    /// session clock (the file says so: `stream-stopped`, not exact).
-    private func continueWithoutStream(after error: any Error) {
-        let stoppedAt = ring.writeIndex
-        let stoppedTime = MonotonicClock.seconds()
+    /// Where and when a stream stopped on a fault it may continue without.
+    private struct StoppedStream {
+        var sample: UInt64
+        var monotonicSeconds: Double
+    }
+
+    /// `on_fault = "continue"`: this stream ends, the session goes on.
+    private func continueWithoutStream(after error: any Error) -> StoppedStream {
+        let stopped = StoppedStream(sample: ring.writeIndex, monotonicSeconds: MonotonicClock.seconds())
         logger.error(
-            "stream stopped; the session records on without it", metadata: ["error": "\(error)", "sample": "\(stoppedAt)", "on_fault": "continue"])
+            "stream stopped; the session records on without it", metadata: ["error": "\(error)", "sample": "\(stopped.sample)", "on_fault": "continue"])
         board.update { $0.fault = $0.fault ?? "stream \(role.name ?? "") stopped: \(error)" }
-        waitForStop()
-        var missing = UInt64(max(0, ((MonotonicClock.seconds() - stoppedTime) * source.format.sampleRateHz).rounded()))
-        if let limit = frameLimit { missing = min(missing, limit > stoppedAt ? limit - stoppedAt : 0) }
-        mailbox.post(.gap(AcquisitionGap(firstSample: stoppedAt, sampleCount: missing, cause: .streamStopped, isExact: false), stream: role.index))
+        return stopped
+    }
+
+    /// At the stop, the samples a stopped stream did not deliver become one gap,
+    /// estimated from the session clock (the file says so: `stream-stopped`, not exact).
+    private func postGap(of stopped: StoppedStream) {
+        var missing = UInt64(max(0, ((MonotonicClock.seconds() - stopped.monotonicSeconds) * source.format.sampleRateHz).rounded()))
+        if let limit = frameLimit { missing = min(missing, limit > stopped.sample ? limit - stopped.sample : 0) }
+        mailbox.post(.gap(AcquisitionGap(firstSample: stopped.sample, sampleCount: missing, cause: .streamStopped, isExact: false), stream: role.index))
     }
 
     /// A stream that is done waits for the session's stop (beating: waiting on purpose is not a stall).

@@ -181,6 +181,28 @@ struct ComediSourceTests {
         #expect(eof?.code == .streamEnded)
     }
 
+    /// A board detached (`comedi_config -r`) in the moment after an overrun while the kernel
+    /// has released the subdevice, or whose driver is unloaded, is a vanished device: the
+    /// two-board VM session ran into each as "read failed: Invalid argument" or a stall.
+    @Test(arguments: [
+        ([FakeComediDriver.Step.frames(10), .detachedAfterFailing(.invalidArgument)], "comedi_get_subdevice_flags"),
+        ([.frames(10), .detachedAfterFailing(.brokenPipe)], "comedi_command"),
+        ([.frames(10), .driverUnloaded], "comedi_get_buffer_contents"),
+    ])
+    func aDetachedBoardIsAVanishedDevice(script: [FakeComediDriver.Step], function: String) throws {
+        let driver = FakeComediDriver.comediTestLike()
+        let source = try makeSource(driver)
+        try source.start()
+        driver.script = script
+        var buffer = [Int16](repeating: 0, count: 100)
+        _ = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
+        let error = #expect(throws: ComediError.self) { try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } }
+        #expect(error?.code == .deviceVanished, "\(String(describing: error))")
+        #expect(error?.function == function)
+        #expect(error?.errorNumber == Errno.operationNotSupportedByDevice.rawValue)
+        #expect(error?.message.contains("the device went away after sample 10") == true)
+    }
+
     @Test func stopCancelsOnce() throws {
         let driver = FakeComediDriver.comediTestLike()
         let source = try makeSource(driver)

@@ -36,6 +36,12 @@ final class FakeComediDriver: ComediDriver {
         case advanceClock(UInt64)
         /// `comedi_get_buffer_contents` reports this many bytes from now on.
         case bufferContents(Int)
+        /// The next `read` fails with this error (`EPIPE` or `EINVAL`: the kernel has released
+        /// the subdevice after an overrun), and the driver is then detached from the board
+        /// (`comedi_config -r` in that window): every later call fails with `ENODEV`.
+        case detachedAfterFailing(Errno)
+        /// The driver is unloaded (`rmmod -f`): `poll` times out, every later call fails with `ENODEV`.
+        case driverUnloaded
     }
 
     let path = "/dev/comedi-fake"
@@ -57,6 +63,7 @@ final class FakeComediDriver: ComediDriver {
     private var sampleCounter = 0  // samples generated since the first start (continues across restarts)
     private var channelList: [Int] = []
     private var running = false
+    private var detached = false
 
     init(subdevices: [Subdevice], readSubdevice: Int? = 0) {
         self.subdevices = subdevices
@@ -88,7 +95,8 @@ final class FakeComediDriver: ComediDriver {
     func readSubdevice() -> Int? { readSubdeviceIndex }
     func subdeviceType(_ s: Int) throws(ComediError) -> Int { subdevices[s].kind.comediType }
     func subdeviceFlags(_ s: Int) throws(ComediError) -> ComediSubdeviceFlags {
-        subdevices[s].flags.union(running && s == 0 ? [.busy, .running] : [])
+        try attached("comedi_get_subdevice_flags")
+        return subdevices[s].flags.union(running && s == 0 ? [.busy, .running] : [])
     }
     func channelCount(_ s: Int) throws(ComediError) -> Int { subdevices[s].channels }
     func maxdata(_ s: Int, channel: Int) throws(ComediError) -> UInt32 { subdevices[s].maxdata }
@@ -139,6 +147,7 @@ final class FakeComediDriver: ComediDriver {
     }
     func startCommand(_ command: ComediCommand) throws(ComediError) {
         calls.append("comedi_command")
+        try attached("comedi_command")
         if failRestart && !started.isEmpty {
             throw ComediError(
                 .commandFailed, device: path, function: "comedi_command", errorNumber: 16,
@@ -153,7 +162,18 @@ final class FakeComediDriver: ComediDriver {
         calls.append("comedi_cancel(\(s))")
         running = false
     }
-    func bufferContents(_ s: Int) throws(ComediError) -> Int { contentsBytes }
+    func bufferContents(_ s: Int) throws(ComediError) -> Int {
+        try attached("comedi_get_buffer_contents")
+        return contentsBytes
+    }
+
+    /// What the kernel answers once the board has no driver: `ENODEV`.
+    private func attached(_ function: String) throws(ComediError) {
+        guard detached else { return }
+        throw ComediError(
+            .callFailed, device: path, function: function, errorNumber: Errno.operationNotSupportedByDevice.rawValue,
+            libraryMessage: "No such device", message: "\(function) failed", remedy: "")
+    }
     func softCalibration(subdevice: Int, channel: Int, range: Int) -> ComediPolynomial? { softcal[channel] }
     func hardCalibration(subdevice: Int, channel: Int, range: Int) -> ComediPolynomial? {
         guard hardcalAvailable else { return nil }
@@ -172,6 +192,11 @@ final class FakeComediDriver: ComediDriver {
                 script.removeFirst()
             case .stall:
                 script.removeFirst()
+                return false
+            case .driverUnloaded:
+                script.removeFirst()
+                running = false
+                detached = true
                 return false
             default:
                 return true
@@ -194,6 +219,10 @@ final class FakeComediDriver: ComediDriver {
             case .stoppedSilently:
                 running = false
                 throw .invalidArgument
+            case .detachedAfterFailing(let error):
+                running = false
+                detached = true
+                throw error
             default: break
             }
         }
