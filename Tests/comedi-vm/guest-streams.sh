@@ -15,6 +15,10 @@
 set -e
 ketamapd=$1
 stall_thread=$2
+if [ ! -x "$stall_thread" ]; then
+	echo "guest-streams: usage: guest-streams.sh KETAMAPD STALL_THREAD (add Tests/comedi-vm/stall-thread.c built: cc -O2 -static)" >&2
+	exit 2
+fi
 "$ketamapd" --config /data/streams.toml --session streams --duration 14 > /out/streams.summary 2> /out/streams.log &
 pid=$!
 # The control socket opens once both streams acquire.
