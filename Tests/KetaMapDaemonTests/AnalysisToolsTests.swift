@@ -11,7 +11,7 @@ import Testing
 struct AnalysisToolsTests {
     /// Three simulated subjects with different implants: the default montage,
     /// its left hemisphere only, and its right hemisphere only; 20 s at 2 kHz
-    /// with a dose at 10 s, and on the first a mark.
+    /// with a dose at 10 s, and on the first a mark, sent while it records.
     static func recordCohort() async throws -> (EndToEndTests.Workspace, [String])? {
         let workspace = try EndToEndTests.Workspace(doseAt: 10)
         try workspace.atTwoKilohertz()
@@ -34,10 +34,12 @@ struct AnalysisToolsTests {
             config = config.replacingOccurrences(of: "channels = \"channels.tsv\"", with: "channels = \"\(channels)\"")
             let path = "\(workspace.directory.path)/\(subject).toml"
             try config.write(toFile: path, atomically: true, encoding: .utf8)
+            // sim01 records in real time, so that it is still recording when the mark is sent;
+            // the others as fast as they can.
             running.append((subject, try ProcessRunner.start(ProcessRunner.binary("ketamapd"), [
                 "--config", path, "--session", subject, "--output-dir", workspace.directory.path,
-                "--control-socket", "\(workspace.directory.path)/\(subject).sock", "--duration", "20", "--as-fast-as-possible",
-            ], environment: subject == "sim01" ? notify.environment() : [:])))
+                "--control-socket", "\(workspace.directory.path)/\(subject).sock", "--duration", "20",
+            ] + (subject == "sim01" ? [] : ["--as-fast-as-possible"]), environment: subject == "sim01" ? notify.environment() : [:])))
         }
         // A mark on the first session while it records.
         let socket = "\(workspace.directory.path)/sim01.sock"

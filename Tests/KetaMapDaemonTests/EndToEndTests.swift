@@ -152,7 +152,8 @@ struct EndToEndTests {
         let daemon = try await workspace.startDaemon(session: "live")
         try await workspace.waitUntilRecorded(seconds: 1.1)  // the file must hold more than 4000 frames
         let status = try await workspace.ctl(["status"])
-        #expect(status.status == 0, "\(status.error)")
+        // The default simulator's RIN8 picks up much mains: once its figures are in, status flags it (exit 1).
+        #expect(status.status == (status.output.contains("flagged none of") ? 0 : 1), "\(status.output)\(status.error)")
         #expect(status.output.lowercased().contains("session live  recording"))
         let dose = try await workspace.ctl(["dose", "--drug", "ketamine", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-infusion", "--over", "40m", "--operator", "RN Test"])
         #expect(dose.status == 0, "\(dose.error)")

@@ -28,8 +28,19 @@ public enum ProcessRunner {
         return url
     }
 
-    /// The path of a built product (`ketamapd`, `ketamapctl`).
-    public static func binary(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
+    /// The path of a built product (`ketamapd`, `ketamapctl`): the release build's
+    /// when `$KETAMAP_RELEASE_BIN` names a folder holding it (scripts/test.sh builds
+    /// both products there before the tests), else the debug build's beside the tests.
+    /// The release daemon records the simulator's minutes in seconds and keeps up in
+    /// real time on a loaded machine; the debug one, at 4 kHz, barely does.
+    public static func binary(_ name: String) -> String {
+        if let release = ProcessInfo.processInfo.environment["KETAMAP_RELEASE_BIN"], !release.isEmpty,
+            FileManager.default.isExecutableFile(atPath: "\(release)/\(name)")
+        {
+            return "\(release)/\(name)"
+        }
+        return productsDirectory.appendingPathComponent(name).path
+    }
 
     /// The repository's root (for `Tests/python/…`).
     public static var repositoryRoot: URL {

@@ -1,5 +1,6 @@
-"""Checks what an analyst gets from session files with the `ketamap` package,
-the BIDS export and DANDI's validator; then runs the analyst guide's code.
+"""Checks what an analyst gets from session files with the `ketamap` package
+and the BIDS export; then runs the analyst guide's code, and checks what its
+DANDI block (`dandi organize`, `dandi validate`) left.
 
 usage: check_analysis.py --work DIR --guide docs/analyst-guide.md FULL.nwb LEFT.nwb RIGHT.nwb
 
@@ -150,37 +151,53 @@ def session_label(path):
         return re.sub(r"[^A-Za-z0-9]", "", f["general/session_id"][()].decode())
 
 
-def check_dandi(path, work):
-    dandiset = os.path.join(work, "dandiset")
-    os.makedirs(dandiset, exist_ok=True)
-    with open(os.path.join(dandiset, "dandiset.yaml"), "w") as f:
-        f.write("identifier: '000000'\nname: KetaMap test sessions\ndescription: Simulated sessions written by the tests\n")
-    dandi = os.path.join(os.path.dirname(sys.executable), "dandi")
-    organize = subprocess.run([dandi, "organize", "-d", dandiset, "-f", "copy", path], capture_output=True, text=True)
-    check(organize.returncode == 0, f"dandi organize: {organize.stderr[-800:]}")
+def check_dandi(work, shell_results):
+    """DANDI's own tools on what the guide's DANDI block (`dandi organize`, then
+    `dandi validate`) left in WORK/guide-dandiset and printed."""
+    dandiset = os.path.join(work, "guide-dandiset")
     organized = [os.path.join(d, n) for d, _, names in os.walk(dandiset) for n in names if n.endswith(".nwb")]
     check(len(organized) == 1 and os.path.basename(organized[0]).startswith("sub-sim01_"), f"DANDI names {organized}")
-    result = subprocess.run([dandi, "validate", dandiset], capture_output=True, text=True)
-    check(result.returncode == 0 and "No errors found" in result.stdout + result.stderr,
-          f"dandi validate: {(result.stdout + result.stderr)[-1500:]}")
+    validated = [r for block, r in shell_results if "dandi validate" in block]
+    check(len(validated) == 1, f"the analyst guide has {len(validated)} shell blocks running dandi validate")
+    for result in validated:
+        output = result.stdout + result.stderr
+        check(result.returncode == 0 and "No errors found" in output, f"dandi validate: {output[-1500:]}")
 
 
 def run_guide(guide, paths, work):
     """Runs every ```python and ```sh block of the guide whose first line names its inputs
-    (`# SESSION …`), with SESSION, LEFT, RIGHT and WORK set to files the tests wrote."""
+    (`# SESSION …`), with SESSION, LEFT, RIGHT and WORK set to files the tests wrote.
+    Python blocks run here, each in a namespace of its own (so a block that leaves out an
+    import fails), to start the interpreter and import MNE and pandas once; shell blocks
+    run in bash. Returns each shell block with its completed process."""
+    import contextlib
+    import io
+    import traceback
+
     text = open(guide, encoding="utf-8").read()
     blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if b.startswith("# SESSION")]
     check(len(blocks) >= 3, f"the analyst guide has {len(blocks)} runnable Python blocks")
+    here = os.getcwd()
     for i, block in enumerate(blocks):
-        code = f"SESSION, LEFT, RIGHT, WORK = {paths[0]!r}, {paths[1]!r}, {paths[2]!r}, {work!r}\n" + block
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work)
-        check(result.returncode == 0, f"analyst guide block {i + 1} failed:\n{block}\n{result.stderr[-1500:]}")
+        namespace = {"__name__": f"guide_block_{i + 1}", "SESSION": paths[0], "LEFT": paths[1], "RIGHT": paths[2], "WORK": work}
+        output = io.StringIO()
+        try:
+            os.chdir(work)
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                exec(compile(block, f"analyst guide block {i + 1}", "exec"), namespace)
+        except BaseException as error:  # SystemExit too: a block that exits has failed
+            failures.append(f"analyst guide block {i + 1} failed:\n{block}\n{output.getvalue()[-500:]}{''.join(traceback.format_exception(error))[-1500:]}")
+        finally:
+            os.chdir(here)
     shells = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("# SESSION")]
     check(len(shells) >= 3, f"the analyst guide has {len(shells)} runnable shell blocks")
+    results = []
     for i, block in enumerate(shells):
         env = dict(os.environ, SESSION=paths[0], LEFT=paths[1], RIGHT=paths[2], WORK=work, PATH=os.path.dirname(os.environ["KETAMAPCTL"]) + ":" + os.environ["PATH"])
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, cwd=work, env=env)
         check(result.returncode == 0, f"analyst guide shell block {i + 1} failed:\n{block}\n{result.stderr[-1500:]}")
+        results.append((block, result))
+    return results
 
 
 def main():
@@ -190,10 +207,11 @@ def main():
     parser.add_argument("sessions", nargs=3)
     args = parser.parse_args()
     full, left, right = args.sessions
+    shell_results = []
     for step in (
         lambda: check_read_session(full), lambda: check_band_power(full), lambda: check_dose_map(full),
-        lambda: check_cohort(args.sessions, args.work), lambda: check_bids(full, left, args.work), lambda: check_dandi(full, args.work),
-        lambda: run_guide(args.guide, args.sessions, args.work),
+        lambda: check_cohort(args.sessions, args.work), lambda: check_bids(full, left, args.work),
+        lambda: shell_results.extend(run_guide(args.guide, args.sessions, args.work)), lambda: check_dandi(args.work, shell_results),
     ):
         try:
             step()
