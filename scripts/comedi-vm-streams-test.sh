@@ -8,8 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build --show-bin-path)
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+tools=$(mktemp -d)
+trap 'rm -rf "$out" "$tools"' EXIT
+# The guest's way to stall one thread and to detach a board under it (see the file).
+"${CC:-cc}" -O2 -static -o "$tools/stall-thread" Tests/comedi-vm/stall-thread.c
 # Board 0 keeps the script's ±1 V / 0.1 s; board 1 is ±2 V / 0.25 s.
 scripts/comedi-vm-test.sh --timeout 600 --devices 2 --wave 1=2000000,250000 --data Tests/comedi-vm --out "$out" \
-    --add "$bin/ketamapd:/bin/ketamapd" -- "$PWD/Tests/comedi-vm/guest-streams.sh" /bin/ketamapd
+    --add "$bin/ketamapd:/bin/ketamapd" --add "$tools/stall-thread:/bin/stall-thread" -- \
+    "$PWD/Tests/comedi-vm/guest-streams.sh" /bin/ketamapd /bin/stall-thread
 .venv/bin/python Tests/python/check_comedi_streams.py "$out"

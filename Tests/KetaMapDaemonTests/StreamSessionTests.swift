@@ -259,7 +259,8 @@ struct StreamSessionTests {
     func stoppedStreamEndsAtTheDuration() async throws {
         let workspace = try Self.hybrid(Self.replayedWires(onFault: "continue"))
         try Self.writeWires(workspace)
-        let daemon = try await workspace.startDaemon(session: "limit", ["--duration", "3"])
+        // 6 s: clock rows at 0 and 5 s of the session clock, the wires' second one at their stop.
+        let daemon = try await workspace.startDaemon(session: "limit", ["--duration", "6"])
         try await workspace.waitUntilRecorded(seconds: 1)
         #expect(truncate("\(workspace.directory.path)/wires.dat", 0) == 0)
         let ended = try await daemon.wait(timeout: 60)
@@ -269,11 +270,18 @@ struct StreamSessionTests {
         guard let facts = try await workspace.facts("limit") else { return }
         let streams = facts["streams"] as? [String: [String: Any]] ?? [:]
         let wires = streams["micro"]?["frames"] as? Int ?? 0
-        #expect(streams["seeg"]?["frames"] as? Int == 3 * 2000, "the sEEG recorded to the end")
+        #expect(streams["seeg"]?["frames"] as? Int == 6 * 2000, "the sEEG recorded to the end")
         let gaps = facts["gaps"] as? [String: [Any]] ?? [:]
         #expect(gaps["cause"] as? [String] == ["stream-stopped"])
         let missing = Self.numbers(gaps["sample_count"]).first ?? 0
-        #expect(missing > 0 && wires + Int(missing) <= 3 * 30_000, "the wires' gap runs from their stop to the session's end at most: \(wires) + \(missing)")
+        // Counted from the wires' last block to the end of the session: together about 6 s of their clock.
+        #expect(wires + Int(missing) <= 6 * 30_000 && wires + Int(missing) > 5 * 30_000, "the wires' gap runs from their stop to the session's end: \(wires) + \(missing)")
+        // Their clock table's last row is placed at their stop (its offset that of a stream that
+        // ran at its rate until then), not at the 5 s row after it.
+        let clock = (streams["micro"]?["clock"] as? [String: Any]) ?? [:]
+        let rows = (Self.numbers(clock["sample_index"]), Self.numbers(clock["timestamp"]), Self.numbers(clock["offset_seconds"]))
+        #expect(rows.0.count == 2 && rows.0.last == Double(wires), "a row at the stop: \(clock)")
+        #expect(rows.1.count == 2 && rows.1[1] < 5 && abs(rows.2[1] - rows.2[0]) < 0.1, "at \(rows.1) s, offsets \(rows.2)")
     }
 
     @Test("the same failure with on_fault = stop ends the session: exit 69, the fault names the stream, the file is valid with every sample")

@@ -1,47 +1,57 @@
 #!/bin/sh
 # Runs inside the comedi_test VM started with --devices 2 (busybox sh); /data is
-# this folder, /out comes back to the host. Usage: guest-streams.sh KETAMAPD
+# this folder, /out comes back to the host.
+# Usage: guest-streams.sh KETAMAPD STALL_THREAD (stall-thread.c, built)
 #
-# One session of two streams, 11 s (clock rows at 0, 5 and 10 s of the session
-# clock). Mid-way, only the micro stream's acquisition thread (acq-micro) is
-# frozen for 1 s: its board's 0.256 s kernel buffer overruns while acq-seeg
-# reads on (its own 0.512 s buffer would overrun too if it stalled). The
-# cgroup v2 freezer stops exactly the threads of a cgroup, SCHED_FIFO ones too
-# (a CPU limit would not, and SIGSTOP stops every thread of the process).
+# One session of two streams, 14 s (clock rows at 0, 5 and 10 s of the session
+# clock), and two faults of the micro stream alone while acq-seeg reads on (its
+# voluntary context switches, one per wake-up to read, are counted across the stall):
+# - an overrun: stall-thread stops only micro's acquisition thread (acq-micro,
+#   SCHED_FIFO) for 1 s, and its board's 0.256 s kernel buffer overruns;
+# - then its board vanishes: stall-thread stops acq-micro again and holds it in
+#   the one instant the kernel has released the overrun board, while
+#   comedi_config -r detaches the driver from /dev/comedi1 (at any other time it
+#   refuses: EBUSY). micro stops (on_fault = continue), seeg records to the end.
 set -e
 ketamapd=$1
-cgroup=/sys/fs/cgroup
-mount -t cgroup2 none "$cgroup"
-# The daemon starts in a cgroup of its own, so that one of its threads can move
-# to a threaded child cgroup.
-mkdir "$cgroup/ketamapd"
-echo $$ > "$cgroup/ketamapd/cgroup.procs"
-"$ketamapd" --config /data/streams.toml --session streams --duration 11 > /out/streams.summary 2> /out/streams.log &
+stall_thread=$2
+if [ ! -x "$stall_thread" ]; then
+	echo "guest-streams: usage: guest-streams.sh KETAMAPD STALL_THREAD (add Tests/comedi-vm/stall-thread.c built: cc -O2 -static)" >&2
+	exit 2
+fi
+"$ketamapd" --config /data/streams.toml --session streams --duration 14 > /out/streams.summary 2> /out/streams.log &
 pid=$!
 # The control socket opens once both streams acquire.
 while [ ! -S /tmp/streams.sock ]; do sleep 0.1; done
 tid=
-while [ -z "$tid" ]; do
+seeg=
+while [ -z "$tid" ] || [ -z "$seeg" ]; do
 	kill -0 "$pid"  # the daemon still runs
 	for task in /proc/$pid/task/*; do
-		if [ "$(cat "$task/comm" 2>/dev/null)" = acq-micro ]; then tid=${task##*/}; fi
+		case $(cat "$task/comm" 2>/dev/null) in
+		acq-micro) tid=${task##*/} ;;
+		acq-seeg) seeg=${task##*/} ;;
+		esac
 	done
 done
-stalled=$cgroup/ketamapd/stalled
-mkdir "$stalled"
-echo threaded > "$stalled/cgroup.type"
-echo "$tid" > "$stalled/cgroup.threads"
-sleep 1
-# /proc/uptime is CLOCK_BOOTTIME, the daemon's CLOCK_MONOTONIC in a VM that never suspends.
-read -r frozen_at _ < /proc/uptime
-echo 1 > "$stalled/cgroup.freeze"
-grep -q 'frozen 1' "$stalled/cgroup.events" || { echo "guest-streams: acq-micro did not freeze" >&2; exit 1; }
-sleep 1
-read -r thawed_at _ < /proc/uptime
-echo 0 > "$stalled/cgroup.freeze"
+switches() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$pid/task/$seeg/status"; }
+# stall-thread TID ... (it prints "stopped=S released=R" on the monotonic clock);
+# on failure, what the daemon's threads were.
+stall() {
+	"$stall_thread" "$@" || { echo "guest-streams: stall-thread $* failed; threads:" $(cat /proc/$pid/task/*/comm) >&2; exit 1; }
+}
 # Field 41 of the thread's stat: its scheduling policy (1 = SCHED_FIFO).
 policy=$(cut -d' ' -f41 "/proc/$pid/task/$tid/stat")
-echo "frozen_at=$frozen_at thawed_at=$thawed_at policy=$policy" > /out/stall.txt
+sleep 1
+seeg_before=$(switches)
+overrun=$(stall "$tid" 1)
+seeg_after=$(switches)
+# After micro's second clock row (5 s of the session clock), so that its drift is measured.
+sleep 4
+vanish=$(stall "$tid" 1 comedi_config -r /dev/comedi1)
+echo "$overrun" | sed 's/stopped=/stalled_at=/; s/released=/resumed_at=/' > /out/stall.txt
+echo "$vanish" | sed 's/stopped=/held_at=/; s/released=/detached_at=/' >> /out/stall.txt
+echo "policy=$policy seeg_wakeups=$((seeg_after - seeg_before))" >> /out/stall.txt
 status=0
 wait "$pid" || status=$?
 echo "$status" > /out/streams.status

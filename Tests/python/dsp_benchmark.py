@@ -22,7 +22,7 @@ from scipy import signal
 
 BANDS = [(1, 4), (4, 8), (8, 13), (13, 30), (30, 80), (80, 150)]
 BAND_ORDER = 6  # bandFilterOrder
-LINE_HZ, LINE_HARMONICS, LINE_BANDWIDTH_HZ = 50.0, 8, 0.1  # lineFrequencyHz, lineHarmonics, lineBandwidthHz
+LINE_HZ, LINE_HARMONICS, LINE_BANDWIDTH_HZ = 50.0, 8, 0.05 # lineFrequencyHz, lineHarmonics, lineBandwidthHz
 
 
 def cancel_line(lfp, rate):

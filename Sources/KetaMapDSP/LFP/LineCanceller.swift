@@ -8,21 +8,32 @@ import Foundation
 /// `a·cos(h·θ) + b·sin(h·θ)` with `θ` the phase of a reference oscillator; the
 /// model is subtracted and `(a, b)` follow the residual `e` by
 /// `a += 2μ·e·cos(h·θ)`, `b += 2μ·e·sin(h·θ)`. With `μ = π·B / rate` this is the
-/// adaptive canceller of Widrow et al. (1975): an exact null at the line, of
-/// width `B` (`lineBandwidthHz`, default 0.1 Hz), so a sine 1 Hz away keeps
-/// 99.75 % of its power and broadband power loses `B·π/2` per harmonic (0.3 % of gamma).
-/// After a start or a gap `μ` starts at `1/(n + 2H)` (the running mean) and
-/// shrinks to its floor, so the line is cancelled within a second or two.
+/// adaptive canceller of Widrow et al. (1975), a linear filter (Glover, 1977)
+/// with an exact null at each harmonic of width `B` (`lineBandwidthHz`, default
+/// 0.05 Hz): a sine at `Δf` from the line keeps `Δf² / (Δf² + B²/4)` of its
+/// power (and the gain `1 + 2Hμ` that H harmonics give everywhere else); the
+/// nulls take `π·B/2` Hz of broadband noise each. After a start, a gap or a new
+/// frequency, `μ` starts at `1/(n + 2H)` (the running mean) and shrinks to its
+/// floor, so the line is cancelled within a second or two.
 ///
-/// The oscillator follows the mains' own frequency: the input is demodulated
-/// at the fundamental and averaged over each second (which nulls anything
-/// 1, 2, 3 … Hz away, such as a neural rhythm next to the line); from one second
-/// to the next, that average turns by the offset between the line and the
-/// oscillator (summed over the channels whose line exceeds 5 µV, weighted by
-/// their line power; without such a line the frequency stays), and half of
-/// the offset is added to the oscillator's frequency, within ±0.2 Hz of the
-/// nominal one; while it moves by more than a tenth of the null's width, the
-/// estimates forget as if they had started half a second ago. The harmonics
+/// The oscillator follows the mains' own frequency, estimated once a second
+/// and averaged over seconds: the input is demodulated at the nominal mains
+/// frequency (a phase that never jumps) through a 2 s triangular window (two
+/// 1 s sums in a row, which null anything 1, 2, 3 … Hz away, such as a neural
+/// rhythm next to the line, and keep a rhythm 1.06 Hz away below 0.3 % of its
+/// amplitude); from one window to the next, 1 s later, the sum turns by the
+/// offset between the line and the nominal frequency (summed over the channels
+/// whose line exceeds 5 µV, weighted by their line power; without such a line
+/// the frequency stays). Each second gives an estimate of the line's frequency
+/// (nominal plus that offset); the oscillator runs at the mean of the last
+/// `averagedSeconds` of them. The estimates are differences of the line's phase
+/// one second apart, so their mean over n seconds is the phase's turn over n
+/// seconds ÷ n: its error falls as 1/n, not 1/√n. A frequency error ε leaves
+/// `2ε/B` of the line's amplitude; the tracker holds ε near 2·10⁻⁵ Hz. An
+/// estimate more than `restartHz` from the mean starts the mean again (the
+/// first estimate is already within the noise, so the line is pulled in 3 s
+/// after a start). When the frequency moves by more than a tenth of the null's
+/// width, the line estimates start again as running means. The harmonics
 /// follow as multiples of the same phase.
 final class LineCanceller {
     /// Cancelled frequencies at the nominal mains frequency, in Hz.
@@ -43,12 +54,24 @@ final class LineCanceller {
     /// [harmonic][vector] cosine weights, then the same for sines.
     private let cosineWeights: UnsafeMutablePointer<DoubleVector>
     private let sineWeights: UnsafeMutablePointer<DoubleVector>
-    /// Per vector, the input demodulated at the fundamental (x·cos, x·sin):
-    /// [0, 1] summed over the current second, [2, 3] over the second before.
+    /// Per vector, the input demodulated at the fundamental (x·cos, x·sin), in
+    /// pairs: [0, 1] summed over the current second, [2, 3] the same weighted by
+    /// the row's place in the second (0 → 1), [4, 5] that weighted sum over the
+    /// second before, [6, 7] the last triangular window's sum.
     private let demodulated: UnsafeMutablePointer<DoubleVector>
-    private static let demodulatedSums = 4
-    /// Seconds demodulated since the reset (tracking needs two).
+    private static let demodulatedSums = 8
+    /// Seconds demodulated since the reset (a turn needs two windows: three).
     private var secondsSinceReset = 0
+    /// Phase of the nominal mains frequency, in cycles, in [0, 1).
+    private var nominalPhase = 0.0
+    /// Mean of the last `averagedEstimates` frequency estimates, in Hz.
+    private var meanEstimateHz = 0.0
+    private var averagedEstimates = 0
+    /// Estimates averaged at most: the mean follows a drifting mains
+    /// `averagedSeconds / 2` s late.
+    static let averagedSeconds = 8
+    /// An estimate this far from the mean restarts the mean, in Hz.
+    static let restartHz = 0.01
     /// cos(h·θ), sin(h·θ) of the current row.
     private let basis: UnsafeMutablePointer<Double>
     private let floorStep: Double
@@ -117,6 +140,8 @@ final class LineCanceller {
         sineWeights.update(repeating: DoubleVector(), count: count)
         demodulated.update(repeating: DoubleVector(), count: max(1, vectors) * Self.demodulatedSums)
         secondsSinceReset = 0
+        averagedEstimates = 0
+        nominalPhase = 0
         phase = 0
         rowsSinceReset = 0
         rowsSinceTracking = 0
@@ -143,14 +168,21 @@ final class LineCanceller {
             rowsSinceReset += 1
             let step = max(floorStep, 1 / Double(rowsSinceReset + 2 * h))
             let row = UnsafeMutableRawPointer(data + r * stride)
+            // The row's place in the second, for the triangular window.
+            let place = (Double(rowsSinceTracking) + 0.5) / Double(trackingRows)
+            let nominalTheta = 2 * Double.pi * nominalPhase
+            let nominalCos = cos(nominalTheta)
+            let nominalSin = sin(nominalTheta)
             for j in 0..<v {
                 let p = row + j * vectorBytes
                 var x = p.loadUnaligned(as: DoubleVector.self)
                 let d = demodulated + j * Self.demodulatedSums
-                let xc = x * basis[0]
-                let xs = x * basis[1]
+                let xc = x * nominalCos
+                let xs = x * nominalSin
                 d[0] += xc
                 d[1] += xs
+                d[2] += place * xc
+                d[3] += place * xs
                 for k in 0..<h {
                     x -= cosineWeights[k * v + j] * basis[2 * k] + sineWeights[k * v + j] * basis[2 * k + 1]
                 }
@@ -163,33 +195,39 @@ final class LineCanceller {
             }
             phase += trackedFrequencyHz / rate
             phase -= phase.rounded(.down)
+            nominalPhase += nominalHz / rate
+            nominalPhase -= nominalPhase.rounded(.down)
             rowsSinceTracking += 1
             if rowsSinceTracking == trackingRows { track() }
         }
     }
 
-    /// Moves the oscillator towards the line: the input's demodulated sum
-    /// `Σx·cos − i·Σx·sin` turns from one second to the next by the offset
-    /// between the line and the oscillator.
+    /// Moves the oscillator to the mean of the line's frequency estimates. The
+    /// triangular window centred on the start of the second that just ended,
+    /// `Σx·cos − i·Σx·sin` at the nominal frequency, rising over the second
+    /// before and falling over this one, turns from the window 1 s before by
+    /// the offset between the line and the nominal frequency.
     private func track() {
         var re = 0.0
         var im = 0.0
         for j in 0..<vectors {
             let d = demodulated + j * Self.demodulatedSums
-            let a = d[0]
-            let b = d[1]
+            let a = d[4] + d[0] - d[2]
+            let b = d[5] + d[1] - d[3]
             // conj(a0 − i·b0) · (a − i·b), from channels that carry a line.
-            let turn = d[2] * a + d[3] * b
-            let cross = d[3] * a - d[2] * b
+            let turn = d[6] * a + d[7] * b
+            let cross = d[7] * a - d[6] * b
             let power = a * a + b * b
-            for lane in 0..<DoubleVector.scalarCount where power[lane] > steeringPower {
+            let before = d[6] * d[6] + d[7] * d[7]
+            for lane in 0..<DoubleVector.scalarCount where power[lane] > steeringPower && before[lane] > steeringPower {
                 re += turn[lane]
                 im += cross[lane]
             }
-            d[2] = a
-            d[3] = b
-            d[0] = DoubleVector()
-            d[1] = DoubleVector()
+            d[4] = d[2]
+            d[5] = d[3]
+            d[6] = a
+            d[7] = b
+            for k in 0..<4 { d[k] = DoubleVector() }
         }
         let seconds = Double(rowsSinceTracking) / rate
         rowsSinceTracking = 0
@@ -197,14 +235,19 @@ final class LineCanceller {
         // Without a line nothing steers: a rhythm just off a whole number of Hz
         // from the line would alias onto a small offset.
         // A turn of more than a quarter cycle in a second is no mains line.
-        guard secondsSinceReset >= 2, re > 0 else { return }
-        let offsetHz = atan2(im, re) / (2 * Double.pi * seconds)
+        guard secondsSinceReset >= 3, re > 0 else { return }
+        let estimateHz = nominalHz + atan2(im, re) / (2 * Double.pi * seconds)
+        if averagedEstimates == 0 || abs(estimateHz - meanEstimateHz) > Self.restartHz {
+            averagedEstimates = 0
+            meanEstimateHz = estimateHz
+        }
+        averagedEstimates = min(averagedEstimates + 1, Self.averagedSeconds)
+        meanEstimateHz += (estimateHz - meanEstimateHz) / Double(averagedEstimates)
         let nominal = nominalHz
-        let tracked = min(
-            nominal + Self.maximumDeviationHz, max(nominal - Self.maximumDeviationHz, trackedFrequencyHz + 0.5 * offsetHz))
-        // While the frequency is being pulled in, the estimates forget faster
-        // (as if they had started half a second ago), so they follow the line at once.
-        if abs(tracked - trackedFrequencyHz) > 0.1 * bandwidthHz { rowsSinceReset = min(rowsSinceReset, trackingRows / 2) }
+        let tracked = min(nominal + Self.maximumDeviationHz, max(nominal - Self.maximumDeviationHz, meanEstimateHz))
+        // A new frequency (the pull-in, or a jump of the mains) restarts the line
+        // estimates as running means: what they learnt at the old one is wrong.
+        if abs(tracked - trackedFrequencyHz) > 0.1 * bandwidthHz { rowsSinceReset = 0 }
         trackedFrequencyHz = tracked
     }
 }

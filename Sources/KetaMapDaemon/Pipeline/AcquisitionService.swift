@@ -33,6 +33,10 @@ final class AcquisitionService: Service, @unchecked Sendable {
     private let completion: StreamCompletion
     private let logger: Logger
     private let stop = StopFlag()
+    /// When the stream last delivered (CLOCK_MONOTONIC seconds; the acquisition thread's own):
+    /// a stream that stops on a fault has missed its samples since then, not since the fault
+    /// (a vanished card is noticed after a stall, a stopped one after `read_timeout_ms`).
+    private var deliveredAtSeconds = 0.0
 
     init(
         source: any Source, ring: SampleRing, mailbox: RecorderMailbox, board: StatusBoard, monitor: StageMonitor, frameLimit: UInt64?,
@@ -73,7 +77,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
         }
     }
 
-    /// Where and when a stream stopped on a fault it may continue without.
+    /// Where a stream stopped on a fault it may continue without, and when it last delivered.
     private struct StoppedStream {
         var sample: UInt64
         var monotonicSeconds: Double
@@ -81,15 +85,15 @@ final class AcquisitionService: Service, @unchecked Sendable {
 
     /// `on_fault = "continue"`: this stream ends, the session goes on.
     private func continueWithoutStream(after error: any Error) -> StoppedStream {
-        let stopped = StoppedStream(sample: ring.writeIndex, monotonicSeconds: MonotonicClock.seconds())
+        let stopped = StoppedStream(sample: ring.writeIndex, monotonicSeconds: deliveredAtSeconds)
         logger.error(
             "stream stopped; the session records on without it", metadata: ["error": "\(error)", "sample": "\(stopped.sample)", "on_fault": "continue"])
         board.update { $0.fault = $0.fault ?? "stream \(role.name ?? "") stopped: \(error)" }
         return stopped
     }
 
-    /// At the stop, the samples a stopped stream did not deliver become one gap,
-    /// estimated from the session clock (the file says so: `stream-stopped`, not exact).
+    /// At the stop, the samples a stopped stream did not deliver since it last did become
+    /// one gap, estimated from the session clock (the file says so: `stream-stopped`, not exact).
     private func postGap(of stopped: StoppedStream) {
         var missing = UInt64(max(0, ((MonotonicClock.seconds() - stopped.monotonicSeconds) * source.format.sampleRateHz).rounded()))
         if let limit = frameLimit { missing = min(missing, limit > stopped.sample ? limit - stopped.sample : 0) }
@@ -127,6 +131,7 @@ final class AcquisitionService: Service, @unchecked Sendable {
         clock.start()
         try source.start()
         defer { source.stop() }
+        deliveredAtSeconds = MonotonicClock.seconds()
         logger.info("acquisition started", metadata: ["rate_hz": "\(source.format.sampleRateHz)", "channels": "\(channels)"])
         let heartbeat = monitor.heartbeat(.acquisition, stream: role.name)
         // Waiting for ring room or a scheduled dose is progress: the stage that holds it up is the one that stalls.
@@ -149,11 +154,13 @@ final class AcquisitionService: Service, @unchecked Sendable {
             case .frames(let first, let count):
                 precondition(first == ring.writeIndex, "source blocks must be contiguous")
                 ring.write(UnsafeBufferPointer(rebasing: buffer[0..<count * channels]))
+                deliveredAtSeconds = MonotonicClock.seconds()
             case .gap(let gap):
                 precondition(gap.firstSample == ring.writeIndex, "a gap starts where the last block ended")
                 var lost = gap
                 if let limit = frameLimit { lost.sampleCount = min(gap.sampleCount, limit - gap.firstSample) }
                 ring.writeZeros(frameCount: lost.sampleCount)
+                deliveredAtSeconds = MonotonicClock.seconds()
                 mailbox.post(.gap(lost, stream: role.index))
                 logger.warning("samples lost", metadata: .gap(lost, at: .acquisition))
             case .end:

@@ -86,6 +86,7 @@ final class RecorderService: Service, @unchecked Sendable {
         var nextFlush = MonotonicClock.seconds() + flushSeconds
         var nextClockRow = MonotonicClock.seconds()
         var clockedIndex = [UInt64](repeating: 0, count: streams.count)  // each stream's sample index at its newest clock row
+        var written = [(sample: UInt64, at: Double)](repeating: (0, 0), count: streams.count)  // each ring's write index, when it last moved
         var storedAny = false
         let heartbeat = monitor.heartbeat(.recording)
         while true {
@@ -119,6 +120,9 @@ final class RecorderService: Service, @unchecked Sendable {
                 moved += try stream.features?.drain(into: sink) ?? 0
             }
             let now = MonotonicClock.seconds()
+            for (index, stream) in streams.enumerated() where stream.ring.writeIndex != written[index].sample {
+                written[index] = (stream.ring.writeIndex, now)
+            }
             // The first rows wait until every stream has delivered (a few seconds at most: a stream
             // that never does is left out), so that the streams' rows are taken together.
             if now >= nextClockRow, let sessionSeconds = clock.seconds(atMonotonic: now),
@@ -128,11 +132,14 @@ final class RecorderService: Service, @unchecked Sendable {
                 // Only a stream whose sample clock ran since its last row is placed: one that has not
                 // started has no sample yet, and one that stopped (its frame limit, a fault with
                 // on_fault = continue) keeps its last row's offset, so that a time after its stop maps
-                // into its gap at its rate instead of onto its last sample.
-                for (index, stream) in streams.enumerated() where stream.ring.writeIndex > clockedIndex[index] {
-                    clockedIndex[index] = stream.ring.writeIndex
+                // into its gap at its rate instead of onto its last sample. Each is placed when its
+                // index last moved: a stream that stopped since its last row gets a row at its stop.
+                for index in streams.indices where written[index].sample > clockedIndex[index] {
+                    let (sample, at) = written[index]
+                    clockedIndex[index] = sample
                     try sink.addClockSample(
-                        stream: index, sampleIndex: stream.ring.writeIndex, sessionSeconds: sessionSeconds, wallClock: wallClock, monotonicSeconds: now)
+                        stream: index, sampleIndex: sample, sessionSeconds: sessionSeconds - (now - at),
+                        wallClock: wallClock.addingTimeInterval(at - now), monotonicSeconds: at)
                 }
                 nextClockRow = now + Self.clockTableSeconds
             }
