@@ -22,11 +22,12 @@ phase "debug build" swift build --build-tests
 phase "release ketamapd" swift build -c release --product ketamapd
 phase "release ketamapctl" swift build -c release --product ketamapctl
 export KETAMAP_RELEASE_BIN="$(swift build -c release --show-bin-path)"
-# One test at a time. Child processes inherit no open file (Foundation's Process
-# closes every descriptor but 0-2, and libhdf5's files are close-on-exec), and
-# tests wait asynchronously, so a parallel run (`swift test --skip-build`) no
-# longer stalls; but on two cores the daemon tests, run together, miss their
-# timing checks (status figures, --duration deadlines). Serial is the default.
+# One test at a time. The tests run the release ketamapd and ketamapctl built
+# above (KETAMAP_RELEASE_BIN, see ProcessRunner.binary). A parallel run
+# (`swift test --skip-build`) starts every test at once: on two cores that made
+# a load of 30 and 40 missed deadlines (READY=1, dose confirmations); a width
+# of 3 (SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH) is not yet shown green
+# under load. A child can still inherit a socket of the test process.
 phase "swift test" swift test --skip-build --no-parallel
 
 # Tests/ThreadSanitizer is a package of its own holding the ring tests (a link to

@@ -13,6 +13,10 @@ import KetaMapControl
 struct DoseDeskTests {
     /// A desk over a ring with `frames` acquired, plus its mailbox and log.
     struct Fixture {
+        /// The disk's time to confirm a dose, for the tests that do not test it: the playing recorder
+        /// is a task, which tests running at the same time on a loaded machine may hold up for seconds.
+        static let patientTimeoutSeconds = 120.0
+
         let directory: TemporaryFolder
         let ring: SampleRing
         let log: EventLog
@@ -21,7 +25,7 @@ struct DoseDeskTests {
         let desk: DoseDesk
 
         init(
-            frames: Int, durableTimeoutSeconds: Double = DoseDesk.defaultDurableTimeoutSeconds,
+            frames: Int, durableTimeoutSeconds: Double = Fixture.patientTimeoutSeconds,
             startTimeout: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void = DoseDesk.afterDelay
         ) throws {
             directory = try TemporaryFolder()

@@ -183,7 +183,7 @@ struct EndToEndTests {
         try await workspace.waitUntilRecorded(seconds: 4)
         daemon.signal(SIGKILL)
         _ = try await daemon.wait(timeout: 10)
-        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("crash")])
+        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", "--increment=0", workspace.nwb("crash")])
         #expect(clear.status == 0, "h5clear: \(clear.error)")
         guard let facts = try await workspace.facts("crash") else { return }
         #expect((facts["doses"] as? [Any])?.count == 1)

@@ -58,7 +58,7 @@ struct RestartIntoNewPartTests {
         #expect(part2.sessionID == "part" && part2.frameCount > 0 && part2.faultNote == nil)
         #expect(try part2.doses().map(\.sampleIndex) == secondRecords.compactMap(\.dose).map(\.sampleIndex))
         part2.close()
-        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", workspace.nwb("part")], timeout: 30)
+        let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", "--increment=0", workspace.nwb("part")], timeout: 30)
         #expect(clear.status == 0, "\(clear.error)")
         let part1 = try NWBSessionReader(path: workspace.nwb("part"))
         defer { part1.close() }

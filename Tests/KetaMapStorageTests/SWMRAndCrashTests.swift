@@ -107,7 +107,7 @@ struct SWMRAndCrashTests {
             let expected = folder.appendingPathComponent("crash-\(attempt).json")
             let doses = (0..<parts[1]).map { ["sample_index": ($0 + 1) * 4_000 - 1] }
             try JSONSerialization.data(withJSONObject: ["flushed_frames": parts[0], "doses": doses]).write(to: expected)
-            let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", path], timeout: 60)
+            let clear = try await ProcessRunner.run("/usr/bin/h5clear", ["-s", "--increment=0", path], timeout: 60)
             #expect(clear.status == 0, "\(clear.error)")
             let result = try await PythonCheck.run(python, ["crash", path, expected.path])
             #expect(result.status == 0, "attempt \(attempt): check_session.py crash failed after \(last):\n\(result.output)")

@@ -38,6 +38,8 @@ final class ChannelFiguresStage {
     /// Float partial sums of one block (sum, sum of squares, then in-phase and
     /// quadrature per harmonic), added into the Double totals after the block.
     private let partial: UnsafeMutablePointer<Float>
+    /// One measured frame in µV.
+    private let microvolts: UnsafeMutablePointer<Float>
     /// Per raw channel: the spike channels (indices into the detector) whose anode it is.
     private let spikeChannelsOfRaw: [[Int]]
     private var periodStart: UInt64 = 0
@@ -79,6 +81,8 @@ final class ChannelFiguresStage {
         inPhase = .allocate(capacity: max(1, harmonicCount * channelCount))
         quadrature = .allocate(capacity: max(1, harmonicCount * channelCount))
         partial = .allocate(capacity: (2 + 2 * harmonicCount) * channelCount)
+        microvolts = .allocate(capacity: max(1, channelCount))
+        microvolts.initialize(repeating: 0, count: max(1, channelCount))
         var map = [[Int]](repeating: [], count: channelCount)
         for (j, anode) in spikeAnodes.enumerated() { map[anode].append(j) }
         spikeChannelsOfRaw = map
@@ -95,6 +99,7 @@ final class ChannelFiguresStage {
         inPhase.deallocate()
         quadrature.deallocate()
         partial.deallocate()
+        microvolts.deallocate()
     }
 
     private func clear() {
@@ -158,13 +163,15 @@ final class ChannelFiguresStage {
         partial.update(repeating: 0, count: (2 + 2 * h) * c)
         let ps = partial
         let pss = partial + c
+        let v = microvolts
         microvoltsPerCount.withUnsafeBufferPointer { gain in
             for k in 0..<toMeasure {
                 let row = input + f * c
+                // Converted once per frame, then read by every harmonic.
                 for i in 0..<c {
-                    let v = Float(row[i]) * gain[i] + offset
-                    ps[i] += v
-                    pss[i] += v * v
+                    v[i] = Float(row[i]) * gain[i] + offset
+                    ps[i] += v[i]
+                    pss[i] += v[i] * v[i]
                 }
                 for harmonic in 0..<h {
                     let cs = cosines[harmonic * measureFrames + measured + k]
@@ -172,9 +179,8 @@ final class ChannelFiguresStage {
                     let re = partial + (2 + 2 * harmonic) * c
                     let im = re + c
                     for i in 0..<c {
-                        let v = Float(row[i]) * gain[i] + offset
-                        re[i] += v * cs
-                        im[i] += v * sn
+                        re[i] += v[i] * cs
+                        im[i] += v[i] * sn
                     }
                 }
                 f += stride

@@ -51,7 +51,7 @@ final class LineCanceller {
     private let rate: Double
     private let stride: Int
     private let vectors: Int
-    /// [harmonic][vector] cosine weights, then the same for sines.
+    /// [vector][harmonic] cosine weights, then the same for sines.
     private let cosineWeights: UnsafeMutablePointer<DoubleVector>
     private let sineWeights: UnsafeMutablePointer<DoubleVector>
     /// Per vector, the input demodulated at the fundamental (x·cos, x·sin), in
@@ -72,8 +72,12 @@ final class LineCanceller {
     static let averagedSeconds = 8
     /// An estimate this far from the mean restarts the mean, in Hz.
     static let restartHz = 0.01
-    /// cos(h·θ), sin(h·θ) of the current row.
-    private let basis: UnsafeMutablePointer<Double>
+    /// Per row of a segment: cos(h·θ), sin(h·θ) per harmonic, 2μ, the nominal
+    /// frequency's cos and sin, the row's place in the second.
+    private let rowTerms: UnsafeMutablePointer<Double>
+    private let termsPerRow: Int
+    /// Rows cancelled per pass over the channels.
+    static let segmentRows = 16
     private let floorStep: Double
     /// A channel steers the frequency when its line is above `steeringMicrovolts`:
     /// `|Σx·cos − i·Σx·sin|²` over a second above this.
@@ -122,15 +126,16 @@ final class LineCanceller {
         sineWeights.initialize(repeating: DoubleVector(), count: count)
         demodulated = .allocate(capacity: max(1, vectors) * Self.demodulatedSums)
         demodulated.initialize(repeating: DoubleVector(), count: max(1, vectors) * Self.demodulatedSums)
-        basis = .allocate(capacity: max(1, 2 * frequencies.count))
-        basis.initialize(repeating: 0, count: max(1, 2 * frequencies.count))
+        termsPerRow = 2 * frequencies.count + 4
+        rowTerms = .allocate(capacity: Self.segmentRows * termsPerRow)
+        rowTerms.initialize(repeating: 0, count: Self.segmentRows * termsPerRow)
     }
 
     deinit {
         cosineWeights.deallocate()
         sineWeights.deallocate()
         demodulated.deallocate()
-        basis.deallocate()
+        rowTerms.deallocate()
     }
 
     /// Forgets the line estimates (after a gap); the tracked frequency is kept.
@@ -148,12 +153,31 @@ final class LineCanceller {
     }
 
     /// Removes the line from `rows` LFP rows in place. Processing thread only.
+    ///
+    /// In segments of at most `segmentRows` rows that end at a frequency
+    /// update: each channel vector runs through the whole segment while its
+    /// weights stay in the L1 cache (row by row, all the weights, 16 vectors
+    /// per channel vector, were read and written once per row).
     func process(_ data: UnsafeMutablePointer<Double>, rows: Int) {
         guard harmonics > 0 else { return }
+        var done = 0
+        while done < rows {
+            let n = min(rows - done, Self.segmentRows, trackingRows - rowsSinceTracking)
+            prepareRows(n)
+            cancel(data + done * stride, rows: n)
+            done += n
+            if rowsSinceTracking == trackingRows { track() }
+        }
+    }
+
+    /// Fills `rowTerms` for the next `n` rows and advances the phases:
+    /// per row cos(hθ), sin(hθ) for each harmonic, then 2μ, the nominal
+    /// frequency's cos and sin, and the row's place in the second (for the
+    /// triangular window).
+    private func prepareRows(_ n: Int) {
         let h = harmonics
-        let v = vectors
-        let vectorBytes = MemoryLayout<DoubleVector>.stride
-        for r in 0..<rows {
+        for r in 0..<n {
+            let t = rowTerms + r * termsPerRow
             // cos(hθ), sin(hθ) by rotation from the fundamental (exact to rounding).
             let theta = 2 * Double.pi * phase
             let c1 = cos(theta)
@@ -161,44 +185,59 @@ final class LineCanceller {
             var c = c1
             var s = s1
             for k in 0..<h {
-                basis[2 * k] = c
-                basis[2 * k + 1] = s
+                t[2 * k] = c
+                t[2 * k + 1] = s
                 (c, s) = (c * c1 - s * s1, s * c1 + c * s1)
             }
             rowsSinceReset += 1
-            let step = max(floorStep, 1 / Double(rowsSinceReset + 2 * h))
-            let row = UnsafeMutableRawPointer(data + r * stride)
-            // The row's place in the second, for the triangular window.
-            let place = (Double(rowsSinceTracking) + 0.5) / Double(trackingRows)
+            t[2 * h] = 2 * max(floorStep, 1 / Double(rowsSinceReset + 2 * h))
             let nominalTheta = 2 * Double.pi * nominalPhase
-            let nominalCos = cos(nominalTheta)
-            let nominalSin = sin(nominalTheta)
-            for j in 0..<v {
-                let p = row + j * vectorBytes
-                var x = p.loadUnaligned(as: DoubleVector.self)
-                let d = demodulated + j * Self.demodulatedSums
-                let xc = x * nominalCos
-                let xs = x * nominalSin
-                d[0] += xc
-                d[1] += xs
-                d[2] += place * xc
-                d[3] += place * xs
-                for k in 0..<h {
-                    x -= cosineWeights[k * v + j] * basis[2 * k] + sineWeights[k * v + j] * basis[2 * k + 1]
-                }
-                p.storeBytes(of: x, as: DoubleVector.self)
-                let g = (2 * step) * x
-                for k in 0..<h {
-                    cosineWeights[k * v + j] += g * basis[2 * k]
-                    sineWeights[k * v + j] += g * basis[2 * k + 1]
-                }
-            }
+            t[2 * h + 1] = cos(nominalTheta)
+            t[2 * h + 2] = sin(nominalTheta)
+            t[2 * h + 3] = (Double(rowsSinceTracking) + 0.5) / Double(trackingRows)
             phase += trackedFrequencyHz / rate
             phase -= phase.rounded(.down)
             nominalPhase += nominalHz / rate
             nominalPhase -= nominalPhase.rounded(.down)
             rowsSinceTracking += 1
-            if rowsSinceTracking == trackingRows { track() }
+        }
+    }
+
+    /// Subtracts the line from `n` prepared rows and updates the weights and
+    /// the demodulated sums, one channel vector at a time.
+    private func cancel(_ data: UnsafeMutablePointer<Double>, rows n: Int) {
+        let h = harmonics
+        let vectorBytes = MemoryLayout<DoubleVector>.stride
+        for j in 0..<vectors {
+            let cw = cosineWeights + j * h
+            let sw = sineWeights + j * h
+            let d = demodulated + j * Self.demodulatedSums
+            var sumCos = d[0]
+            var sumSin = d[1]
+            var placedCos = d[2]
+            var placedSin = d[3]
+            for r in 0..<n {
+                let t = rowTerms + r * termsPerRow
+                let p = UnsafeMutableRawPointer(data + r * stride) + j * vectorBytes
+                var x = p.loadUnaligned(as: DoubleVector.self)
+                let xc = x * t[2 * h + 1]
+                let xs = x * t[2 * h + 2]
+                sumCos += xc
+                sumSin += xs
+                placedCos += t[2 * h + 3] * xc
+                placedSin += t[2 * h + 3] * xs
+                for k in 0..<h { x -= cw[k] * t[2 * k] + sw[k] * t[2 * k + 1] }
+                p.storeBytes(of: x, as: DoubleVector.self)
+                let g = t[2 * h] * x
+                for k in 0..<h {
+                    cw[k] += g * t[2 * k]
+                    sw[k] += g * t[2 * k + 1]
+                }
+            }
+            d[0] = sumCos
+            d[1] = sumSin
+            d[2] = placedCos
+            d[3] = placedSin
         }
     }
 

@@ -121,9 +121,13 @@ enum HDF5Calls {
     }
 
     /// Clears the status flags that a writer which never closed the file (it was
-    /// killed) left in the superblock, so the file opens again: what `h5clear -s`
-    /// does. The C functions are `H5Pset` (file-access property `clear_status_flags`),
-    /// `H5Fopen` read-write and `H5Fclose`.
+    /// killed) left in the superblock, so the file opens again: what
+    /// `h5clear -s --increment=0` does. A killed writer's superblock often gives an
+    /// end of allocation short of what it wrote (chunks of samples and of the dose
+    /// table it had already indexed), and closing the file cuts it there: so the end
+    /// is first raised to the file's real size. The C functions are `H5Pset`
+    /// (file-access property `clear_status_flags`), `H5Fopen` read-write,
+    /// `H5Fincrement_filesize` and `H5Fclose`.
     static func clearStatusFlags(_ path: String) throws(HDF5Error) {
         silenceErrorPrinting()
         let fapl = try check(H5Pcreate(CHDF5_H5P_FILE_ACCESS()), "H5Pcreate", path)
@@ -132,6 +136,12 @@ enum HDF5Calls {
         var clear = true  // hbool_t
         try check(H5Pset(fapl, "clear_status_flags", &clear), "H5Pset", path)
         let file = try check(H5Fopen(path, CHDF5_H5F_ACC_RDWR(), fapl), "H5Fopen", path)
+        do {
+            try check(H5Fincrement_filesize(file, 0), "H5Fincrement_filesize", path)
+        } catch {
+            _ = H5Fclose(file)
+            throw error
+        }
         try check(H5Fclose(file), "H5Fclose", path)
     }
 

@@ -28,7 +28,7 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         if function == "H5Fcreate" {
             text += ". Check that the folder exists, is writable and that no file of that name exists."
         } else if function == "H5Fopen" {
-            text += ". If the writer was killed, run `h5clear -s FILE` once, then open it again."
+            text += ". If the writer was killed, run `h5clear -s --increment=0 FILE` once, then open it again."
         } else if function == "H5Dwrite" || function == "H5Fflush" {
             text += ". Check free disk space and that the disk is still mounted."
         }

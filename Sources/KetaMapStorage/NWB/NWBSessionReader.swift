@@ -8,7 +8,7 @@ import KetaMapDSP
 /// `ketamapctl report`.
 ///
 /// Not thread-safe: use one reader from one thread at a time. After a crash
-/// of the writer, run `h5clear -s FILE` once before opening.
+/// of the writer, run `h5clear -s --increment=0 FILE` once before opening.
 public final class NWBSessionReader {
     /// The session file.
     public let path: String

@@ -18,7 +18,7 @@ public enum NWBSessionRepair {
         return false
     }
 
-    /// Clears the writer's mark, as `h5clear -s` does.
+    /// Clears the writer's mark, as `h5clear -s --increment=0` does (nothing the writer wrote is cut off).
     public static func clearWriterMark(_ path: String) throws {
         try HDF5Calls.clearStatusFlags(path)
     }

@@ -8,7 +8,7 @@ import SystemPackage
 ///
 /// 1. the event log's last line, if a crash cut it short, is dropped (it was
 ///    never synced, so never acknowledged);
-/// 2. the session file's SWMR writer mark is cleared (`h5clear -s`);
+/// 2. the session file's SWMR writer mark is cleared (`h5clear -s --increment=0`);
 /// 3. every dose and mark of the log missing from the file is added to it;
 /// 4. the file is finished with a note of what happened (`/general/notes`);
 /// 5. the log gets its `session-ended` line, the disk reserve is deleted, and
@@ -73,7 +73,7 @@ public enum SessionRecovery {
         let wasOpen = NWBSessionRepair.isMarkedOpenForWriting(files.nwbPath)
         if wasOpen {
             try NWBSessionRepair.clearWriterMark(files.nwbPath)
-            report.actions.append("cleared the SWMR writer mark of \(files.nwbPath) (what h5clear -s does)")
+            report.actions.append("cleared the SWMR writer mark of \(files.nwbPath) (what h5clear -s --increment=0 does)")
         }
         let ledger = SessionLedger(records)
         let reader = try NWBSessionReader(path: files.nwbPath)

@@ -7,7 +7,7 @@ extension KetamapCtl {
         static let configuration = CommandConfiguration(
             abstract: "Finish a session that ketamapd never closed (it was killed, or the machine went down).",
             discussion: """
-                Clears the file's SWMR writer mark (as h5clear -s does), adds every dose and mark of the event log \
+                Clears the file's SWMR writer mark (as h5clear -s does, keeping what the writer wrote past the end its superblock gives), adds every dose and mark of the event log \
                 missing from the file (their note says so), writes the fault note, ends the event log and writes \
                 the SHA-256 manifest; then says what it did. A running session is refused (exit 75); a session \
                 that was closed is left as it is. Exit 0 when the session is now closed; 66 when its files are \

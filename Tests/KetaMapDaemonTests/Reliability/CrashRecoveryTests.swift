@@ -63,8 +63,10 @@ struct CrashRecoveryTests {
         let logged = try Self.logDoseNeverWritten(after: acknowledged, samples: 400, rateHz: 4000, session: "killed", to: logPath, tornLine: true)
         #expect(try await Self.ctl(["verify", workspace.nwb("killed")]).status == 2, "a crashed session is not closed")
 
+        let killedBytes = try Self.size(workspace.nwb("killed"))
         let recovered = try await Self.ctl(["recover", workspace.nwb("killed")])
         #expect(recovered.status == 0, "\(recovered.output)\(recovered.error)")
+        #expect(try Self.size(workspace.nwb("killed")) >= killedBytes, "recover keeps every byte the writer wrote")
         for words in ["cleared the SWMR writer mark", "dropped the event log's last line", "1 dose(s) and 0 mark(s)", "wrote session-ended", "deleted the disk reserve", "wrote the manifest"] {
             #expect(recovered.output.contains(words), "recover says: \(recovered.output)")
         }
@@ -106,37 +108,70 @@ struct CrashRecoveryTests {
     func crashDrill() async throws {
         let seed = UInt64(Date().timeIntervalSince1970)
         var random = SplitMix64(seed: seed)
-        var lostSeconds: [Double] = [], acknowledgedTotal = 0, recoveredTotal = 0
-        for run in 0..<20 {
-            let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-            let session = "drill\(run)"
-            let daemon = try await workspace.startDaemon(session: session)
-            let socket = workspace.socketPath
-            let clients = (0..<4).map { _ in Task { await DiskFaultTests.doseUntilGone(socket) } }
-            // The kill's moment is a random point of the session's clock (0.2–2 s in), not of the wall clock.
-            let killAt = 0.2 + Double(random.next() % 1800) / 1000
-            let newest = try await workspace.waitUntilRecorded(seconds: killAt)?.newestSample ?? 0
-            daemon.signal(SIGKILL)
-            _ = try await daemon.wait(timeout: 30)
-            var acknowledged: [DoseEvent] = []
-            for client in clients { acknowledged += await client.value }
-            acknowledgedTotal += acknowledged.count
-
-            let recovered = try await Self.ctl(["recover", workspace.nwb(session)])
-            #expect(recovered.status == 0, "run \(run) (seed \(seed)): \(recovered.output)\(recovered.error)")
-            recoveredTotal += recovered.output.components(separatedBy: "\n  + dose").count - 1
-            let verified = try await Self.ctl(["verify", workspace.nwb(session)])
-            #expect(verified.status == 0, "run \(run) (seed \(seed)): \(verified.output)\(verified.error)")
-            let reader = try NWBSessionReader(path: workspace.nwb(session))
-            let inFile = Set(try reader.doses().map(\.sampleIndex))
-            let missing = acknowledged.filter { !inFile.contains($0.sampleIndex) }
-            #expect(missing.isEmpty, "run \(run) (seed \(seed)): acknowledged doses missing from the file: \(missing.map(\.sampleIndex))")
-            lostSeconds.append(Double(newest) - Double(reader.frameCount) > 0 ? (Double(newest) - Double(reader.frameCount)) / 4000 : 0)
-            reader.close()
+        // The kill's moment is a random point of the session's clock (0.2–2 s in), not of the wall clock.
+        let killAts = (0..<20).map { _ in 0.2 + Double(random.next() % 1800) / 1000 }
+        // Four sessions at a time, each in a folder of its own: the drill waits on session clocks, not on the CPU.
+        let lanes = 4
+        let outcomes = try await withThrowingTaskGroup(of: [DrillOutcome].self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    var outcomes: [DrillOutcome] = []
+                    for run in stride(from: lane, to: killAts.count, by: lanes) {
+                        outcomes.append(try await Self.killAndRecover(run: run, killAt: killAts[run], seed: seed))
+                    }
+                    return outcomes
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
+        #expect(outcomes.count == 20)
+        let lostSeconds = outcomes.map(\.lostSeconds)
+        let acknowledgedTotal = outcomes.reduce(0) { $0 + $1.acknowledged }, recoveredTotal = outcomes.reduce(0) { $0 + $1.recovered }
         let mean = lostSeconds.reduce(0, +) / Double(lostSeconds.count)
         print(
             "crash drill (seed \(seed)): 20 kills, \(acknowledgedTotal) doses acknowledged, all in the file; \(recoveredTotal) logged but unwritten doses added by recover; samples lost per crash: mean \(String(format: "%.2f", mean)) s, max \(String(format: "%.2f", lostSeconds.max() ?? 0)) s at 4 kHz"
         )
+    }
+
+    static func size(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+
+    /// What one run of the drill found: doses acknowledged, doses `recover` added, seconds of samples lost.
+    struct DrillOutcome: Sendable {
+        var acknowledged: Int
+        var recovered: Int
+        var lostSeconds: Double
+    }
+
+    /// One run of the drill: a session with four dosing clients, killed once it has recorded
+    /// `killAt` s; then `recover`, `verify`, and every acknowledged dose looked up in the file.
+    static func killAndRecover(run: Int, killAt: Double, seed: UInt64) async throws -> DrillOutcome {
+        let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
+        let session = "drill\(run)"
+        let daemon = try await workspace.startDaemon(session: session)
+        let socket = workspace.socketPath
+        let clients = (0..<4).map { _ in Task { await DiskFaultTests.doseUntilGone(socket) } }
+        let newest = try await workspace.waitUntilRecorded(seconds: killAt)?.newestSample ?? 0
+        daemon.signal(SIGKILL)
+        _ = try await daemon.wait(timeout: 30)
+        var acknowledged: [DoseEvent] = []
+        for client in clients { acknowledged += await client.value }
+
+        let killedBytes = try Self.size(workspace.nwb(session))
+        let recovered = try await Self.ctl(["recover", workspace.nwb(session)])
+        #expect(recovered.status == 0, "run \(run) (seed \(seed)): \(recovered.output)\(recovered.error)")
+        // A killed writer's superblock often ends short of what it wrote; recover must not cut the file there.
+        #expect(try Self.size(workspace.nwb(session)) >= killedBytes, "run \(run) (seed \(seed)): recover shortened the file")
+        let verified = try await Self.ctl(["verify", workspace.nwb(session)])
+        #expect(verified.status == 0, "run \(run) (seed \(seed)): \(verified.output)\(verified.error)")
+        let reader = try NWBSessionReader(path: workspace.nwb(session))
+        defer { reader.close() }
+        let inFile = Set(try reader.doses().map(\.sampleIndex))
+        let missing = acknowledged.filter { !inFile.contains($0.sampleIndex) }
+        #expect(missing.isEmpty, "run \(run) (seed \(seed)): acknowledged doses missing from the file: \(missing.map(\.sampleIndex))")
+        let lost = Double(newest) - Double(reader.frameCount) > 0 ? (Double(newest) - Double(reader.frameCount)) / 4000 : 0
+        return DrillOutcome(
+            acknowledged: acknowledged.count, recovered: recovered.output.components(separatedBy: "\n  + dose").count - 1, lostSeconds: lost)
     }
 }
