@@ -201,9 +201,10 @@ struct StatusCommandTests {
         #expect(good.status == 0, "\(good.output)\(good.error)")
         try await Self.expectValid(good.output, schema: "check.schema.json")
 
-        // 6 s: the simulator's first seconds carry a start-up transient in the
-        // background (RIN8 reads 64 µV RMS and 19.6 % line over 3 s, 42 µV and
-        // 40.7 % over 6 s), which hides the bad contact's mains pickup.
+        // 6 s: since its 8 s spectral segments the simulator's background reaches
+        // down to 0.12 Hz (below 1 Hz: 8819 µV² of RIN8's 12310, against 1052 of
+        // 5173 before), and over 3 s that slow swing hid the bad contact's mains
+        // pickup (19.6 % line over 3 s, 40.7 % over 6 s).
         let noisy = try Self.workspace(clean: false)
         let flagged = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", noisy.configPath, "--seconds", "6"], timeout: 120)
         #expect(flagged.status == 1, "\(flagged.output)\(flagged.error)")
