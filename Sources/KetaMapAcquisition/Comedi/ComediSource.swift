@@ -129,9 +129,9 @@ public final class ComediSource: Source, @unchecked Sendable {
                 // detached board polls as silent too, but answers this call with ENODEV.
                 do {
                     if try driver.bufferContents(plan.subdevice) > 0 { continue }
-                } catch where Self.isVanished(error.errorNumber) {
-                    throw vanished(function: error.function, errorNumber: error.errorNumber)
-                } catch {}
+                } catch {
+                    if let gone = vanished(error) { throw gone }
+                }
                 throw ComediError(
                     .stalled, device: driver.path,
                     message: "no samples for \(settings.readTimeoutMilliseconds) ms after sample \(nextSample) (subdevice \(plan.subdevice))",
@@ -215,9 +215,8 @@ public final class ComediSource: Source, @unchecked Sendable {
     private func commandStoppedByDriver() throws(ComediError) -> Bool {
         do {
             return !(try driver.subdeviceFlags(plan.subdevice)).contains(.running)
-        } catch where Self.isVanished(error.errorNumber) {
-            throw vanished(function: error.function, errorNumber: error.errorNumber)
         } catch {
+            if let gone = vanished(error) { throw gone }
             return false
         }
     }
@@ -229,9 +228,8 @@ public final class ComediSource: Source, @unchecked Sendable {
         stagedBytes = 0
         do {
             try driver.startCommand(plan.command)
-        } catch where Self.isVanished(error.errorNumber) {
-            throw vanished(function: error.function, errorNumber: error.errorNumber)
         } catch {
+            if let gone = vanished(error) { throw gone }
             var failure = error
             failure.message = "cannot restart acquisition after a buffer overrun at sample \(nextSample): " + error.message
             throw failure
@@ -249,25 +247,28 @@ public final class ComediSource: Source, @unchecked Sendable {
 
     /// A read failure as a `ComediError`.
     private func readError(_ error: Errno) -> ComediError {
-        if Self.isVanished(error.rawValue) { return vanished(function: "read", errorNumber: error.rawValue) }
+        if let gone = vanished(function: "read", errorNumber: error.rawValue) { return gone }
         return ComediError(
             .readFailed, device: driver.path, function: "read", errorNumber: error.rawValue,
             libraryMessage: error.description, message: "reading samples failed after sample \(nextSample)",
             remedy: comediRemedy(errorNumber: error.rawValue, device: driver.path))
     }
 
-    /// Whether a call's error number says the board is gone (unplugged, or its driver
-    /// detached or unloaded): `ENODEV`, `ENXIO`, `EIO`, `EBADF`.
-    private static func isVanished(_ errorNumber: Int32?) -> Bool {
-        let vanished: [Errno] = [.operationNotSupportedByDevice, .noSuchAddressOrDevice, .ioError, .badFileDescriptor]
-        return errorNumber.map { vanished.contains(Errno(rawValue: $0)) } ?? false
+    /// `.deviceVanished` in place of a call's `error` when the board is gone; nil for any
+    /// other failure, which the caller handles as its own.
+    private func vanished(_ error: ComediError) -> ComediError? {
+        vanished(function: error.function, errorNumber: error.errorNumber)
     }
 
-    /// `.deviceVanished` after sample `nextSample`, from `function` failing with `errorNumber`.
-    private func vanished(function: String, errorNumber: Int32?) -> ComediError {
-        ComediError(
+    /// `.deviceVanished` after sample `nextSample` when `function`'s error number says the
+    /// board is gone (unplugged, or its driver detached or unloaded: `ENODEV`, `ENXIO`,
+    /// `EIO`, `EBADF`); nil for any other error number. The one place that mapping is made.
+    private func vanished(function: String, errorNumber: Int32?) -> ComediError? {
+        let gone: [Errno] = [.operationNotSupportedByDevice, .noSuchAddressOrDevice, .ioError, .badFileDescriptor]
+        guard let errorNumber, gone.contains(Errno(rawValue: errorNumber)) else { return nil }
+        return ComediError(
             .deviceVanished, device: driver.path, function: function, errorNumber: errorNumber,
-            libraryMessage: errorNumber.map { Errno(rawValue: $0).description }, message: "the device went away after sample \(nextSample)",
+            libraryMessage: Errno(rawValue: errorNumber).description, message: "the device went away after sample \(nextSample)",
             remedy: "Reconnect or power the board (check dmesg), then start a new session; the file up to here is valid")
     }
 
