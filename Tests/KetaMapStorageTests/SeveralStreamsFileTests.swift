@@ -150,6 +150,32 @@ struct SeveralStreamsFileTests {
         #expect(facts["problems"] as? [String] == [], "pynwb, nwbinspector and SpikeInterface accept the recovered file")
     }
 
+    @Test("a bipolar pair across two regions is a boundary pair in the file's electrodes table: location `deeper | shallower`, macro pairs and microwires told apart by contact_type")
+    func boundaryPairInTheElectrodesTable() async throws {
+        let temporary = try TemporaryFolder("storage")
+        let path = temporary.path("boundary.nwb")
+        let d = TwoStreamFixture.description()
+        #expect(d.processedChannels.map(\.name) == ["LA1-LA2", "LA2-LA3", "LA3-LA4", "mLA1", "mLA2", "mLA3", "mLA4"])
+        try TwoStreamFixture.write(path, frames: (seeg: 2000, micro: 30_000)).close()
+        guard let facts = try await TwoStreamFixture.facts(path) else { return }
+        #expect(facts["problems"] as? [String] == [], "pynwb, nwbinspector and SpikeInterface accept the file")
+        let names = facts["electrodes"] as? [String] ?? []
+        let columns = facts["electrode_columns"] as? [String: [String]] ?? [:]
+        func row(_ name: String) -> [String] {
+            guard let index = names.lastIndex(of: name) else { return [] }  // a processed channel's row follows the raw rows
+            return ["location", "contact_type", "group_name"].map { columns[$0]?[index] ?? "" }
+        }
+        // The raw rows: each contact in its own region.
+        #expect(names.prefix(8) == ["LA1", "LA2", "LA3", "LA4", "mLA1", "mLA2", "mLA3", "mLA4"])
+        #expect(Array(columns["location"]?.prefix(8) ?? []) == ["Left amygdala", "Left amygdala", "Left hippocampus", "Left hippocampus"] + Array(repeating: "Left amygdala", count: 4))
+        // The processed rows: the pair across the boundary belongs to neither region.
+        #expect(row("LA1-LA2") == ["Left amygdala", "SEEG", "LA"])
+        #expect(row("LA2-LA3") == ["Left amygdala | Left hippocampus", "SEEG", "LA"], "ProcessedChannel.boundaryRegion: deeper | shallower")
+        #expect(row("LA3-LA4") == ["Left hippocampus", "SEEG", "LA"])
+        #expect(row("mLA1") == ["Left amygdala", "MICRO", "mLA"], "microwires in the same region as LA1-LA2 are told apart by their contact type")
+        #expect(names.count == 15 && Array(columns["reference"]?.suffix(7) ?? []) == ["LA2", "LA3", "LA4"] + Array(repeating: "recording reference", count: 4))
+    }
+
     /// The child of `gapsAreInTimeOrderAfterRecovery`: writes seeg's later gap, then micro's,
     /// then seeg's earlier one (each noticed late), flushes, and dies. Does nothing unless `KETAMAP_GAPS_WRITER` is set.
     @Test("out-of-order gaps writer child (runs only when re-executed by gapsAreInTimeOrderAfterRecovery)")
