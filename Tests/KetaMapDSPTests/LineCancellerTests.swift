@@ -206,6 +206,64 @@ struct LineCancellerTests {
         #expect(abs(measured / predicted - 1) <= 0.1, "power changed by \(measured), \(predicted) predicted")
     }
 
+    /// A louder brain, as after a dose: white noise 15 times louder from 20 s on
+    /// (loud enough that a 1 s window at the line reads above 5 µV in most
+    /// channels). Noise must not steer the frequency, so the canceller stays
+    /// the linear filter above and changes broadband power by the misadjustment
+    /// after the step too; with a line 0.06 Hz off the nominal frequency, the
+    /// line is tracked through the step and drops by at least 30 dB.
+    @Test(arguments: [nil, 50.06])
+    func aStepInBroadbandPowerLeavesItByTheMisadjustment(mainsHz: Double?) throws {
+        let rate = 1000.0
+        let stride = 8
+        let rows = 160_000
+        let step = 20_000
+        let settled = 30_000
+        let bandwidthHz = 0.05
+        let canceller = try LineCanceller(lineFrequencyHz: 50, harmonics: 8, bandwidthHz: bandwidthHz, sampleRateHz: rate, stride: stride)
+        var noise = SeededNoise(seed: 11)
+        var clean = [Double](repeating: 0, count: rows * stride)
+        var x = clean
+        for r in 0..<rows {
+            let t = Double(r) / rate
+            for c in 0..<stride {
+                clean[r * stride + c] = (r < step ? 10 : 150) * noise.gaussian()
+                x[r * stride + c] = clean[r * stride + c] + (mainsHz.map { 300 * sin(2 * .pi * $0 * t + Double(c)) } ?? 0)
+            }
+        }
+        var e = x
+        var tracked: [Double] = []
+        e.withUnsafeMutableBufferPointer { all in
+            for first in Swift.stride(from: 0, to: rows, by: 1000) {
+                canceller.process(all.baseAddress! + first * stride, rows: 1000)
+                tracked.append(canceller.trackedFrequencyHz)
+            }
+        }
+        var before = 0.0
+        var after = 0.0
+        for i in (settled * stride)..<(rows * stride) {
+            before += clean[i] * clean[i]
+            let left = e[i] - (x[i] - clean[i])
+            after += left * left
+        }
+        let predicted = Double(canceller.frequenciesHz.count) * Double.pi * bandwidthHz / rate
+        if let mainsHz {
+            // The line's residual over the last 8 s, by projection (the noise's own part subtracted).
+            let tail = (rows - 8000)..<rows
+            let line = (0..<stride).map { c in Self.amplitude(tail.map { e[$0 * stride + c] - clean[$0 * stride + c] }, frequency: mainsHz, rate: rate) }
+            let decibels = 20 * log10(300 / (line.max() ?? 0))
+            print(String(format: "mains %.2f Hz through the step: line %.1f dB down, tracked %.4f Hz", mainsHz, decibels, tracked.last ?? 0))
+            #expect(decibels >= 30, "the line dropped only \(decibels) dB")
+            #expect(abs((tracked.last ?? 0) - mainsHz) < 0.005, "tracked \(tracked.last ?? 0) Hz against \(mainsHz)")
+        } else {
+            let measured = after / before - 1
+            print(String(format: "noise 15 times louder from 20 s: broadband power %+.3f %% measured, %+.3f %% predicted; tracked %.4f–%.4f Hz",
+                100 * measured, 100 * predicted, tracked.min() ?? 0, tracked.max() ?? 0))
+            #expect(tracked.allSatisfy { $0 == 50 }, "noise moved the frequency: \(Set(tracked).sorted())")
+            #expect(abs(measured / predicted - 1) <= 0.15, "power changed by \(measured), \(predicted) predicted")
+        }
+    }
+
     // MARK: Through the whole chain at 30 kHz
 
     /// The seed and mains frequency the previous tracker failed on, through the

@@ -13,12 +13,13 @@ import KetaMapReport
 /// region, macro contacts, microwires and boundary pairs), as fast as the
 /// machine goes, with the default effects; `ketamapctl report` maps it over a
 /// 300 s baseline and the window 30–330 s after the alignment time, and the map
-/// is checked against the configured truth. Without a dose, the truth is no
-/// change anywhere: at least 95 % of the intervals must contain 0. The
-/// simulator changes exactly the configured bands (`SpectralLFP`) and the
-/// report measures exactly them (`SpectralBandPower` on the stored LFP).
-/// (The dosed half is on branch `issue12-ground-truth-dosed-lfp`: it passed on
-/// main as of 350334f and fails on today's, see docs/analyst-guide.md.)
+/// is checked against the configured truth. With a 0.5 mg/kg bolus (its effect
+/// at its peak from 25 s on), every configured region × band change must be
+/// recovered with its sign within 0.5 dB, and at least 95 % of the other cells'
+/// intervals must contain 0; without a dose, the truth is no change anywhere.
+/// The simulator changes exactly the configured bands (`SpectralLFP`) and the
+/// report measures exactly them (`SpectralBandPower` on the stored LFP), so
+/// what is left is sampling noise.
 ///
 /// The release builds record (from `KETAMAP_RELEASE_BIN`, which
 /// `scripts/test.sh` sets after `swift build -c release`): a channel-hour of
@@ -46,6 +47,8 @@ struct GroundTruthReportTests {
 
     /// The session without a dose, recorded and mapped the first time a test asks.
     static let control = Task { try await recordAndReport("control", doseAt: nil) }
+    /// The session with a 0.5 mg/kg bolus at `doseAt`.
+    static let dosed = Task { try await recordAndReport("dosed", doseAt: doseAt) }
 
     /// The default schedule's dose as a bolus (the default is a 40-minute infusion, whose effect takes an hour to peak).
     static func bolus(_ text: String) -> String {
@@ -112,6 +115,18 @@ struct GroundTruthReportTests {
         #expect(
             Double(unconfigured - significant.count) >= 0.95 * Double(unconfigured),
             "\(unconfigured - significant.count) of \(unconfigured) unconfigured cells have an interval containing 0; excluding it: \(significant)")
+    }
+
+    @Test("every configured region × band effect is recovered with its sign within 0.5 dB, and ≥ 95 % of the other cells' intervals contain 0")
+    func configuredEffectsAreRecovered() async throws {
+        let dosed = try await Self.dosed.value
+        let report = dosed.report
+        #expect(report.dose?.request.route == .ivBolus)
+        #expect(report.regions.contains { $0.contacts == .micro && $0.region == "right amygdala (microwires)" })
+        #expect(report.regions.contains { $0.contacts == .seeg && $0.region == "right amygdala" })
+        #expect(report.regions.contains { $0.isBoundary && $0.region.contains(" | ") })
+        // Alpha in every row, gamma in prefrontal, striatal, hippocampal and amygdala rows.
+        Self.check(dosed, minimumConfigured: 50)
     }
 
     @Test("a session without a dose, aligned to the same time, shows no effect")
