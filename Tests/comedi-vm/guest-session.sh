@@ -5,6 +5,13 @@ set -e
 ketamapd=$1
 ketamapctl=$2
 "$ketamapctl" devices > /out/devices.txt
+# Beside the board, a node of the comedi major with no board behind it (the kernel
+# answers its open with ENODEV, as for a minor no driver configured): the listing
+# says it has no board and how to attach one, not that a board went away.
+mkdir /tmp/nodes
+ln -s /dev/comedi0 /tmp/nodes/comedi0
+mknod /tmp/nodes/comedi1 c "$(cut -d: -f1 /sys/class/comedi/comedi0/dev)" 1
+"$ketamapctl" devices --directory /tmp/nodes > /out/devices-unattached.txt
 # A steady session: 4 s of the sample clock, allowed to lock its memory (as the
 # unit's LimitMEMLOCK=infinity does); its log says what it was granted.
 (ulimit -l unlimited && exec "$ketamapd" --config /data/comedi.toml --session steady --duration 4) 2> /out/steady.log
