@@ -2,6 +2,7 @@
 # Runs inside the comedi_test VM (busybox sh); /data is this folder, /out comes
 # back to the host. Usage: guest-session.sh KETAMAPD KETAMAPCTL
 set -e
+. /data/daemon-wait.sh
 ketamapd=$1
 ketamapctl=$2
 "$ketamapctl" devices > /out/devices.txt
@@ -19,7 +20,7 @@ mknod /tmp/nodes/comedi1 c "$(cut -d: -f1 /sys/class/comedi/comedi0/dev)" 1
 "$ketamapd" --config /data/comedi-overrun.toml --session overrun --duration 8 &
 pid=$!
 # Pause only once acquisition runs (the control socket opens after it starts).
-while [ ! -S /tmp/overrun.sock ]; do sleep 1; done
+wait_for_socket "$pid" /tmp/overrun.sock -
 sleep 1
 kill -STOP "$pid"
 sleep 1
