@@ -91,6 +91,42 @@ struct HDF5WrapperTests {
         try file.close()
     }
 
+    @Test("rows reorder in place in every stored type: numbers in rows, fixed and variable-length text, booleans")
+    func rowsReorderInPlace() throws {
+        let temporary = try TemporaryFolder("storage")
+        let path = temporary.path("reorder.h5")
+        let order = [2, 0, 3, 1]
+        do {
+            let file = try HDF5File.create(path)
+            let root = file.root
+            let samples = try root.createDataset("samples", of: Int16.self, shape: .growable(rowDims: [3], chunkRows: 2))
+            try (0..<12).map { Int16($0) }.withUnsafeBufferPointer { try samples.append($0) }
+            let fixed = try root.createStringDataset("fixed", length: 8, shape: .growable(chunkRows: 2))
+            try fixed.appendStrings(["a", "bé", "", "dddd"])
+            let flags = try root.createBoolDataset("flags", shape: .growable(chunkRows: 2))
+            try flags.appendBools([true, false, false, true])
+            let variable = try root.writeStrings("variable", ["zero", "one ✓", "two", ""], growable: true)
+            for dataset in [samples, fixed, flags, variable] {
+                try dataset.reorderRows(order)
+                try dataset.close()
+            }
+            try file.close()
+        }
+        let file = try HDF5File.open(path, mode: .readOnly)
+        let root = file.root
+        let samples = try root.openDataset("samples")
+        #expect(try samples.readAll(as: Int16.self) == [6, 7, 8, 0, 1, 2, 9, 10, 11, 3, 4, 5])
+        let fixed = try root.openDataset("fixed")
+        #expect(try fixed.readStrings() == ["", "a", "dddd", "bé"])
+        let flags = try root.openDataset("flags")
+        #expect(try flags.readBools() == [false, true, true, false])
+        let variable = try root.openDataset("variable")
+        #expect(variable.stringLength == 0)
+        #expect(try variable.readStrings() == ["two", "zero", "", "one ✓"])
+        for dataset in [samples, fixed, flags, variable] { try dataset.close() }
+        try file.close()
+    }
+
     @Test("a failed call reports the C function, the object and HDF5's error stack")
     func errorsCarryTheStack() throws {
         let temporary = try TemporaryFolder("storage")

@@ -13,6 +13,7 @@
 #   comedi_config -r detaches the driver from /dev/comedi1 (at any other time it
 #   refuses: EBUSY). micro stops (on_fault = continue), seeg records to the end.
 set -e
+. /data/daemon-wait.sh
 ketamapd=$1
 stall_thread=$2
 if [ ! -x "$stall_thread" ]; then
@@ -21,12 +22,12 @@ if [ ! -x "$stall_thread" ]; then
 fi
 "$ketamapd" --config /data/streams.toml --session streams --duration 14 > /out/streams.summary 2> /out/streams.log &
 pid=$!
-# The control socket opens once both streams acquire.
-while [ ! -S /tmp/streams.sock ]; do sleep 0.1; done
+# The control socket opens once both streams acquire (a daemon that ends first fails the run).
+wait_for_socket "$pid" /tmp/streams.sock /out/streams.log
 tid=
 seeg=
 while [ -z "$tid" ] || [ -z "$seeg" ]; do
-	kill -0 "$pid"  # the daemon still runs
+	running "$pid" || daemon_ended "$pid" /out/streams.log "both acquisition threads were found"
 	for task in /proc/$pid/task/*; do
 		case $(cat "$task/comm" 2>/dev/null) in
 		acq-micro) tid=${task##*/} ;;

@@ -2,9 +2,9 @@
 """Checks what ketamapd recorded from the kernel's comedi_test driver in the VM
 (Tests/comedi-vm/guest-session.sh): sample counts at the card's reported rate,
 channel 0's ±1 V sawtooth and channel 1's ±1 V square wave (period 0.1 s,
-within 1 %), 0 V on channels 2–7, the device listing, and an overrun recorded
-as a gap after which recording resumed; the steady session's log shows
-SCHED_FIFO granted and memory locked.
+within 1 %), 0 V on channels 2–7, the device listing (also of a node with no
+board attached), and an overrun recorded as a gap after which recording
+resumed; the steady session's log shows SCHED_FIFO granted and memory locked.
 
 usage: check_comedi_session.py OUT_DIR   (prints one line per check; exit 0 when all pass)
 """
@@ -45,6 +45,14 @@ def main():
     out = sys.argv[1]
     devices = open(f"{out}/devices.txt").read()
     check("comedi_test" in devices, "ketamapctl devices names the comedi_test board")
+    unattached = open(f"{out}/devices-unattached.txt").read()
+    lists_board = unattached.startswith("/tmp/nodes/comedi0: board comedi_test")
+    says_no_board = ("/tmp/nodes/comedi1: comedi_open failed: No such device (errno 19): no board is attached to this device node. "
+                     "Attach one with comedi_config /tmp/nodes/comedi1 DRIVER [OPTIONS]") in unattached and "went away" not in unattached
+    check(lists_board, "ketamapctl devices lists the board beside a node without one")
+    check(says_no_board, "ketamapctl devices says a node has no board attached and how to attach one, not that a board went away")
+    if not (lists_board and says_no_board):
+        print(unattached)
 
     v, rate, gaps = volts(f"{out}/steady.nwb")
     check(v.shape == (round(4 * rate), 8), f"steady: {v.shape[0]} frames × {v.shape[1]} channels = 4 s at the card's {rate} Hz")

@@ -1,7 +1,8 @@
 """Prints, as JSON, what a KetaMap session file of several streams holds, read
 with h5py: per stream its series (frames, channels, rate, electrodes rows,
 first samples of chosen columns), its clock table, LFP, band power and
-threshold crossings; the gaps with their stream; the doses. The daemon's
+threshold crossings; the gaps with their stream; the doses; the electrodes
+table's names, locations, contact types, groups and references. The daemon's
 stream tests (simulator and Comedi VM) assert on these facts.
 
 usage: stream_facts.py SESSION.nwb [--inspect] [--columns N]
@@ -61,7 +62,9 @@ def main():
         facts["gaps"] = {key: column(gaps, key) for key in (gaps.keys() if gaps is not None else []) if key != "id"}
         dosing = f.get("intervals/dosing")
         facts["doses"] = {key: column(dosing, key) for key in (dosing.keys() if dosing is not None else []) if key != "id"}
-        facts["electrodes"] = column(f["general/extracellular_ephys/electrodes"], "channel_name")
+        electrodes = f["general/extracellular_ephys/electrodes"]
+        facts["electrodes"] = column(electrodes, "channel_name")
+        facts["electrode_columns"] = {key: column(electrodes, key) for key in ("location", "contact_type", "group_name", "reference")}
         facts["notes"] = f["general/notes"][()].decode() if "general/notes" in f else None
     if "--inspect" in sys.argv:
         facts["problems"] = inspect(path, list(facts["streams"]))

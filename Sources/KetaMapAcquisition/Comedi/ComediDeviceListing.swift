@@ -49,13 +49,13 @@ public struct ComediDeviceDescription: Sendable, Equatable {
 /// The Comedi devices on this machine, for `ketamapctl devices`.
 public enum ComediDeviceListing {
     /// Every `/dev/comedi<N>` in `directory` (default `/dev`), by number, described or with
-    /// the error that stopped it (e.g. permission denied: the error says what to do).
-    public static func list(directory: String = "/dev") -> [Result<ComediDeviceDescription, ComediError>] {
+    /// the error that stopped it (e.g. permission denied, or no board attached: the error
+    /// says what to do). `open` opens a node (comedilib's `comedi_open`; a fake in unit tests).
+    public static func list(
+        directory: String = "/dev", opening open: (String) throws(ComediError) -> any ComediDriver = { (path) throws(ComediError) in try ComediLibraryDriver(path: path) }
+    ) -> [Result<ComediDeviceDescription, ComediError>] {
         comediDeviceNodes(in: directory).map { path in
-            Result { () throws(ComediError) -> ComediDeviceDescription in
-                let driver = try ComediLibraryDriver(path: path)
-                return try ComediDeviceDescription.describe(driver)
-            }
+            Result { () throws(ComediError) -> ComediDeviceDescription in try ComediDeviceDescription.describe(try open(path)) }
         }
     }
 

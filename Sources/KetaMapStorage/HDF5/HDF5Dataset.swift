@@ -168,6 +168,33 @@ final class HDF5Dataset {
         return bytes.map { $0 != 0 }
     }
 
+    /// Puts the rows in `order` in place: row i becomes what row `order[i]` was (a
+    /// permutation of every row). Read and written whole in the dataset's own type, so it
+    /// serves any column: numbers, enums, fixed-size rows, fixed or variable-length text.
+    /// The C functions are `H5Dget_type`, `H5Dread` and `H5Dwrite`.
+    func reorderRows(_ order: [Int]) throws(HDF5Error) {
+        precondition(order.count == Int(rowCount) && Set(order).count == order.count, "\(path): \(order) is no permutation of its \(rowCount) rows")
+        guard !order.isEmpty else { return }
+        if stringLength == 0 {
+            let values = try readStrings()
+            try HDF5Calls.writeVariableStrings(id, order.map { values[$0] }, isAttribute: false)
+            return
+        }
+        let type = HDF5Handle(try HDF5Calls.datasetType(id), closer: HDF5Calls.closeType, closerName: "H5Tclose")
+        let rowBytes = HDF5Calls.typeSize(type.id) * rowElements
+        var stored = [UInt8](repeating: 0, count: rowBytes * order.count)
+        try stored.withUnsafeMutableBufferPointer { (raw) throws(HDF5Error) in
+            try HDF5Calls.read(id, memoryType: type.id, start: nil, count: nil, rank: extent.count, into: UnsafeMutableRawPointer(raw.baseAddress!))
+        }
+        var reordered: [UInt8] = []
+        reordered.reserveCapacity(stored.count)
+        for row in order { reordered += stored[(row * rowBytes)..<((row + 1) * rowBytes)] }
+        try reordered.withUnsafeBufferPointer { (raw) throws(HDF5Error) in
+            try HDF5Calls.write(id, memoryType: type.id, start: nil, count: nil, rank: extent.count, from: UnsafeRawPointer(raw.baseAddress!))
+        }
+        try type.close()
+    }
+
     /// Appends object references (1-D `H5T_STD_REF_OBJ` dataset).
     func appendReferences(_ values: [HDF5ObjectReference]) throws(HDF5Error) {
         try values.withUnsafeBufferPointer { (buffer) throws(HDF5Error) in try append(buffer) }

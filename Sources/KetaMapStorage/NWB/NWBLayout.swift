@@ -31,6 +31,9 @@ enum NWBLayout {
     /// (nwbinspector rejects empty tables).
     static let optionalTables = [thresholdCrossings, marks, clock, dosing, doseVoids, subjectWeight, gaps]
 
+    /// `TimeIntervals` tables, put in `start_time` order when the file is finished.
+    static let intervalTables = [dosing, gaps]
+
     /// Bytes of each fixed-length text column (UTF-8). Recorded texts are
     /// checked against `EventText` before anything is written, so none is cut.
     enum TextBytes {

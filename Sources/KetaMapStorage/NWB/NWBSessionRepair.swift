@@ -3,8 +3,8 @@ import KetaMapCore
 /// Mending a session file whose writer never closed it (`ketamapd` was
 /// killed, or the machine went down): the SWMR writer's mark is cleared, the
 /// rows it never wrote are added, and the file is finished as a clean close
-/// finishes it (the note in `/general/notes`, empty tables removed, text
-/// columns as pynwb writes them).
+/// finishes it (the note in `/general/notes`, empty tables removed, interval
+/// tables in `start_time` order, text columns as pynwb writes them).
 public enum NWBSessionRepair {
     /// Whether the file's superblock still says a writer has it open (it then
     /// opens only for SWMR reading until the mark is cleared).

@@ -10,7 +10,7 @@ import KetaMapCore
 ///   appendRaw / appendLFP / appendBandPower / appendThresholdCrossing   (hot path, no allocation)
 ///   addDose / addVoid / addWeight / addMark / addGap / addClockSample   (rare rows)
 ///   flush()                       (also done by appendRaw every `storage.flushSeconds` of samples)
-/// close(fault:)                   write what is buffered, close; reopen without SWMR to drop empty tables
+/// close(fault:)                   write what is buffered, close; reopen without SWMR to drop empty tables and sort intervals
 /// ```
 /// Raw row n of `/acquisition/ElectricalSeries/data` is sample index n.
 /// Raw samples are buffered and written a whole row of chunks at a time;
@@ -117,7 +117,7 @@ public final class NWBSessionWriter {
             fields: NWBSchema.dosing(firstStream: clock.firstStream, otherStreams: d.streams.dropFirst().map { $0.name ?? "" }), chunkRows: 16, root: root)
         let gaps = try NWBTable(
             in: intervals.location, name: "acquisition_gaps", type: "TimeIntervals",
-            description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts.",
+            description: "Sample ranges with no real samples (stored as zeros): card overruns, ring overruns, command restarts, stopped streams; in start_time order once the file is closed.",
             fields: NWBSchema.acquisitionGaps(severalStreams: d.streams.count > 1), chunkRows: 16, root: root)
         try intervals.close()
 
@@ -271,8 +271,9 @@ public final class NWBSessionWriter {
     }
 
     /// Writes what is buffered and closes the file; then reopens it without
-    /// SWMR to record `fault` (in `/general/notes`) and delete tables left
-    /// empty (nwbinspector rejects empty tables). Calling it twice does nothing.
+    /// SWMR to record `fault` (in `/general/notes`), delete tables left
+    /// empty (nwbinspector rejects empty tables) and put the interval tables in
+    /// `start_time` order. Calling it twice does nothing.
     public func close(fault: String? = nil) throws {
         guard file != nil else { return }
         var firstError: (any Error)?
@@ -329,6 +330,27 @@ public final class NWBSessionWriter {
         try group.close()
     }
 
+    /// Puts the rows of a `TimeIntervals` table in `start_time` order, every column alike
+    /// (rows that start together keep their order; `id` stays 0, 1, …). Rows are written as
+    /// they are noticed: across streams, and for a stopped stream's gap (written at the
+    /// close), that is not their order in time, and NWB wants intervals ascending. Done when
+    /// the file is finished, by a close or by `recover`; a sorted table is left as it is.
+    static func sortByStartTime(_ root: HDF5Location, table: String) throws(HDF5Error) {
+        let group = try root.openGroup(table)
+        let startColumn = try group.location.openDataset("start_time")
+        let starts = try startColumn.readAll(as: Double.self)
+        try startColumn.close()
+        let order = starts.indices.sorted { (starts[$0], $0) < (starts[$1], $1) }
+        if order != Array(starts.indices) {
+            for name in try group.location.stringsAttribute("colnames") ?? [] {
+                let column = try group.location.openDataset(name)
+                try column.reorderRows(order)
+                try column.close()
+            }
+        }
+        try group.close()
+    }
+
     /// Replaces a table's text column by `values` as variable-length UTF-8,
     /// keeping its `object_id` and `description`.
     static func replaceTextColumn(_ table: HDF5Location, _ name: String, with values: [String]) throws(HDF5Error) {
@@ -345,7 +367,8 @@ public final class NWBSessionWriter {
         try replacement.close()
     }
 
-    /// Reopens the closed file without SWMR: records the fault, removes empty tables and series.
+    /// Reopens the closed file without SWMR: records the fault, removes empty tables and series,
+    /// sorts the interval tables by `start_time`, stores text columns as variable-length.
     static func finish(path: String, fault: String?, streams: [String?] = [nil]) throws(HDF5Error) {
         let file = try HDF5File.open(path, mode: .readWrite)
         let root = file.root
@@ -359,6 +382,7 @@ public final class NWBSessionWriter {
             if rows == 0 {
                 try root.delete(table)
             } else {
+                if NWBLayout.intervalTables.contains(table) { try sortByStartTime(root, table: table) }
                 try convertTextColumnsToVariableLength(root, table: table)
             }
         }

@@ -38,6 +38,31 @@ struct ComediDeviceListingTests {
             """)
     }
 
+    @Test("a node with no board attached says so and how to attach one, not that a board went away; the board beside it is listed")
+    func aNodeWithoutABoardSaysHowToAttachOne() throws {
+        let temporary = try TemporaryFolder("comedi")
+        for node in ["comedi0", "comedi1"] { close(open(temporary.path(node), O_CREAT | O_WRONLY, 0o600)) }
+        let board = FakeComediDriver.comediTestLike()
+        board.boardName = "comedi_test"
+        board.driverName = "comedi_test"
+        let unattached = temporary.path("comedi1")
+        // comedi_open on a node without a board fails with ENODEV: the kernel's answer to the node's first ioctl.
+        let entries = ComediDeviceListing.list(directory: temporary.path) { (path) throws(ComediError) -> any ComediDriver in
+            guard path == unattached else { return board }
+            throw comediOpenError(path, errorNumber: ENODEV, libraryMessage: String(cString: strerror(ENODEV)))
+        }
+        #expect(entries.count == 2)
+        let text = ComediDeviceListing.plainText(entries)
+        #expect(text.hasPrefix("/dev/comedi-fake: board comedi_test, driver comedi_test, input streams from subdevice 0\n"), "\(text)")
+        #expect(
+            text.contains("\(unattached): comedi_open failed: No such device (errno 19): no board is attached to this device node. Attach one with comedi_config \(unattached) DRIVER [OPTIONS]"),
+            "\(text)")
+        #expect(!text.contains("went away"), "\(text)")
+        // Any other failure to open keeps its own words.
+        let denied = comediOpenError(unattached, errorNumber: EACCES, libraryMessage: String(cString: strerror(EACCES)))
+        #expect(denied.message == "cannot open the Comedi device" && denied.remedy.contains("udev"))
+    }
+
     @Test func aDeviceThatCannotBeOpenedSaysWhyAndNoDevicesSaysWhatToLoad() throws {
         // Real comedilib on a folder holding a fake node that is not a Comedi device.
         let temporary = try TemporaryFolder("comedi")

@@ -62,7 +62,25 @@ internal func comediCheckNonNull<T>(
 
 /// `comedi_open`.
 internal func comediOpen(_ path: String) throws(ComediError) -> OpaquePointer {
-    try comediCheckNonNull(comedi_open(path), "comedi_open", device: path, code: .openFailed, "cannot open the Comedi device")
+    guard let handle = comedi_open(path) else {
+        let (number, text) = comediLastError()
+        throw comediOpenError(path, errorNumber: number, libraryMessage: text)
+    }
+    return handle
+}
+
+/// `comedi_open` failing on `path` with `errorNumber`. `ENODEV` there is a node with no
+/// board attached (a minor never configured, or one `comedi_config -r` detached), which
+/// the kernel answers as it answers any call once a board has gone: the message says
+/// which of the two it is, and how to attach a board.
+internal func comediOpenError(_ path: String, errorNumber: Int32, libraryMessage: String) -> ComediError {
+    let noBoard = errorNumber == ENODEV
+    return ComediError(
+        .openFailed, device: path, function: "comedi_open", errorNumber: errorNumber, libraryMessage: libraryMessage,
+        message: noBoard ? "no board is attached to this device node" : "cannot open the Comedi device",
+        remedy: noBoard
+            ? "Attach one with comedi_config \(path) DRIVER [OPTIONS] (a PCI or USB board attaches itself when its driver loads: modprobe DRIVER), or name the board's own node in [source.comedi] device"
+            : comediRemedy(errorNumber: errorNumber, device: path))
 }
 
 /// `comedi_close`.
