@@ -17,7 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -28,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),  // KetaMapStorage
         .systemLibrary(name: "CComedi", pkgConfig: "comedilib", providers: [.apt(["libcomedi-dev"])]),  // KetaMapAcquisition
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),  // KetaMapDaemon
+        .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),  // KetaMapStorage (SHA256Digest)
 
         // The layers, lowest first; the compiler refuses an import against the arrows
         // (docs/architecture.md, "Modules").
@@ -54,7 +54,7 @@ let package = Package(
             dependencies: [
                 "KetaMapCore", "KetaMapDSP", "KetaMapConfiguration", "CHDF5",
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Crypto", package: "swift-crypto"),  // the session manifest's SHA-256
+                "CLibcrypto",  // the session manifest's SHA-256
             ],
             swiftSettings: strictSwift),
         .target(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what KetaMap needs on a fresh Debian 12, as root: the C libraries
-# (comedilib, HDF5, libsystemd; librsvg for the report pictures' tests) and,
+# (comedilib, HDF5, libsystemd, libcrypto; librsvg for the report pictures' tests) and,
 # with --python, the virtualenv `.venv` holding the pinned NWB tools the tests
 # check files with and the repository's Python package `ketamap`.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # systemd and man-db: systemd-analyze, systemd-sysusers, systemd-tmpfiles, systemd-journald (the journal-fields test runs one of its own) and man for the install tests;
 # librsvg2-bin: rsvg-convert renders the report's pictures in their tests.
-packages=(libcomedi-dev libhdf5-dev libsystemd-dev hdf5-tools pkg-config python3-venv systemd man-db librsvg2-bin)
+packages=(libcomedi-dev libhdf5-dev libsystemd-dev libssl-dev hdf5-tools pkg-config python3-venv systemd man-db librsvg2-bin)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

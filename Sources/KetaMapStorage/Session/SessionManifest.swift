@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// `<stem>.sha256`: the SHA-256 of a session's files, written when the
@@ -45,8 +44,8 @@ public struct SessionManifest: Sendable, Equatable {
     static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
         defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        var digest = SHA256Digest()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { digest.update($0) } }
+        return digest.hexDigest()
     }
 }
