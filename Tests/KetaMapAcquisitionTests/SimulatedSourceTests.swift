@@ -78,6 +78,45 @@ struct SimulatedSourceTests {
         }
     }
 
+    @Test("below the amplifier's high-pass (the montage's low_cutoff, 0.5 Hz when n/a) the background falls as a first-order filter's")
+    func highPassRollOff() throws {
+        var config = try defaultConfiguration()
+        config.simulator.artifactsPerMinute = 0
+        config.simulator.lineNoiseMicrovolts = 0
+        let contact = config.montage.channels[0]
+        // Twins of one contact (same seed, so the same random spectrum) whose amplifiers differ:
+        // DC-coupled (0 Hz, no roll-off), n/a and 1 Hz. 128 s at 2 kHz, boxcar-averaged to 100 Hz,
+        // which keeps every bin below 4 Hz; 16 s windows give bins 1/16 Hz apart.
+        func bins(lowCutoffHz: Double?) -> [(hz: Double, power: Double)] {
+            var channel = contact
+            channel.lowCutoffHz = lowCutoffHz
+            let montage = Montage(channels: [channel], groups: config.montage.groups.filter { $0.name == channel.group })
+            let source = SimulatedSource(
+                montage: montage, sampleRateHz: 2000, settings: config.simulator, bands: config.processing.bands, pacing: .asFastAsPossible)
+            source.start()
+            let samples = read(source, frames: 128 * 2000)
+            let signal = Spectrum.channel(
+                samples, channel: 0, channels: 1, microvoltsPerCount: source.format.calibration.microvoltsPerCount[0], frames: 0..<samples.count, factor: 20)
+            return Spectrum.binPowers(signal, rateHz: 100, lowHz: 0.125, highHz: 4, windowSeconds: 16)
+        }
+        func power(_ bins: [(hz: Double, power: Double)], _ range: Range<Double>) -> Double {
+            bins.filter { range.contains($0.hz) }.reduce(0) { $0 + $1.power }
+        }
+        let dcCoupled = bins(lowCutoffHz: 0)
+        let dcShare = power(dcCoupled, 0..<1) / power(dcCoupled, 1..<4)
+        for (lowCutoff, corner) in [(nil, 0.5), (1.0, 1.0)] {
+            let rolled = bins(lowCutoffHz: lowCutoff)
+            // What a first-order high-pass at the corner leaves of the DC-coupled twin, bin by bin.
+            let expected = dcCoupled.map { (hz: $0.hz, power: $0.power * $0.hz * $0.hz / ($0.hz * $0.hz + corner * corner)) }
+            let below = power(rolled, 0..<1), delta = power(rolled, 1..<4)
+            let share = below / delta, expectedShare = power(expected, 0..<1) / power(expected, 1..<4)
+            #expect(
+                abs(share / expectedShare - 1) < 0.1,
+                "corner \(corner) Hz: below 1 Hz \(below), 1–4 Hz \(delta) (share \(share), a first-order high-pass leaves \(expectedShare), DC-coupled \(dcShare))")
+            #expect(abs(below / power(expected, 0..<1) - 1) < 0.1 && abs(delta / power(expected, 1..<4) - 1) < 0.1)
+        }
+    }
+
     @Test("ground-truth spikes are in the signal exactly where they are reported")
     func groundTruth() throws {
         var config = try defaultConfiguration()

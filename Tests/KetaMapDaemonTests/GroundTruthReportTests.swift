@@ -94,7 +94,8 @@ struct GroundTruthReportTests {
     /// Every cell of `report`: configured ones must be recovered, the rest must have an interval containing 0.
     static func check(_ mapped: Mapped, minimumConfigured: Int) {
         let report = mapped.report
-        var unconfigured = 0, configured = 0
+        var unconfigured = 0, configured = 0, recovered = 0
+        var worst = 0.0
         var significant: [String] = []
         for region in report.regions {
             for (band, name) in report.bands.enumerated() {
@@ -106,10 +107,19 @@ struct GroundTruthReportTests {
                     if interval.excludesZero { significant.append(cell) }
                 } else {
                     configured += 1
-                    #expect(abs(measured - expected) <= 0.5 && measured.sign == expected.sign && interval.excludesZero, "\(cell)")
+                    worst = max(worst, abs(measured - expected))
+                    let isRecovered = abs(measured - expected) <= 0.5 && measured.sign == expected.sign && interval.excludesZero
+                    if isRecovered { recovered += 1 }
+                    #expect(isRecovered, "\(cell)")
                 }
             }
         }
+        // The figures docs/analyst-guide.md quotes, in the test's log.
+        let containing = unconfigured - significant.count
+        print(
+            "ground truth \(report.dose == nil ? "without a dose" : "dosed"): \(recovered) of \(configured) configured cells recovered"
+                + String(format: " (worst %.2f dB off); ", worst) + "\(containing) of \(unconfigured) unconfigured intervals"
+                + String(format: " (%.1f %%) contain 0", 100 * Double(containing) / Double(max(1, unconfigured))))
         #expect(configured >= minimumConfigured, "the default effects configure \(configured) cells")
         #expect(unconfigured >= 150)
         #expect(

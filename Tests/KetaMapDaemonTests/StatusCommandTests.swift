@@ -201,10 +201,12 @@ struct StatusCommandTests {
         #expect(good.status == 0, "\(good.output)\(good.error)")
         try await Self.expectValid(good.output, schema: "check.schema.json")
 
-        // 6 s: since its 8 s spectral segments the simulator's background reaches
-        // down to 0.12 Hz (below 1 Hz: 8819 µV² of RIN8's 12310, against 1052 of
-        // 5173 before), and over 3 s that slow swing hid the bad contact's mains
-        // pickup (19.6 % line over 3 s, 40.7 % over 6 s).
+        // 6 s: check judges a channel on its last 0.5 s period, whose background
+        // power can differ more than twofold from another's: RIN8's mains pickup
+        // reads 19.6 % line (64 µV RMS) over 3 s and 42 % (40 µV) over 6 s.
+        // Not the background below 1 Hz: rolled off at the amplifier's high-pass
+        // (0.1 Hz here, or even 0.5 Hz on every contact: 61 µV, 21.5 %) the 3 s
+        // period still reads below the 30 % a NOISY flag needs.
         let noisy = try Self.workspace(clean: false)
         let flagged = try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), ["check", "--config", noisy.configPath, "--seconds", "6"], timeout: 120)
         #expect(flagged.status == 1, "\(flagged.output)\(flagged.error)")

@@ -2,7 +2,7 @@ import KetaMapCore
 
 /// How loud each band is on one simulated channel, before any drug effect:
 /// a 1/f² background (varied per channel and band), plus a spectral peak in
-/// the bands where the region has a rhythm.
+/// the bands where the region has a rhythm, through the amplifier's high-pass.
 struct SimulatedChannelProfile: Sendable {
     /// The bands, in Hz.
     var bands: [ProcessingSettings.Band]
@@ -18,6 +18,8 @@ struct SimulatedChannelProfile: Sendable {
     var lineMicrovolts: Double
     /// Summed configured effect at the peak, per band, in dB.
     var peakEffectDecibels: [Double]
+    /// The amplifier's hardware high-pass corner, in Hz: the montage's `low_cutoff`, 0.5 Hz when it gives none.
+    var highPassHz: Double
 
     /// Regions with a characteristic rhythm: keyword (as `DoseEffect` matches it), band name, factor on that band's RMS.
     static let rhythms: [(region: String, band: String, factor: Double)] = [
@@ -42,7 +44,9 @@ struct SimulatedChannelProfile: Sendable {
             let z = (hz - centre) / sigma
             density += rhythmMicrovolts[b] * rhythmMicrovolts[b] * exp(-z * z / 2) / (sigma * 2.506_628_274_631)
         }
-        return density
+        // The amplifier's first-order high-pass (|H|² = f²/(f² + fc²)): the 8 s segments'
+        // bins reach 0.12 Hz, and below its corner no amplifier passes the background whole.
+        return density * hz * hz / (hz * hz + highPassHz * highPassHz)
     }
 
     /// Background RMS of a band under a 1/f² spectrum scaled so that 1–4 Hz carries 40 µV.
@@ -53,6 +57,7 @@ struct SimulatedChannelProfile: Sendable {
     init(channel: MontageChannel, index: Int, bands: [ProcessingSettings.Band], settings: SimulatorSettings) {
         let seed = settings.seed
         self.bands = bands
+        highPassHz = channel.lowCutoffHz ?? 0.5
         bandVariation = []
         bandMicrovolts = []
         rhythmMicrovolts = []
