@@ -9,17 +9,36 @@ import KetaMapStorage
 /// the report (changes, intervals, time courses, contact map), the cohort
 /// map and the Python package's `dose_map`.
 enum LFPBandPower {
-    /// Rows of stream `stream`, with the bands of its band-power series, in segments
-    /// that `shortestRangeSeconds` holds three of (`SpectralBandPower.segmentRows`);
-    /// nil when the stream has no LFP or no bands.
-    static func read(_ reader: NWBSessionReader, stream: Int, shortestRangeSeconds: Double) throws -> (power: BandPowerSeries, rowSeconds: Double)? {
-        guard let lfp = try reader.lfp(stream: stream), lfp.rateHz > 0, let bands = try reader.bandPowerBands(stream: stream), !bands.isEmpty else { return nil }
+    /// Where a stream's rows lie, known from its LFP's length and rate alone.
+    struct Layout {
+        /// LFP samples per segment (a power of two) and between two rows.
+        var segmentRows: Int
+        var hopRows: Int
+        var rowCount: Int
+        /// Rows per second, in Hz, and the time of row 0 (its segment's centre) on the stream's clock.
+        var rateHz: Double
+        var startSeconds: Double
+        /// Seconds of LFP each row comes from.
+        var rowSeconds: Double
+
+        /// The rows of `lfp` in segments that `shortestRangeSeconds` holds three of (`SpectralBandPower.segmentRows`).
+        init(lfp: NWBSessionReader.LFPSeries, shortestRangeSeconds: Double) {
+            segmentRows = SpectralBandPower.segmentRows(lfpRateHz: lfp.rateHz, shortestRangeSeconds: shortestRangeSeconds)
+            hopRows = segmentRows / 2
+            rowCount = lfp.rowCount >= segmentRows ? (lfp.rowCount - segmentRows) / hopRows + 1 : 0
+            rateHz = lfp.rateHz / Double(hopRows)
+            startSeconds = lfp.startSeconds + Double(segmentRows) / 2 / lfp.rateHz
+            rowSeconds = Double(segmentRows) / lfp.rateHz
+        }
+    }
+
+    /// The rows of `layout` of stream `stream`, whose LFP is `lfp`, in `bands`.
+    static func read(
+        _ reader: NWBSessionReader, stream: Int, lfp: NWBSessionReader.LFPSeries, bands: [ProcessingSettings.Band], layout: Layout
+    ) throws -> BandPowerSeries {
         let channels = Array(reader.processedChannels[reader.streams[stream].processedChannels])
-        let spectrum = SpectralBandPower(
-            bands: bands.map { ($0.lowHz, $0.highHz) }, lfpRateHz: lfp.rateHz,
-            segmentRows: SpectralBandPower.segmentRows(lfpRateHz: lfp.rateHz, shortestRangeSeconds: shortestRangeSeconds))
-        let (size, hop, width) = (spectrum.segmentRows, spectrum.hopRows, lfp.channelCount)
-        let rowCount = lfp.rowCount >= size ? (lfp.rowCount - size) / hop + 1 : 0
+        let spectrum = SpectralBandPower(bands: bands.map { ($0.lowHz, $0.highHz) }, lfpRateHz: lfp.rateHz, segmentRows: layout.segmentRows)
+        let (size, hop, width, rowCount) = (layout.segmentRows, layout.hopRows, lfp.channelCount, layout.rowCount)
         var values = [Float](repeating: .nan, count: rowCount * channels.count * bands.count)
         // A sliding segment: each step keeps its second half and reads the next hop.
         var segment = [Float](repeating: 0, count: size * width)
@@ -48,10 +67,13 @@ enum LFPBandPower {
                 }
             }
         }
-        let series = BandPowerSeries(
-            bands: bands, rateHz: lfp.rateHz / Double(hop), startSeconds: lfp.startSeconds + Double(size) / 2 / lfp.rateHz, channels: channels,
-            rowCount: rowCount, valuesMicrovoltsSquared: values)
-        return (series, Double(size) / lfp.rateHz)
+        return BandPowerSeries(
+            bands: bands, rateHz: layout.rateHz, startSeconds: layout.startSeconds, channels: channels, rowCount: rowCount, valuesMicrovoltsSquared: values)
+    }
+
+    /// What the report says (on standard error) as a stream's spectra start.
+    static func describe(_ layout: Layout, stream: String?) -> String {
+        "band power\(stream.map { " of stream \($0)" } ?? ""): \(layout.rowCount) rows of \(String(format: "%.3g", layout.rowSeconds)) s spectra"
     }
 
     /// How rows of `rowSeconds` segments were made, for the report's readers.

@@ -165,7 +165,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         input: ReportInput, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws {
-        let ranges = try Self.ranges(input: input, doseIndex: doseIndex, alignedAtSeconds: alignedAtSeconds, baselineSeconds: baselineSeconds, window: requested)
+        let ranges = try Self.ranges(timeline: input.timeline, doseIndex: doseIndex, alignedAtSeconds: alignedAtSeconds, baselineSeconds: baselineSeconds, window: requested)
         let (dose, zero, baselineStart, windowStart, windowEnd) = (ranges.dose, ranges.zero, ranges.baseline.lowerBound, ranges.window.lowerBound, ranges.window.upperBound)
         let notes = ranges.notes
 
@@ -218,7 +218,7 @@ public struct SessionReport: Sendable, Codable, Equatable {
         self.notes += Self.missingValueNotes(regions, bands: bands)
     }
 
-    /// Time 0, the baseline and the window a report of `input` compares, each clipped to what
+    /// Time 0, the baseline and the window a report compares, each clipped to what
     /// was recorded, and the notes saying what was shortened.
     public struct Ranges: Sendable {
         public var dose: DoseEvent?
@@ -230,27 +230,27 @@ public struct SessionReport: Sendable, Codable, Equatable {
         public var shortestSeconds: Double { min(baseline.upperBound - baseline.lowerBound, window.upperBound - window.lowerBound) }
     }
 
-    /// The ranges `init` reports on (its arguments as there); throws `Unavailable` as it does.
+    /// The ranges `init` reports on (its arguments as there, the input's `timeline`); throws `Unavailable` as it does.
     public static func ranges(
-        input: ReportInput, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>
+        timeline: ReportTimeline, doseIndex: Int = 0, alignedAtSeconds: Double? = nil, baselineSeconds: Double, window requested: ClosedRange<Double>
     ) throws -> Ranges {
         let dose: DoseEvent?
         if let alignedAtSeconds {
             guard alignedAtSeconds.isFinite, alignedAtSeconds > 0 else { throw Unavailable(description: "--at must be a time after the session's start") }
             dose = nil
         } else {
-            guard !input.doses.isEmpty else {
+            guard !timeline.doses.isEmpty else {
                 throw Unavailable(description: "the session has no dose; a dose-aligned report needs one (record it with `ketamapctl dose`, or align to a time with --at)")
             }
-            guard input.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(input.doses.count) doses; choose --dose 1…\(input.doses.count)") }
-            dose = input.doses[doseIndex]
+            guard timeline.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(timeline.doses.count) doses; choose --dose 1…\(timeline.doses.count)") }
+            dose = timeline.doses[doseIndex]
         }
-        guard input.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
+        guard timeline.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let zero = alignedAtSeconds ?? dose!.startSeconds
-        let end = input.bandPowerStartSeconds + Double(input.rowCount) / input.bandPowerRateHz
-        var notes = input.notes + input.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
+        let end = timeline.bandPowerStartSeconds + Double(timeline.rowCount) / timeline.bandPowerRateHz
+        var notes = timeline.notes + timeline.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
-        let settleSeconds = 3 / (input.bands.map(\.lowHz).min() ?? 1)
+        let settleSeconds = 3 / (timeline.bands.map(\.lowHz).min() ?? 1)
         let baselineStart = max(settleSeconds, zero - baselineSeconds)
         guard zero - baselineStart >= 1 else { throw Unavailable(description: "less than 1 s was recorded before the dose; no baseline") }
         if baselineStart > zero - baselineSeconds {

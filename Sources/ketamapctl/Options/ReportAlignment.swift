@@ -25,13 +25,20 @@ struct ReportAlignment: ParsableArguments {
     /// Reads `file` and maps it, telling `progress` as it goes.
     func report(_ file: String, progress: ReportProgress) throws -> (ReportInput, SessionReport) {
         progress.say("reading \(file)")
-        var input = try SessionReportInput.read(path: file, shortestRangeSeconds: min(baseline.seconds, window.endSeconds - window.startSeconds))
+        let session = try SessionReportInput(path: file)
+        defer { session.close() }
         let requested = window.startSeconds...window.endSeconds
-        // The spectra's segments must fit three times in the ranges as clipped to the recording.
-        if let ranges = try? SessionReport.ranges(input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds, window: requested),
-            3 * input.rowSeconds > ranges.shortestSeconds {
-            input = try SessionReportInput.read(path: file, shortestRangeSeconds: ranges.shortestSeconds)
+        var shortest = min(baseline.seconds, window.endSeconds - window.startSeconds)
+        // The spectra's segments must fit three times in the ranges as clipped to the
+        // recording, which the file's metadata settles before any spectrum is computed.
+        let timeline = session.timeline(shortestRangeSeconds: shortest)
+        if let ranges = try? SessionReport.ranges(
+            timeline: timeline, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds, window: requested),
+            3 * timeline.rowSeconds > ranges.shortestSeconds
+        {
+            shortest = ranges.shortestSeconds
         }
+        let input = try session.read(shortestRangeSeconds: shortest, progress: progress.say)
         let report = try SessionReport(
             input: input, doseIndex: dose - 1, alignedAtSeconds: at?.seconds, baselineSeconds: baseline.seconds, window: requested,
             progress: progress.regions)
