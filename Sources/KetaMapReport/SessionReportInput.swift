@@ -43,19 +43,15 @@ public final class SessionReportInput {
     public func close() { reader.close() }
 
     /// The rows `read(shortestRangeSeconds:)` will give, their doses and notes, without computing a spectrum.
-    public func timeline(shortestRangeSeconds: Double = .infinity) -> ReportTimeline {
-        let (layouts, grid) = plan(shortestRangeSeconds)
-        return ReportTimeline(
-            bands: spectral.first?.bands ?? [], bandPowerRateHz: grid.rateHz, bandPowerStartSeconds: grid.startSeconds, rowCount: grid.rowCount,
-            rowSeconds: layouts.first?.rowSeconds ?? 0, doses: doses, voidedDoses: voidedDoses, notes: notes(grid, layouts))
-    }
+    public func timeline(shortestRangeSeconds: Double = .infinity) -> ReportTimeline { plan(shortestRangeSeconds).timeline }
 
     /// Every stream's band power, in spectra whose segments `shortestRangeSeconds`
     /// (the shorter of the baseline and the window to be reported) holds three of
     /// (8 s, shorter only for short ranges), and threshold crossings. `progress`
     /// hears of each stream's spectra as they start.
     public func read(shortestRangeSeconds: Double = .infinity, progress: (String) -> Void = { _ in }) throws -> ReportInput {
-        let (layouts, planned) = plan(shortestRangeSeconds)
+        // The timeline read will give is the one `timeline` promised: both come from `plan`.
+        let (layouts, planned, timeline) = plan(shortestRangeSeconds)
         var grid = planned
         var powered: [BandPowerSeries] = []
         for (one, layout) in zip(spectral, layouts) {
@@ -75,29 +71,33 @@ public final class SessionReportInput {
         crossings = crossings.compactMap { crossing in column[crossing.channel].map { (seconds: crossing.seconds, channel: $0) } }
         let contacts = reader.montage.channels
         var input = ReportInput(
-            bands: spectral.first?.bands ?? [], bandPowerRateHz: grid.rateHz, bandPowerStartSeconds: grid.startSeconds,
+            bands: timeline.bands, bandPowerRateHz: timeline.bandPowerRateHz, bandPowerStartSeconds: timeline.bandPowerStartSeconds,
             channels: columns.map { reader.processedChannels[$0] }.map { channel in
                 ReportInput.Channel(
                     name: channel.name, region: channel.region, detectsSpikes: channel.detectsSpikes, position: Self.position(of: channel, in: reader.montage),
                     contacts: contacts[channel.anode].kind, isBoundary: channel.cathode.map { contacts[$0].region != contacts[channel.anode].region } ?? false)
             },
-            power: grid.values, doses: doses, crossings: crossings, durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz,
-            voidedDoses: voidedDoses)
+            power: grid.values, doses: timeline.doses, crossings: crossings, durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz,
+            voidedDoses: timeline.voidedDoses)
         input.subjectID = reader.subjectID
         input.sessionID = reader.sessionID
         input.coordinateSpace = reader.montage.coordinateSpace
-        input.notes = notes(grid, layouts)
-        if let first = layouts.first {
-            input.rowSeconds = first.rowSeconds
-            input.bandPowerMethod = LFPBandPower.method(rowSeconds: first.rowSeconds)
+        input.notes = timeline.notes
+        if !layouts.isEmpty {
+            input.rowSeconds = timeline.rowSeconds
+            input.bandPowerMethod = LFPBandPower.method(rowSeconds: timeline.rowSeconds)
         }
         return input
     }
 
-    /// Each stream's rows in spectra sized for `shortestRangeSeconds`, and their grid.
-    private func plan(_ shortestRangeSeconds: Double) -> ([LFPBandPower.Layout], PowerGrid) {
+    /// Each stream's rows in spectra sized for `shortestRangeSeconds`, their grid, and the timeline they make.
+    private func plan(_ shortestRangeSeconds: Double) -> (layouts: [LFPBandPower.Layout], grid: PowerGrid, timeline: ReportTimeline) {
         let layouts = spectral.map { LFPBandPower.Layout(lfp: $0.lfp, shortestRangeSeconds: shortestRangeSeconds) }
-        return (layouts, PowerGrid(zip(layouts, spectral).map { (layout: $0, shift: shift[$1.stream]) }))
+        let grid = PowerGrid(zip(layouts, spectral).map { (layout: $0, shift: shift[$1.stream]) })
+        let timeline = ReportTimeline(
+            bands: spectral.first?.bands ?? [], bandPowerRateHz: grid.rateHz, bandPowerStartSeconds: grid.startSeconds, rowCount: grid.rowCount,
+            rowSeconds: layouts.first?.rowSeconds ?? 0, doses: doses, voidedDoses: voidedDoses, notes: notes(grid, layouts))
+        return (layouts, grid, timeline)
     }
 
     /// What the report must say about how the file is read: streams that ended early, segments shorter than 8 s.
