@@ -35,6 +35,15 @@ let package = Package(
                 .product(name: "KetaMapStorage", package: parentPackage),
             ],
             path: "WriterThroughput"),
+        // The simulator's generation speed (the default montage), as a real-time factor and a ratio to a plain noise fill.
+        .executableTarget(
+            name: "SimulatorThroughput",
+            dependencies: [
+                .product(name: "KetaMapCore", package: parentPackage),
+                .product(name: "KetaMapConfiguration", package: parentPackage),
+                .product(name: "KetaMapAcquisition", package: parentPackage),
+            ],
+            path: "SimulatorThroughput"),
         // Heap allocations per block in steady state (target: 0) for the hot-path types.
         .executableTarget(
             name: "HotPathAllocations",

@@ -3,10 +3,11 @@
 # comedi_test boards (independent kernel timers, as two cards without a shared
 # clock) inside the test VM, then checks the file on the host with h5py, pynwb
 # and nwbinspector (Tests/python/check_comedi_streams.py).
-# usage: scripts/comedi-vm-streams-test.sh   (after `swift build`; needs .venv)
+# usage: scripts/comedi-vm-streams-test.sh   (after `swift build`, or the release build with
+#   KETAMAP_CONFIGURATION=release; needs .venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$(swift build --show-bin-path)
+bin=$(swift build -c "${KETAMAP_CONFIGURATION:-debug}" --show-bin-path)
 out=$(mktemp -d)
 tools=$(mktemp -d)
 trap 'rm -rf "$out" "$tools"' EXIT

@@ -16,7 +16,9 @@
 #
 # Environment: COMEDI_VM_TOOL (path of run-in-comedi-vm; default: ../shared/tools/
 # comedi-vm next to the repository, or PATH),
-# SWIFT (default swift), COMEDI_VM_TEST_FILTER (default ComediVMTests).
+# SWIFT (default swift), COMEDI_VM_TEST_FILTER (default ComediVMTests),
+# KETAMAP_CONFIGURATION (debug or release, default debug: the build whose test bundle
+# runs; scripts/test.sh builds and tests release).
 # Needs: Debian, root for its one-time apt installs (qemu-system-x86, cpio), network
 # on first use (the Debian kernel package), libcomedi-dev to build.
 # Exit status: 0 when every test passed, non-zero otherwise (the program's own status
@@ -25,6 +27,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SWIFT=${SWIFT:-swift}
 FILTER=${COMEDI_VM_TEST_FILTER:-ComediVMTests}
+CONFIGURATION=${KETAMAP_CONFIGURATION:-debug}
 AMPLITUDE_UV=1000000
 PERIOD_US=100000
 
@@ -60,9 +63,12 @@ if [ ${#PROGRAM[@]} -gt 0 ]; then
 fi
 
 if [ $BUILD = 1 ]; then
-	"$SWIFT" build --build-tests
+	# A release build keeps internal symbols visible to the tests' @testable imports.
+	testing=()
+	[ "$CONFIGURATION" = release ] && testing=(-Xswiftc -enable-testing)
+	"$SWIFT" build -c "$CONFIGURATION" --build-tests "${testing[@]}"
 fi
-BIN=$("$SWIFT" build --show-bin-path)
+BIN=$("$SWIFT" build -c "$CONFIGURATION" --show-bin-path)
 BUNDLE=$(ls -d "$BIN"/*PackageTests.xctest 2>/dev/null | head -n 1)
 if [ -z "$BUNDLE" ]; then
 	echo "comedi-vm-test: no test bundle in $BIN; run without --no-build" >&2
