@@ -16,10 +16,13 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The clocks, order statistics and options every benchmark here measures with.
+        .target(name: "BenchmarkSupport", path: "BenchmarkSupport"),
         // Throughput and latency of the processing chain, with ratios to scipy measured in the same run.
         .executableTarget(
             name: "ProcessingThroughput",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "KetaMapCore", package: parentPackage),
                 .product(name: "KetaMapDSP", package: parentPackage),
             ],
@@ -29,6 +32,7 @@ let package = Package(
         .executableTarget(
             name: "WriterThroughput",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "KetaMapCore", package: parentPackage),
                 .product(name: "KetaMapDSP", package: parentPackage),
                 .product(name: "KetaMapConfiguration", package: parentPackage),
@@ -39,6 +43,7 @@ let package = Package(
         .executableTarget(
             name: "SimulatorThroughput",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "KetaMapCore", package: parentPackage),
                 .product(name: "KetaMapConfiguration", package: parentPackage),
                 .product(name: "KetaMapAcquisition", package: parentPackage),

@@ -6,33 +6,13 @@
 // Options: --channels N (4096) --seconds S of signal processed per timed pass (2)
 //          --latency-channels N (1024) --rounds R (5) --no-scipy
 import Foundation
+import BenchmarkSupport
 import KetaMapCore
 
 #if canImport(Glibc)
 import Glibc
 import KetaMapDSP
 #endif
-
-/// Wall-clock seconds (latency).
-func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-/// CPU seconds of this thread (throughput per core: the machine is shared, so
-/// wall time would charge other people's work to this benchmark).
-func cpuNow() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-func option(_ name: String, _ fallback: Int) -> Int {
-    let args = CommandLine.arguments
-    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
-    return fallback
-}
 
 let channelCount = option("--channels", 4096)
 let latencyChannels = option("--latency-channels", 1024)
@@ -120,12 +100,6 @@ func run(_ p: SignalProcessor, data: [Int16], channels: Int, seconds: Double, st
         }
     }
     return cpuNow() - begin
-}
-
-func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
-func percentile(_ x: [Double], _ q: Double) -> Double {
-    let s = x.sorted()
-    return s[min(s.count - 1, Int(Double(s.count) * q))]
 }
 
 /// The scipy side, one request at a time (so Swift and scipy runs interleave).

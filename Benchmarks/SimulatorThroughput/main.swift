@@ -6,28 +6,10 @@
 //
 // Options: --seconds S of signal per timed pass (4) --rounds R (5)
 import Foundation
+import BenchmarkSupport
 import KetaMapAcquisition
 import KetaMapConfiguration
 import KetaMapCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// CPU seconds of this thread: on a shared machine wall time would charge other work to the simulator.
-func cpuNow() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-func option(_ name: String, _ fallback: Int) -> Int {
-    let args = CommandLine.arguments
-    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
-    return fallback
-}
-
-func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 let secondsPerPass = Double(max(1, option("--seconds", 4)))
 let rounds = max(1, option("--rounds", 5))
@@ -41,7 +23,7 @@ var buffer = [Int16](repeating: 0, count: source.framesPerBlock * channels)
 source.start()
 
 /// CPU seconds the simulator takes for one pass of `secondsPerPass` seconds of signal.
-func simulatorPass() -> Double {
+@MainActor func simulatorPass() -> Double {
     let start = cpuNow()
     var produced = 0
     while produced < framesPerPass {
@@ -52,7 +34,7 @@ func simulatorPass() -> Double {
 
 /// CPU seconds for the same number of samples from a xorshift generator: the floor.
 var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-func floorPass() -> Double {
+@MainActor func floorPass() -> Double {
     let start = cpuNow()
     let blocks = (framesPerPass + source.framesPerBlock - 1) / source.framesPerBlock
     for _ in 0..<blocks {

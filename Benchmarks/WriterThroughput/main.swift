@@ -12,6 +12,7 @@
 // pieces and fsyncs. `rounds` session runs alternate with rounds + 1 raw runs.
 // The files are deleted at the end.
 import Foundation
+import BenchmarkSupport
 import KetaMapCore
 import KetaMapStorage
 
@@ -71,12 +72,6 @@ let signal: [Int16] = {
     }
     return values
 }()
-
-func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
 
 func fsyncAndDropCache(_ path: String) {
     let fd = open(path, O_RDONLY)
