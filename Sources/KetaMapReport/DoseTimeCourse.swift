@@ -19,12 +19,12 @@ public struct DoseTimeCourse: Sendable {
     public init(input: ReportInput, report: SessionReport) {
         self.report = report
         let doseTime = report.alignmentSeconds
-        let span = input.rows(from: report.baseline.lowerBound, to: report.window.upperBound)
-        let baselineRows = input.rows(from: report.baseline.lowerBound, to: report.baseline.upperBound)
+        let span = input.timeline.rows(from: report.baseline.lowerBound, to: report.window.upperBound)
+        let baselineRows = input.timeline.rows(from: report.baseline.lowerBound, to: report.baseline.upperBound)
         let rowsPerBin = max(1, span.count / Self.binsWanted)
         let bins = stride(from: span.lowerBound, to: span.upperBound, by: rowsPerBin).map { $0..<min(span.upperBound, $0 + rowsPerBin) }
-        binSeconds = bins.map { input.bandPowerStartSeconds + (Double($0.lowerBound) + Double($0.count - 1) / 2) / input.bandPowerRateHz - doseTime }
-        let bands = input.bands.count
+        binSeconds = bins.map { input.timeline.bandPowerStartSeconds + (Double($0.lowerBound) + Double($0.count - 1) / 2) / input.timeline.bandPowerRateHz - doseTime }
+        let bands = input.timeline.bands.count
         func regionPower(_ members: [Int], _ band: Int, _ rows: Range<Int>) -> Double {
             var sum = 0.0
             for row in rows { for m in members { sum += Double(input.power[(row * input.channels.count + m) * bands + band]) } }
@@ -41,7 +41,7 @@ public struct DoseTimeCourse: Sendable {
             }
         }
         let shown = (binSeconds.first ?? 0)...(binSeconds.last ?? 0)
-        otherDoses = input.doses.map { $0.startSeconds - doseTime }.filter { $0 != 0 && shown.contains($0) }
+        otherDoses = input.timeline.doses.map { $0.startSeconds - doseTime }.filter { $0 != 0 && shown.contains($0) }
     }
 
     /// Categorical colours for the bands (Okabe–Ito, readable by colour-blind readers).

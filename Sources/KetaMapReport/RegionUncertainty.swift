@@ -67,7 +67,7 @@ struct RegionUncertainty {
     /// `members`: the region's processed channels; `spikeMembers` those with spike
     /// detection; `baseline` and `window` are band-power rows.
     init(input: ReportInput, members: [Int], spikeMembers: [Int], baseline: Range<Int>, window: Range<Int>, seed: UInt64) {
-        let bands = input.bands.count
+        let bands = input.timeline.bands.count
         let width = members.count * bands
         let span = baseline.lowerBound..<window.upperBound
         // The region's rows as Double, [row][member][band], rows of `span` only.
@@ -86,7 +86,7 @@ struct RegionUncertainty {
         func regionMean(_ rows: Range<Int>, band: Int) -> [Double] {
             rows.map { row in (0..<members.count).reduce(0) { $0 + values[row * width + $1 * bands + band] } }
         }
-        var longest = (input.bands.map(\.powerWindowSeconds).max() ?? 1) * input.bandPowerRateHz
+        var longest = (input.timeline.bands.map(\.powerWindowSeconds).max() ?? 1) * input.timeline.bandPowerRateHz
         effectiveSamples = (0..<bands).map { band in
             let tauBaseline = EffectiveSampleSize.autocorrelationTime(regionMean(base, band: band))
             let tauWindow = EffectiveSampleSize.autocorrelationTime(regionMean(win, band: band))
@@ -94,7 +94,7 @@ struct RegionUncertainty {
             return EffectiveSamples(baseline: Double(base.count) / tauBaseline, window: Double(win.count) / tauWindow)
         }
         let blockRows = Int((2 * longest).rounded(.up))
-        blockSeconds = Double(min(blockRows, base.count, win.count)) / input.bandPowerRateHz
+        blockSeconds = Double(min(blockRows, base.count, win.count)) / input.timeline.bandPowerRateHz
 
         var generator = SplitMix64(seed: seed)
         var replicates = [[Double]](repeating: [], count: bands)
@@ -138,7 +138,7 @@ struct RegionUncertainty {
     ) -> ChangeInterval {
         var counts = [Double](repeating: 0, count: span.count)
         for crossing in input.crossings where spikeMembers.contains(crossing.channel) {
-            let row = Int(((crossing.seconds - input.bandPowerStartSeconds) * input.bandPowerRateHz).rounded(.down)) - span.lowerBound
+            let row = Int(((crossing.seconds - input.timeline.bandPowerStartSeconds) * input.timeline.bandPowerRateHz).rounded(.down)) - span.lowerBound
             if counts.indices.contains(row) { counts[row] += 1 }
         }
         let tau = max(

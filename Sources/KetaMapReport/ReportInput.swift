@@ -45,21 +45,13 @@ public struct ReportInput: Sendable {
         }
     }
 
-    public var bands: [ProcessingSettings.Band]
-    public var bandPowerRateHz: Double
-    /// Time of band-power row 0, in seconds since session start.
-    public var bandPowerStartSeconds: Double
+    /// Where the band-power rows lie, what they are aligned to, and the notes on how the file was read.
+    public var timeline: ReportTimeline
     public var channels: [Channel]
-    /// Band power in µV², `[row][channel][band]` flattened; row r is at start + r / bandPowerRateHz s.
+    /// Band power in µV², `[row][channel][band]` flattened; row r is at `timeline`'s start + r / its rate.
     public var power: [Float]
-    /// Seconds of signal each row's power comes from, centred on the row's time (0: an instant).
-    public var rowSeconds = 0.0
     /// How the band power was estimated, for the report's readers.
     public var bandPowerMethod = "band power as given"
-    /// The doses that stand (voided ones left out), in the order recorded.
-    public var doses: [DoseEvent]
-    /// Voided doses (listed in the report's notes, never aligned to).
-    public var voidedDoses: [DoseEvent]
     /// Threshold crossings: time in seconds and processed channel index.
     public var crossings: [(seconds: Double, channel: Int)]
     public var durationSeconds: Double
@@ -68,32 +60,25 @@ public struct ReportInput: Sendable {
     public var sessionID = ""
     /// The space of the channels' positions (BIDS name).
     public var coordinateSpace = "Other"
-    /// What the report must say about how the file was read (e.g. a stream that ended early).
-    public var notes: [String] = []
 
-    public init(
-        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
-        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double, voidedDoses: [DoseEvent] = []
-    ) {
-        self.bands = bands
-        self.bandPowerRateHz = bandPowerRateHz
-        self.bandPowerStartSeconds = bandPowerStartSeconds
+    /// `power` holds `timeline.rowCount` rows of `channels` × `timeline.bands`.
+    public init(timeline: ReportTimeline, channels: [Channel], power: [Float], crossings: [(seconds: Double, channel: Int)], durationSeconds: Double) {
+        self.timeline = timeline
         self.channels = channels
         self.power = power
-        self.doses = doses
-        self.voidedDoses = voidedDoses
         self.crossings = crossings
         self.durationSeconds = durationSeconds
     }
 
-    /// Band-power rows in the file.
-    public var rowCount: Int { channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count) }
-
-    /// Band-power rows whose span (`rowSeconds` about their time) lies in `[from, to)` seconds.
-    public func rows(from: Double, to: Double) -> Range<Int> {
-        let half = rowSeconds / 2
-        let first = max(0, Int(((from + half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
-        let last = min(rowCount, Int(((to - half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
-        return first..<max(first, last)
+    /// Band power given as rows of instants (`rowSeconds` 0), no notes: the timeline's row count is what `power` holds.
+    public init(
+        bands: [ProcessingSettings.Band], bandPowerRateHz: Double, bandPowerStartSeconds: Double = 0, channels: [Channel], power: [Float], doses: [DoseEvent],
+        crossings: [(seconds: Double, channel: Int)], durationSeconds: Double, voidedDoses: [DoseEvent] = []
+    ) {
+        let rowCount = channels.isEmpty || bands.isEmpty ? 0 : power.count / (channels.count * bands.count)
+        let timeline = ReportTimeline(
+            bands: bands, bandPowerRateHz: bandPowerRateHz, bandPowerStartSeconds: bandPowerStartSeconds, rowCount: rowCount, rowSeconds: 0, doses: doses,
+            voidedDoses: voidedDoses, notes: [])
+        self.init(timeline: timeline, channels: channels, power: power, crossings: crossings, durationSeconds: durationSeconds)
     }
 }

@@ -4,7 +4,7 @@ import KetaMapDSP
 /// Where a report's band-power rows lie and what they are aligned to: what
 /// `SessionReport.ranges` needs to settle time 0, the baseline and the window.
 /// `SessionReportInput.timeline` knows it from a file's metadata before any
-/// spectrum is computed; a `ReportInput` has its own.
+/// spectrum is computed, and the `ReportInput` it reads holds it.
 public struct ReportTimeline: Sendable {
     public var bands: [ProcessingSettings.Band]
     public var bandPowerRateHz: Double
@@ -32,13 +32,12 @@ public struct ReportTimeline: Sendable {
         self.voidedDoses = voidedDoses
         self.notes = notes
     }
-}
 
-extension ReportInput {
-    /// The input's rows, doses and notes.
-    public var timeline: ReportTimeline {
-        ReportTimeline(
-            bands: bands, bandPowerRateHz: bandPowerRateHz, bandPowerStartSeconds: bandPowerStartSeconds, rowCount: rowCount, rowSeconds: rowSeconds,
-            doses: doses, voidedDoses: voidedDoses, notes: notes)
+    /// Band-power rows whose span (`rowSeconds` about their time) lies in `[from, to)` seconds.
+    public func rows(from: Double, to: Double) -> Range<Int> {
+        let half = rowSeconds / 2
+        let first = max(0, Int(((from + half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
+        let last = min(rowCount, Int(((to - half - bandPowerStartSeconds) * bandPowerRateHz - 1e-9).rounded(.up)))
+        return first..<max(first, last)
     }
 }

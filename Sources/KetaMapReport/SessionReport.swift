@@ -174,29 +174,29 @@ public struct SessionReport: Sendable, Codable, Equatable {
         alignmentSeconds = zero
         subjectID = input.subjectID
         sessionID = input.sessionID
-        bands = input.bands.map(\.name)
+        bands = input.timeline.bands.map(\.name)
         baseline = baselineStart...zero
         window = windowStart...windowEnd
         self.notes = notes
         let baselineMean = Self.meanPower(input, from: baselineStart, to: zero)
         let windowMean = Self.meanPower(input, from: windowStart, to: windowEnd)
         func channelChange(_ channel: Int, _ band: Int) -> Double {
-            let before = baselineMean[channel * input.bands.count + band]
-            let after = windowMean[channel * input.bands.count + band]
+            let before = baselineMean[channel * input.timeline.bands.count + band]
+            let after = windowMean[channel * input.timeline.bands.count + band]
             return before > 0 && after > 0 ? 10 * log10(after / before) : .nan
         }
         channels = input.channels.enumerated().map { index, channel in
-            ChannelChange(name: channel.name, region: channel.region, position: channel.position, bandChangeDecibels: input.bands.indices.map { channelChange(index, $0) })
+            ChannelChange(name: channel.name, region: channel.region, position: channel.position, bandChangeDecibels: input.timeline.bands.indices.map { channelChange(index, $0) })
         }
         let regionNames = input.channels.map(\.row).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let baselineRows = input.rows(from: baselineStart, to: zero)
-        let windowRows = input.rows(from: windowStart, to: windowEnd)
+        let baselineRows = input.timeline.rows(from: baselineStart, to: zero)
+        let windowRows = input.timeline.rows(from: windowStart, to: windowEnd)
         guard baselineRows.count >= 2, windowRows.count >= 2 else { throw Unavailable(description: "the baseline or the window holds fewer than 2 band-power rows") }
         var done = 0
         regions = regionNames.map { region in
             defer { done += 1; progress(done, regionNames.count) }
             let members = input.channels.indices.filter { input.channels[$0].row == region }
-            let changes = input.bands.indices.map { band in
+            let changes = input.timeline.bands.indices.map { band in
                 let decibels = members.map { channelChange($0, band) }.filter { !$0.isNaN }
                 return decibels.isEmpty ? .nan : decibels.reduce(0, +) / Double(decibels.count)
             }
@@ -293,8 +293,8 @@ public struct SessionReport: Sendable, Codable, Equatable {
     /// Mean power per `[channel][band]` over the rows whose time is in `[from, to)`,
     /// NaN rows (processing that fell behind) left out; 0 where no row has a value.
     private static func meanPower(_ input: ReportInput, from: Double, to: Double) -> [Double] {
-        let width = input.channels.count * input.bands.count
-        let rows = input.rows(from: from, to: to)
+        let width = input.channels.count * input.timeline.bands.count
+        let rows = input.timeline.rows(from: from, to: to)
         var sums = [Double](repeating: 0, count: width)
         var counts = [Int](repeating: 0, count: width)
         for row in rows {

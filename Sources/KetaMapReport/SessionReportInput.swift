@@ -71,22 +71,17 @@ public final class SessionReportInput {
         crossings = crossings.compactMap { crossing in column[crossing.channel].map { (seconds: crossing.seconds, channel: $0) } }
         let contacts = reader.montage.channels
         var input = ReportInput(
-            bands: timeline.bands, bandPowerRateHz: timeline.bandPowerRateHz, bandPowerStartSeconds: timeline.bandPowerStartSeconds,
+            timeline: timeline,
             channels: columns.map { reader.processedChannels[$0] }.map { channel in
                 ReportInput.Channel(
                     name: channel.name, region: channel.region, detectsSpikes: channel.detectsSpikes, position: Self.position(of: channel, in: reader.montage),
                     contacts: contacts[channel.anode].kind, isBoundary: channel.cathode.map { contacts[$0].region != contacts[channel.anode].region } ?? false)
             },
-            power: grid.values, doses: timeline.doses, crossings: crossings, durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz,
-            voidedDoses: timeline.voidedDoses)
+            power: grid.values, crossings: crossings, durationSeconds: Double(reader.frameCount) / reader.format.sampleRateHz)
         input.subjectID = reader.subjectID
         input.sessionID = reader.sessionID
         input.coordinateSpace = reader.montage.coordinateSpace
-        input.notes = timeline.notes
-        if !layouts.isEmpty {
-            input.rowSeconds = timeline.rowSeconds
-            input.bandPowerMethod = LFPBandPower.method(rowSeconds: timeline.rowSeconds)
-        }
+        if !layouts.isEmpty { input.bandPowerMethod = LFPBandPower.method(rowSeconds: timeline.rowSeconds) }
         return input
     }
 

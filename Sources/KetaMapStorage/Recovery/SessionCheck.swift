@@ -1,6 +1,5 @@
 import Foundation
 import KetaMapCore
-import KetaMapStorage
 import SystemPackage
 
 /// `ketamapctl verify`: whether a closed session's files are what its close

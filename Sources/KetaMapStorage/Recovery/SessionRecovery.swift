@@ -1,6 +1,5 @@
 import Foundation
 import KetaMapCore
-import KetaMapStorage
 import SystemPackage
 
 /// `ketamapctl recover`: brings a session that `ketamapd` never closed (it
