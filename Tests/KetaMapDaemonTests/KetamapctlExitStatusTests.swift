@@ -90,6 +90,21 @@ struct KetamapctlExitStatusTests {
         #expect(fileCommands.isSubset(of: listed) && Set(Self.casesOnRecordedFiles.map(\.subcommand)) == fileCommands)
     }
 
+    @Test("every subcommand's --help gives its defaults as they are typed, never a type's fields")
+    func helpShowsDefaultsAsTyped() async throws {
+        /// The help text on one line: it wraps inside `(default: …)`.
+        func help(_ subcommand: String) async throws -> String {
+            try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), [subcommand, "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        let typeDump = try Regex(#"default: [A-Z][A-Za-z]*\("#)
+        for subcommand in try await Self.subcommands() {
+            let text = try await help(subcommand)
+            #expect(text.firstMatch(of: typeDump) == nil, "ketamapctl \(subcommand) --help: \(text)")
+        }
+        let report = try await help("report")
+        #expect(report.contains("(default: 10m)") && report.contains("(default: 5m..30m)"), "\(report)")
+    }
+
     @Test("with no session to reach", arguments: casesWithoutASession)
     func withoutASession(_ run: Case) async throws {
         let folder = try TemporaryFolder("ctl")

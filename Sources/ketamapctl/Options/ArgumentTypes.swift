@@ -39,6 +39,19 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
         return number.isEmpty && total >= 0 ? total : nil
     }
 
+    /// The duration as it is typed: `10m`, `1h30m`, `2.5s`.
+    static func text(_ seconds: Double) -> String {
+        guard seconds < 1e9 else { return "\(seconds)s" }  // 31 years: Int(_:) of far larger values traps
+        let hours = Int(seconds / 3600), minutes = Int(seconds.truncatingRemainder(dividingBy: 3600) / 60)
+        let rest = seconds - Double(hours * 3600 + minutes * 60)
+        var text = (hours > 0 ? "\(hours)h" : "") + (minutes > 0 ? "\(minutes)m" : "")
+        if rest > 0 || text.isEmpty { text += rest == rest.rounded() ? "\(Int(rest))s" : "\(rest)s" }
+        return text
+    }
+
+    /// What `--help` shows as the default: the duration as it is typed, not the type's fields.
+    var defaultValueDescription: String { Self.text(seconds) }
+
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
@@ -71,4 +84,7 @@ struct TimeWindow: ExpressibleByArgument, Sendable {
         }
         self.init(startSeconds: start, endSeconds: end)
     }
+
+    /// What `--help` shows as the default: the window as it is typed.
+    var defaultValueDescription: String { "\(DurationArgument.text(startSeconds))..\(DurationArgument.text(endSeconds))" }
 }
