@@ -248,6 +248,10 @@ public struct SessionReport: Sendable, Codable, Equatable {
         guard timeline.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }
         let zero = alignedAtSeconds ?? dose!.startSeconds
         let end = timeline.bandPowerStartSeconds + Double(timeline.rowCount) / timeline.bandPowerRateHz
+        guard zero < end else {
+            let what = alignedAtSeconds == nil ? "the dose" : "--at"
+            throw Unavailable(description: "\(what) at \(StatusText.formatDuration(zero)) is after the recording's band power ends, at \(StatusText.formatDuration(end))")
+        }
         var notes = timeline.notes + timeline.voidedDoses.map { "left out, voided: \(DoseText.dose($0))" }
         // Skip the filters' settling time: three cycles of the lowest band edge.
         let settleSeconds = 3 / (timeline.bands.map(\.lowHz).min() ?? 1)

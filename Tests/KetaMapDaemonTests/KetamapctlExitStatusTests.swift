@@ -64,6 +64,9 @@ struct KetamapctlExitStatusTests {
     static let casesOnRecordedFiles: [Case] = [
         Case(["report", "$A", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Dose: event 1: ketamine 0.5 mg/kg iv-infusion"),
         Case(["report", "$DIR/ketamapd.toml"], exits: 1, says: "$DIR/ketamapd.toml: H5Fopen"),
+        Case(["report", "$A", "--baseline", "0.5s"], exits: 64, says: "--baseline must be at least 1s"),
+        Case(["report", "$A", "--window", "2s..2.5s"], exits: 64, says: "--window must span at least 1s"),
+        Case(["report", "$A", "--at", "1h", "--baseline", "2s", "--window", "0s..2s"], exits: 1, says: "--at at 1:00:00.0 is after the recording's band power ends, at 0:00:"),
         Case(["cohort", "$A_JSON", "$B", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Cohort of 2 subjects (sim01, sim02)"),
         Case(["cohort", "$A", "--csv", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "region,band,subjects,sessions,mean_db,low_db,high_db,significant,subjects_significant\n"),
         Case(["export-bids", "$A", "--root", "$DIR/bids"], exits: 0, says: "$DIR/bids/sub-sim01/"),

@@ -20,6 +20,9 @@ struct ReportAlignment: ParsableArguments {
 
     func validate() throws {
         guard dose >= 1 else { throw ValidationError("--dose counts from 1") }
+        // Before the file is read: shorter ranges would have the spectra computed for nothing.
+        guard baseline.seconds >= 1 else { throw ValidationError("--baseline must be at least 1s") }
+        guard window.endSeconds - window.startSeconds >= 1 else { throw ValidationError("--window must span at least 1s") }
     }
 
     /// Reads `file` and maps it, telling `progress` as it goes.
