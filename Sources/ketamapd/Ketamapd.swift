@@ -63,11 +63,17 @@ struct Ketamapd: AsyncParsableCommand {
         }
     }
 
+    /// The longest `--duration`.
+    static let longestDurationSeconds: Double = 366 * 86400
+
     func validate() throws {
         if let session, !SessionFiles.isValidSessionID(session) {
             throw ValidationError("--session \(session): use letters, digits, '-', '_' and '.' only")
         }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        // The sample clock counts frames of the duration in 64 bits: a year is far inside, as is any session.
+        if let duration, !(duration > 0 && duration <= Self.longestDurationSeconds) {
+            throw ValidationError("--duration must be a number of seconds from above 0 to \(Int(Self.longestDurationSeconds)) (366 days)")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical") }
         if let source { _ = try SourceSpec.parse(source) }
         if let checkSeconds, !(1...600).contains(checkSeconds) { throw ValidationError("--check must be between 1 and 600 seconds") }

@@ -56,6 +56,7 @@ struct KetamapctlExitStatusTests {
         Case(["report", "$DIR/none.nwb"], exits: 64, says: "$DIR/none.nwb: no such file"),
         Case(["cohort", "$DIR/none.nwb"], exits: 64, says: "$DIR/none.nwb: no such file"),
         Case(["export-bids", "$DIR/none.nwb", "--root", "$DIR/bids"], exits: 64, says: "$DIR/none.nwb: no such file"),
+        Case(["verify", "s1", "--dir", ""], exits: 64, says: "--dir must name the folder holding the session's files"),
         Case(["verify", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
         Case(["recover", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
     ]
@@ -64,6 +65,9 @@ struct KetamapctlExitStatusTests {
     static let casesOnRecordedFiles: [Case] = [
         Case(["report", "$A", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Dose: event 1: ketamine 0.5 mg/kg iv-infusion"),
         Case(["report", "$DIR/ketamapd.toml"], exits: 1, says: "$DIR/ketamapd.toml: H5Fopen"),
+        Case(["report", "$DIR/ketamapd.toml"], exits: 1, says: "It is not an HDF5 file"),
+        Case(["report", "$DIR"], exits: 1, says: "$DIR is not a regular file (a folder, a pipe or a device): give the path of a session file (.nwb)"),
+        Case(["export-bids", "$A", "--root", ""], exits: 64, says: "--root must name the dataset's folder"),
         Case(["report", "$A", "--baseline", "0.5s"], exits: 64, says: "--baseline must be at least 1s"),
         Case(["report", "$A", "--window", "2s..2.5s"], exits: 64, says: "--window must span at least 1s"),
         Case(["report", "$A", "--at", "1h", "--baseline", "2s", "--window", "0s..2s"], exits: 1, says: "--at at 1:00:00.0 is after the recording's band power ends, at 0:00:"),

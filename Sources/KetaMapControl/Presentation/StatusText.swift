@@ -69,7 +69,7 @@ public enum StatusText {
         lines.append("file    \(formatBytes(status.fileBytes))\(frames)  \(status.filePath)")
         if let free = status.diskFreeBytes {
             let hours = status.diskHoursLeft.map { "\(format($0, 1)) h left" } ?? "time left unknown"
-            lines.append("disk    \(formatBytes(free)) free, \(hours) at \(formatBytes(UInt64(status.bytesPerSecond)))/s")
+            lines.append("disk    \(formatBytes(free)) free, \(hours) at \(formatBytes(status.bytesPerSecond))/s")
         }
         let backlog = status.buffers.map { buffer in
             "\(buffer.consumer) \(format(100 * Double(buffer.highWaterFrames) / Double(max(1, buffer.capacityFrames)), 1)) %"
@@ -173,6 +173,12 @@ public enum StatusText {
         guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "\(seconds) s" }  // checked before the integer conversion
         let total = Int(seconds.rounded(.down))
         return String(format: "%d:%02d:%02d.%01d", total / 3600, total / 60 % 60, total % 60, Int((seconds - Double(total)) * 10))
+    }
+
+    /// A byte count computed in floating point (a budget, free space): past `UInt64` it is said as it is.
+    public static func formatBytes(_ bytes: Double) -> String {
+        guard bytes.isFinite, bytes >= 0, bytes < 1.8e19 else { return "\(bytes) B" }  // checked before the integer conversion
+        return formatBytes(UInt64(bytes))
     }
 
     public static func formatBytes(_ bytes: UInt64) -> String {

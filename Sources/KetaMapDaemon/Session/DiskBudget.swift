@@ -59,9 +59,9 @@ public struct DiskSpaceRefusal: Error, CustomStringConvertible {
     public let budget: DiskBudget
 
     public var description: String {
-        let needed = StatusText.formatBytes(UInt64(budget.neededBytes))
-        let free = StatusText.formatBytes(UInt64(freeBytes))
-        let rate = StatusText.formatBytes(UInt64(budget.bytesPerSecond))
+        let needed = StatusText.formatBytes(budget.neededBytes)
+        let free = StatusText.formatBytes(freeBytes)
+        let rate = StatusText.formatBytes(budget.bytesPerSecond)
         let planned = StatusText.formatDuration(budget.plannedSeconds)
         return "not enough free disk in \(directory): \(free) free, \(needed) needed for \(planned) at \(rate)/s; free some space, or give a shorter --duration"
     }

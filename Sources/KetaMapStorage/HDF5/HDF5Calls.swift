@@ -105,8 +105,17 @@ enum HDF5Calls {
     /// How a file is opened.
     enum OpenMode { case readOnly, readWrite, swmrRead }
 
+    /// `H5Fopen` of a pipe waits for a writer that may never come, and of a folder or
+    /// device fails with a dump of its C buffer: only a regular file (or a name that
+    /// is not there, which `H5Fopen` reports) goes on to it.
+    private static func requireRegularFile(_ path: String) throws(HDF5Error) {
+        guard POSIXCalls.isNotARegularFile(path) else { return }
+        throw HDF5Error(function: "H5Fopen", object: path, stack: [HDF5Error.notARegularFile])
+    }
+
     /// Opens an existing file. The C functions are `H5Pset_libver_bounds` and `H5Fopen`.
     static func openFile(_ path: String, mode: OpenMode) throws(HDF5Error) -> HID {
+        try requireRegularFile(path)
         silenceErrorPrinting()
         let fapl = try check(H5Pcreate(CHDF5_H5P_FILE_ACCESS()), "H5Pcreate", path)
         defer { _ = H5Pclose(fapl) }
@@ -129,6 +138,7 @@ enum HDF5Calls {
     /// (file-access property `clear_status_flags`), `H5Fopen` read-write,
     /// `H5Fincrement_filesize` and `H5Fclose`.
     static func clearStatusFlags(_ path: String) throws(HDF5Error) {
+        try requireRegularFile(path)
         silenceErrorPrinting()
         let fapl = try check(H5Pcreate(CHDF5_H5P_FILE_ACCESS()), "H5Pcreate", path)
         defer { _ = H5Pclose(fapl) }

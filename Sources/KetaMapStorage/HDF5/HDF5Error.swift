@@ -16,6 +16,9 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         self.stack = stack
     }
 
+    /// The stack of an open refused before `H5Fopen`: the path is a folder, a pipe or a device.
+    static let notARegularFile = "is not a regular file (a folder, a pipe or a device)"
+
     /// Whether the stack says the file system refused the file (missing folder, permission, disk full).
     public var isFileSystemError: Bool {
         stack.contains { $0.contains("unable to open file") || $0.contains("file write failed") || $0.contains("No space") }
@@ -28,7 +31,13 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         if function == "H5Fcreate" {
             text += ". Check that the folder exists, is writable and that no file of that name exists."
         } else if function == "H5Fopen" {
-            text += ". If the writer was killed, run `h5clear -s --increment=0 FILE` once, then open it again."
+            if stack == [Self.notARegularFile] {
+                return "\(object) \(Self.notARegularFile): give the path of a session file (.nwb)"
+            } else if stack.contains(where: { $0.contains("file signature not found") }) {
+                text += ". It is not an HDF5 file (or it was cut short before its first flush): give the path of a session file (.nwb)."
+            } else {
+                text += ". If ketamapd was killed while writing it, `ketamapctl recover FILE` finishes it."
+            }
         } else if function == "H5Dwrite" || function == "H5Fflush" {
             text += ". Check free disk space and that the disk is still mounted."
         }

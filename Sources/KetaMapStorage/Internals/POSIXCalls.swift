@@ -38,6 +38,14 @@ enum POSIXCalls {
         if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
     }
 
+    /// Whether `path` names a folder, a pipe, a device or a socket: anything there but
+    /// a regular file (nothing there is false). The C function is `stat`.
+    static func isNotARegularFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT != S_IFREG
+    }
+
     /// This process's id. The C function is `getpid`.
     static func processID() -> Int32 { getpid() }
 }

@@ -32,7 +32,7 @@ public struct SessionCheck: Sendable {
     public var verdict: Verdict { !unclosed.isEmpty ? .notClosed : problems.isEmpty ? .consistent : .inconsistent }
 
     public init(_ files: SessionFiles) throws {
-        guard FileManager.default.fileExists(atPath: files.nwbPath) else { throw SessionRecovery.Failure.notFound(files.nwbPath) }
+        try SessionRecovery.requireFiles(files)
         do {
             _ = try SessionLock(sessionID: files.sessionID, paths: ["\(files.directory)/\(files.sessionID).lock"])
         } catch let held as SessionLock.Held {

@@ -18,12 +18,14 @@ public enum SessionRecovery {
     /// Why a session could not be recovered.
     public enum Failure: Error, CustomStringConvertible {
         case notFound(String)
+        case noEventLog(String)
         case running(SessionLock.Held)
         case killedInSetUp(String)
 
         public var description: String {
             switch self {
             case .notFound(let path): "no session file at \(path)"
+            case .noEventLog(let path): "no event log at \(path): it is written beside the session file, and holds every acknowledged dose and mark"
             case .running(let held): "\(held)"
             case .killedInSetUp(let path):
                 "\(path) was left by a session killed while setting up, before it recorded: it holds no samples and no acknowledged event; delete it"
@@ -47,11 +49,17 @@ public enum SessionRecovery {
     /// The tag recovery adds to the note of each dose it writes from the log.
     public static let recoveredTag = "[from events.jsonl by ketamapctl recover]"
 
-    public static func recover(_ files: SessionFiles) throws -> Report {
+    /// Throws unless both of a session's files are there: its session file and its event log.
+    static func requireFiles(_ files: SessionFiles) throws(Failure) {
         guard FileManager.default.fileExists(atPath: files.nwbPath) else {
-            if FileManager.default.fileExists(atPath: files.nwbPath + ".creating") { throw Failure.killedInSetUp(files.nwbPath + ".creating") }
-            throw Failure.notFound(files.nwbPath)
+            if FileManager.default.fileExists(atPath: files.nwbPath + ".creating") { throw .killedInSetUp(files.nwbPath + ".creating") }
+            throw .notFound(files.nwbPath)
         }
+        guard FileManager.default.fileExists(atPath: files.eventsPath) else { throw .noEventLog(files.eventsPath) }
+    }
+
+    public static func recover(_ files: SessionFiles) throws -> Report {
+        try requireFiles(files)
         let lock: SessionLock
         do {
             lock = try SessionLock(sessionID: files.sessionID, paths: ["\(files.directory)/\(files.sessionID).lock"])

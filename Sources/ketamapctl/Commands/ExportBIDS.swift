@@ -28,6 +28,8 @@ extension KetamapCtl {
 
         func validate() throws {
             guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file): no such file") }
+            // An empty path would be taken as the root of the file system.
+            guard !root.isEmpty else { throw ValidationError("--root must name the dataset's folder") }
             if let shiftDays, !(1...73_000).contains(shiftDays) { throw ValidationError("--shift-days must be between 1 and 73000") }
         }
 

@@ -12,6 +12,12 @@ struct SessionFilesArgument: ParsableArguments {
     @Option(help: ArgumentHelp("The folder holding the session's files; default: the default config's output folder.", valueName: "dir"))
     var dir: String?
 
+    func validate() throws {
+        guard !session.isEmpty else { throw ValidationError("name the session: its .nwb file, or its id") }
+        // An empty folder would be taken as the root of the file system.
+        if let dir, dir.isEmpty { throw ValidationError("--dir must name the folder holding the session's files") }
+    }
+
     var files: SessionFiles {
         let directory = dir ?? ((try? ConfigurationLoader.loadDefault().session.outputDirectory) ?? ".")
         return SessionRecovery.files(for: session, directory: directory)
@@ -36,7 +42,7 @@ enum SessionFilesExit: Int32 {
     static func of(_ error: any Error) -> SessionFilesExit {
         switch error {
         case SessionRecovery.Failure.running: .running
-        case SessionRecovery.Failure.notFound, SessionRecovery.Failure.killedInSetUp: .notFound
+        case SessionRecovery.Failure.notFound, SessionRecovery.Failure.noEventLog, SessionRecovery.Failure.killedInSetUp: .notFound
         default: .unreadable
         }
     }
