@@ -46,6 +46,7 @@ struct KetamapctlExitStatusTests {
         Case(["status", "--socket", "$DIR/none.sock"], exits: 3, says: Self.unreachable),
         Case(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
         Case(["dose", "--amount", "lots"], exits: 64, says: "--amount"),
+        Case(["dose", "--drug", "keta\nmine", "--amount", "1", "--unit", "mg", "--route", "im"], exits: 64, says: "contains U+000A"),
         Case(["void", "1", "--reason", "typo", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
         Case(["void", "first", "--reason", "typo"], exits: 64, says: "The value 'first' is invalid for '<event-id>'"),
         Case(["weight", "80kg", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),

@@ -141,4 +141,16 @@ struct DoseLedgerTests {
         #expect(long.validate()?.field == "drug")
         #expect(EventText.check(String(repeating: "r", count: 513), field: "reason", maxBytes: EventText.reasonBytes)?.reason.contains("512") == true)
     }
+
+    @Test("a text with a control or invisible character is refused, naming it: it would garble or drive whatever shows it")
+    func invisibleCharacters() {
+        var dose = request(0.5, .milligramsPerKilogram, .ivBolus)
+        for (drug, code) in [("\u{1B}[2J\u{1B}[31mRED", "U+001B"), ("keta\nmine", "U+000A"), ("\u{200B}", "U+200B"), ("keta\u{202E}enim", "U+202E"), ("ket\u{0}amine", "U+0000")] {
+            dose.drug = drug
+            #expect(dose.validate()?.field == "drug" && dose.validate()?.reason.contains(code) == true, "\(code): \(String(describing: dose.validate()))")
+        }
+        dose.drug = "kétamine 氯胺酮"  // any visible text, in any script, is a name
+        #expect(dose.validate() == nil)
+        #expect(EventText.check("left\tright", field: "text", maxBytes: EventText.markBytes)?.reason.contains("U+0009") == true)
+    }
 }
