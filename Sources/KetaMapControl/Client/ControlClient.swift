@@ -56,11 +56,14 @@ public enum ControlClient {
         line.append(UInt8(ascii: "\n"))
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(bytes: line))
+                // A session at its connection cap writes its refusal and closes at once, maybe
+                // before the request is out: the refusal is read all the same.
+                let sent = (try? await outbound.write(ByteBuffer(bytes: line))) != nil
                 for try await reply in inbound {
                     return try JSONDecoder().decode(ControlResponse.self, from: Data(reply.readableBytesView))
                 }
-                throw Unreachable(socketPath: socketPath, underlying: "the session closed the connection without answering")
+                throw Unreachable(
+                    socketPath: socketPath, underlying: sent ? "the session closed the connection without answering" : "the session closed the connection before the request was sent")
             }
         } catch where timedOut.load(ordering: .relaxed) {
             throw TimedOut(socketPath: socketPath, seconds: timeoutSeconds)

@@ -58,8 +58,10 @@ final class ControlServer: Service {
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.of(channel).flatMapThrowing { peer -> Connection in
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
                     try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: LineFrameDecoder.maximumRequestBytes)))
+                    // After the decoder: only a whole request line counts as activity, so a client
+                    // that sends a byte now and then, never a line, is idle and closed.
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
                     try pipeline.addHandler(ControlConnectionGuard())
                     // Closed on deinit: a connection accepted while the server stops (a fault cancels the
                     // group) is dropped by the accept stream before anyone serves it; with the scoped

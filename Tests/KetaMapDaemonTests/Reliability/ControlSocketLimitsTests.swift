@@ -21,7 +21,7 @@ struct ControlSocketLimitsTests {
         return try? JSONDecoder().decode(ControlResponse.self, from: Data(line.utf8))
     }
 
-    @Test("ketamapd: 64 connections are served, the 65th gets one refusal line and is closed; once one leaves, a new one is served; a half-closed client gets its dose acknowledged and recorded")
+    @Test("ketamapd: 64 connections are served, the 65th gets one refusal line and is closed (ketamapctl's client reads it as the answer); once one leaves, a new one is served; a half-closed client gets its dose acknowledged and recorded")
     func capAndHalfClose() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
         let daemon = try await workspace.startDaemon(session: "cap")
@@ -38,6 +38,10 @@ struct ControlSocketLimitsTests {
         #expect(refusal?.ok == false && refusal?.error?.field == "connection", "\(String(describing: refusal))")
         #expect(refusal?.error?.reason.contains("64 control connections") == true)
         #expect(refused.readLine(timeoutSeconds: 10) == .closed, "the refused connection is closed after its one line")
+        for _ in 0..<10 {  // ketamapctl's client reads the refusal, also when it comes before the request is out
+            let answer = try await ControlClient.send(ControlRequest(command: .status), to: workspace.socketPath)
+            #expect(answer.ok == false && answer.error?.field == "connection", "\(answer)")
+        }
 
         held.removeLast()
         var servedAgain = false
@@ -64,7 +68,7 @@ struct ControlSocketLimitsTests {
         #expect(try reader.doses().map(\.sampleIndex) == [dose.sampleIndex], "the acknowledged dose is in the file")
     }
 
-    @Test("a connection idle for the idle time is closed; one that keeps asking stays open; one with a request still waiting is kept until it is answered")
+    @Test("a connection idle for the idle time is closed, also one sending bytes but never a whole line; one that keeps asking stays open; one with a request still waiting is kept until it is answered")
     func idleConnectionsClosed() async throws {
         let idleSeconds = 2.0, durableTimeout = 5.0
         let fixture = try ControlFixture(durableTimeoutSeconds: durableTimeout)
@@ -82,6 +86,17 @@ struct ControlSocketLimitsTests {
         #expect(idle.readLine(timeoutSeconds: 10) == .closed, "an idle connection is closed")
         let idleFor = Date().timeIntervalSince(opened)
         #expect(idleFor >= idleSeconds * 0.9 && idleFor < idleSeconds + 5, "closed after \(idleFor) s, idle time \(idleSeconds) s")
+
+        // A byte every 0.2 s and never a newline: no request, so idle all the same.
+        let dribbling = try RawControlSocket(path: socketPath)
+        let dribbleStart = Date()
+        var closed = false
+        while !closed && Date().timeIntervalSince(dribbleStart) < idleSeconds + 5 {
+            try? dribbling.send(" ", ending: false)
+            closed = dribbling.readLine(timeoutSeconds: 0.2) == .closed
+        }
+        let dribbledFor = Date().timeIntervalSince(dribbleStart)
+        #expect(closed && dribbledFor >= idleSeconds * 0.9, "a connection sending bytes but no line is closed after the idle time: \(dribbledFor) s")
 
         let busy = try RawControlSocket(path: socketPath)
         for _ in 0..<30 {  // 30 × 0.1 s: more than an idle time, never idle for one

@@ -30,8 +30,9 @@ final class RawControlSocket {
 
     deinit { close(descriptor) }
 
-    func send(_ line: String) throws {
-        let bytes = Array((line + "\n").utf8)
+    /// Sends `line` and its newline; with `ending: false`, the bytes alone (a line not yet finished).
+    func send(_ line: String, ending: Bool = true) throws {
+        let bytes = Array((ending ? line + "\n" : line).utf8)
         guard write(descriptor, bytes, bytes.count) == bytes.count else { throw Failure(description: "write: \(String(cString: strerror(errno)))") }
     }
 
