@@ -242,7 +242,10 @@ public struct SessionReport: Sendable, Codable, Equatable {
             guard !timeline.doses.isEmpty else {
                 throw Unavailable(description: "the session has no dose; a dose-aligned report needs one (record it with `ketamapctl dose`, or align to a time with --at)")
             }
-            guard timeline.doses.indices.contains(doseIndex) else { throw Unavailable(description: "the session has \(timeline.doses.count) doses; choose --dose 1…\(timeline.doses.count)") }
+            guard timeline.doses.indices.contains(doseIndex) else {
+                let count = timeline.doses.count
+                throw Unavailable(description: count == 1 ? "the session has 1 dose; --dose 1 is the only one" : "the session has \(count) doses; choose --dose 1…\(count)")
+            }
             dose = timeline.doses[doseIndex]
         }
         guard timeline.rowCount > 0 else { throw Unavailable(description: "the session has no band power (processing was off)") }

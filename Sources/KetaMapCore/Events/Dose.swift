@@ -68,7 +68,7 @@ public struct DoseRequest: Sendable, Equatable, Codable {
             return DoseRejection(field: "amount", reason: "\(amount) \(unit.symbol) is beyond any dose (at most \(Int(Self.largestAmount)) in any unit); check the number")
         }
         if let over = overSeconds {
-            if !over.isFinite || over <= 0 || over > Self.longestInfusionSeconds {
+            if !over.isFinite || over < 1 || over > Self.longestInfusionSeconds {
                 return DoseRejection(field: "over", reason: "must be a duration from 1 s to 7 days, got \(over) s")
             }
             if route != .ivInfusion {
@@ -84,7 +84,7 @@ public struct DoseRequest: Sendable, Equatable, Codable {
     }
 }
 
-/// Why a request was refused: the field and a sentence saying what to do.
+/// Why a dose, void, weight or mark was refused: the field and a sentence saying what to do.
 public struct DoseRejection: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     public var field: String
     public var reason: String
@@ -97,7 +97,7 @@ public struct DoseRejection: Error, Sendable, Equatable, Codable, CustomStringCo
         self.brokenLimits = brokenLimits
     }
 
-    public var description: String { "dose refused: \(field) \(reason)" }
+    public var description: String { "refused: \(field) \(reason)" }
 }
 
 /// A dose as recorded: the request as entered, its normalised amounts, and its

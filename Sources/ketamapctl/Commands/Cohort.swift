@@ -25,6 +25,12 @@ extension KetamapCtl {
         func validate() throws {
             guard !sessions.isEmpty else { throw ValidationError("name at least one session file") }
             for file in sessions where !FileManager.default.fileExists(atPath: file) { throw ValidationError("\(file): no such file") }
+            // One session given twice would count twice among the subject's sessions.
+            var seen: [String: String] = [:]
+            for file in sessions {
+                let resolved = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+                if let earlier = seen.updateValue(file, forKey: resolved) { throw ValidationError("\(file) is \(earlier), given twice; name each session once") }
+            }
         }
 
         func run() async throws {

@@ -18,8 +18,8 @@ extension KetamapCtl {
         @Option(help: "Drug name.")
         var drug = "ketamine"
 
-        @Option(help: "Amount, in --unit (for mg/kg/h or ug/kg/min, the infusion rate).")
-        var amount: Double
+        @Option(help: ArgumentHelp("Amount, in --unit (for mg/kg/h or ug/kg/min, the infusion rate); digits, e.g. 0.5.", valueName: "amount"))
+        var amount: PlainNumber
 
         @Option(help: "Unit of the amount: mg, ug, mg/kg, ug/kg, mg/kg/h or ug/kg/min (ug is a microgram; the micro sign may be typed for u).")
         var unit: DoseUnit = .milligramsPerKilogram
@@ -27,7 +27,7 @@ extension KetamapCtl {
         @Option(help: "Route of administration.")
         var route: Route
 
-        @Option(help: ArgumentHelp("Infusion length, e.g. 40m (iv-infusion only).", valueName: "duration"))
+        @Option(help: ArgumentHelp("Infusion length, e.g. 40m or 1h30m; a bare number is seconds (iv-infusion only).", valueName: "duration"))
         var over: DurationArgument?
 
         @Option(help: "A name to note beside the account that gives the command (the account is what is recorded as operator).")
@@ -57,7 +57,7 @@ extension KetamapCtl {
 
         private func makeRequest() -> DoseRequest {
             DoseRequest(
-                drug: drug, amount: amount, unit: unit, route: route, overSeconds: over?.seconds, operator: `operator`, note: note, confirmed: confirm)
+                drug: drug, amount: amount.value, unit: unit, route: route, overSeconds: over?.seconds, operator: `operator`, note: note, confirmed: confirm)
         }
     }
 }

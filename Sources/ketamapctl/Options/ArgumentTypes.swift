@@ -5,6 +5,29 @@ import KetaMapCore
 extension Route: ExpressibleByArgument {}
 extension DoseUnit: ExpressibleByArgument {}
 
+/// A number as it is typed at a bedside: digits with at most one decimal point,
+/// perhaps a sign. Swift's `Double(_:)` also reads `0x48` (72), `1e1` and `nan`,
+/// which nobody means for a dose or a weight.
+struct PlainNumber: ExpressibleByArgument, Sendable {
+    let value: Double
+
+    init?(argument: String) {
+        guard let value = Self.parse(argument) else { return nil }
+        self.value = value
+    }
+
+    static func parse<S: StringProtocol>(_ text: S) -> Double? {
+        let unsigned = text.first == "-" || text.first == "+" ? text.dropFirst() : text[...]
+        guard unsigned.contains(where: \.isASCIIDigit), unsigned.allSatisfy({ $0.isASCIIDigit || $0 == "." }), unsigned.filter({ $0 == "." }).count <= 1
+        else { return nil }
+        return Double(String(text))
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
 /// A duration such as `40m`, `90s`, `1h30m` or `2400` (seconds).
 struct DurationArgument: ExpressibleByArgument, Sendable {
     let seconds: Double
@@ -16,27 +39,25 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
         self.seconds = seconds
     }
 
+    /// Seconds, or nil unless `text` is a plain number or numbers each followed by
+    /// `h`, `m` or `s`, each unit at most once and in that order (`1h1h` is a slip).
     static func parse(_ text: String) -> Double? {
-        if let plain = Double(text) { return plain >= 0 ? plain : nil }
+        if let plain = PlainNumber.parse(text) { return plain >= 0 ? plain : nil }
+        let scales: [Character: Double] = ["h": 3600, "m": 60, "s": 1]
         var total = 0.0
         var number = ""
+        var largestAllowed = Double.infinity
         for character in text {
-            if character.isNumber || character == "." {
+            guard let scale = scales[character] else {
                 number.append(character)
                 continue
             }
-            let scale: Double
-            switch character {
-            case "h": scale = 3600
-            case "m": scale = 60
-            case "s": scale = 1
-            default: return nil
-            }
-            guard let value = Double(number) else { return nil }
+            guard scale < largestAllowed, let value = PlainNumber.parse(number), value >= 0 else { return nil }
             total += value * scale
+            largestAllowed = scale
             number = ""
         }
-        return number.isEmpty && total >= 0 ? total : nil
+        return number.isEmpty && !text.isEmpty ? total : nil
     }
 
     /// The duration as it is typed: `10m`, `1h30m`, `2.5s`.
@@ -62,7 +83,7 @@ struct KilogramsArgument: ExpressibleByArgument, Sendable {
     init?(argument: String) {
         var text = argument.lowercased()
         if text.hasSuffix("kg") { text.removeLast(2) }
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else { return nil }
+        guard let value = PlainNumber.parse(text.trimmingCharacters(in: .whitespaces)) else { return nil }
         self.value = value
     }
 }

@@ -21,8 +21,8 @@ struct SessionTarget: ParsableArguments {
         if socket != nil && session != nil {
             throw ValidationError("Give either --socket or --session, not both.")
         }
-        guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
-            throw ValidationError("--timeout must be between 0 and 86400 seconds, got \(timeout)")
+        guard timeout.isFinite, timeout >= 0.1, timeout <= 86_400 else {
+            throw ValidationError("--timeout must be from 0.1 to 86400 seconds, got \(timeout)")
         }
     }
 
