@@ -119,6 +119,9 @@ struct Ketamapd: AsyncParsableCommand {
             // A recording that cannot be replayed stays so: like a bad config, systemd must not retry it.
             logger.critical("recording refused", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.configuration.rawValue)
+        } catch let refusal as ControlSocketPathRefusal {
+            logger.critical("start refused", metadata: ["error": "\(refusal)"])
+            throw ExitCode(ExitStatus.configuration.rawValue)  // a path that cannot be bound stays so
         } catch let refusal as DiskSpaceRefusal {
             logger.critical("start refused", metadata: ["error": "\(refusal)"])
             throw ExitCode(ExitStatus.diskTooFull.rawValue)  // the unit does not restart into a full disk

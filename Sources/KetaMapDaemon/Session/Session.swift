@@ -96,6 +96,7 @@ public final class Session: Sendable {
         var logger = logger
         logger[metadataKey: "session"] = "\(options.sessionID)"
         let configuration = options.configuration
+        try ControlSocketPathRefusal.check(options.controlSocket)
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         lock = try SessionLock(

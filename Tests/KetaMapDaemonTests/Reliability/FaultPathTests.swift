@@ -105,14 +105,43 @@ struct FaultPathTests {
         reader.close()
     }
 
+    @Test("a control socket path that can never be bound is refused before anything is created: exit 78, no file", arguments: ["long", "file", "folder"])
+    func unbindableSocketPathRefused(_ kind: String) async throws {
+        let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
+        let path: String
+        switch kind {
+        case "long": path = workspace.directory.path + "/" + String(repeating: "s", count: 120) + ".sock"  // beyond sun_path's 108 bytes
+        case "file":
+            path = workspace.directory.path + "/notes.txt"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("not a socket".utf8)))
+        default:
+            path = workspace.directory.path + "/folder.sock"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        }
+        let ended = try await ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            ["--config", workspace.configPath, "--session", "nosock", "--output-dir", workspace.directory.path, "--control-socket", path], timeout: 60)
+        #expect(ended.status == ExitStatus.configuration.rawValue, "\(ended.error)")
+        #expect(ended.error.contains("control socket \(path)"), "\(ended.error)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.nwb("nosock")), "no session file")
+    }
+
     @Test("a control socket that cannot be bound ends the session: exit 71, the file closed valid with the fault, session-ended says why")
     func socketBindFailure() async throws {
         let workspace = try Workspace(doseAt: nil, edit: Workspace.withoutProcessing)
-        let longSocket = workspace.directory.path + "/" + String(repeating: "s", count: 120) + ".sock"  // beyond sun_path's 108 bytes
+        // A stale socket (and its lock) in a folder made immutable: binding must unlink the stale socket, and even root cannot.
+        let sockets = workspace.directory.path + "/sockets"
+        try FileManager.default.createDirectory(atPath: sockets, withIntermediateDirectories: false)
+        let staleSocket = sockets + "/c.sock"
+        let stale = try await ProcessRunner.run("/usr/bin/python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", staleSocket])
+        #expect(stale.status == 0, "\(stale.error)")
+        #expect(FileManager.default.createFile(atPath: staleSocket + ".lock", contents: Data()))
+        #expect(try await ProcessRunner.run("/usr/bin/chattr", ["+i", sockets]).status == 0, "chattr +i (e2fsprogs) on an ext4 folder")
+        defer { _ = ProcessRunner.runBlocking("/usr/bin/chattr", ["-i", sockets]) }
         let started = Date()
         let ended = try await ProcessRunner.run(
             ProcessRunner.binary("ketamapd"),
-            ["--config", workspace.configPath, "--session", "nosock", "--output-dir", workspace.directory.path, "--control-socket", longSocket],
+            ["--config", workspace.configPath, "--session", "nosock", "--output-dir", workspace.directory.path, "--control-socket", staleSocket],
             timeout: 60)
         #expect(ended.status == ExitStatus.controlFault.rawValue, "\(ended.error)")
         #expect(Date().timeIntervalSince(started) < 30)
