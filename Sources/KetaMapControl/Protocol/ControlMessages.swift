@@ -2,7 +2,7 @@ import KetaMapCore
 
 /// One request line on the control socket (JSON).
 public struct ControlRequest: Sendable, Equatable, Codable {
-    public enum Command: String, Sendable, Codable { case status, dose, void, weight, mark, stop }
+    public enum Command: String, Sendable, Codable, CaseIterable { case status, dose, void, weight, mark, stop }
 
     public var command: Command
     /// For `dose`.
