@@ -92,9 +92,20 @@ public final class EventLog: Sendable {
         var records: [EventRecord] = []
         var start = data.startIndex
         while let newline = data[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            records.append(try decoder.decode(EventRecord.self, from: data[start..<newline]))
+            do {
+                records.append(try decoder.decode(EventRecord.self, from: data[start..<newline]))
+            } catch {
+                throw UnreadableLine(path: path.string, line: records.count + 1)
+            }
             start = newline + 1
         }
         return (records, start - data.startIndex)
+    }
+
+    /// A whole line of the log that is no event record: ketamapd writes none, so the log was changed.
+    public struct UnreadableLine: Error, CustomStringConvertible {
+        public let path: String
+        public let line: Int
+        public var description: String { "line \(line) of \(path) is not an event record: the event log was changed after it was written" }
     }
 }

@@ -40,7 +40,13 @@ public struct SessionCheck: Sendable {
         }
         checkManifest(files)
         if NWBSessionRepair.isMarkedOpenForWriting(files.nwbPath) { unclosed.append("\(files.nwbPath) is still marked open by its writer") }
-        let (records, intactBytes) = try EventLog.readIntact(FilePath(files.eventsPath))
+        let records: [EventRecord], intactBytes: Int
+        do {
+            (records, intactBytes) = try EventLog.readIntact(FilePath(files.eventsPath))
+        } catch let changed as EventLog.UnreadableLine {
+            problems.append("\(changed)")
+            return
+        }
         let logBytes = (try FileManager.default.attributesOfItem(atPath: files.eventsPath)[.size] as? Int) ?? intactBytes
         if intactBytes < logBytes { unclosed.append("the event log's last line is cut short") }
         if records.last?.kind != .sessionEnded { unclosed.append("the event log has no session-ended line") }

@@ -17,7 +17,7 @@ struct CrashRecoveryTests {
         try await ProcessRunner.run(ProcessRunner.binary("ketamapctl"), arguments, timeout: 120)
     }
 
-    @Test("a clean close writes a SHA-256 manifest that sha256sum -c accepts; verify says consistent (exit 0), recover leaves it alone; a changed byte makes verify exit 1")
+    @Test("a clean close writes a SHA-256 manifest that sha256sum -c accepts; verify says consistent (exit 0), recover leaves it alone; a changed byte makes verify exit 1, as does a line added to the event log (which recover refuses, 74)")
     func cleanCloseManifest() async throws {
         let workspace = try Workspace(doseAt: 1, edit: Workspace.withoutProcessing)
         let run = try await ProcessRunner.run(
@@ -43,6 +43,15 @@ struct CrashRecoveryTests {
         let tampered = try await Self.ctl(["verify", workspace.nwb("clean")])
         #expect(tampered.status == 1 && tampered.output.contains("clean.nwb changed after the close"), "\(tampered.output)\(tampered.error)")
         #expect(try await Self.ctl(["verify", "\(directory)/absent.nwb"]).status == 66)
+
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/clean.events.jsonl"))
+        try log.seekToEnd()
+        try log.write(contentsOf: Data("not a record\n".utf8))  // a whole line: ketamapd never writes one
+        try log.close()
+        let edited = try await Self.ctl(["verify", workspace.nwb("clean")])
+        #expect(edited.status == 1 && edited.output.contains("of \(directory)/clean.events.jsonl is not an event record"), "\(edited.output)\(edited.error)")
+        let unrecoverable = try await Self.ctl(["recover", workspace.nwb("clean")])
+        #expect(unrecoverable.status == 74 && unrecoverable.error.contains("is not an event record"), "\(unrecoverable.error)")
     }
 
     @Test("recover after kill -9: clears the writer mark, drops a torn last line, adds a dose logged but never written, writes the note, session-ended and the manifest; verify is then clean; a running session is refused (75)")
