@@ -75,7 +75,13 @@ struct Ketamapd: AsyncParsableCommand {
             throw ValidationError("--duration must be a number of seconds from above 0 to \(Int(Self.longestDurationSeconds)) (366 days)")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical") }
-        if let source { _ = try SourceSpec.parse(source) }
+        if let source {
+            do {
+                _ = try SourceSpec.parse(source)
+            } catch {
+                throw ValidationError(error is SourceSpecError ? "\(error)" : "--source \(source): \(error)")  // a usage error: exit 64
+            }
+        }
         if let checkSeconds, !(1...600).contains(checkSeconds) { throw ValidationError("--check must be between 1 and 600 seconds") }
     }
 

@@ -16,4 +16,23 @@ struct DaemonArgumentTests {
         #expect(result.error.contains("--duration must be a number of seconds from above 0 to 31622400 (366 days)"), "\(result.error)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
+
+    @Test("a --source it cannot parse is a usage error (exit 64) naming the source", arguments: [("bogus", "expected sim, comedi or replay:PATH"), ("replay:x.raw?channels=0&rate=1000&uv_per_bit=1", "--source replay:x.raw?channels=0")])
+    func unparsableSource(_ source: String, _ says: String) async throws {
+        let folder = try TemporaryFolder("source")
+        let result = try await ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"), ["--session", "s", "--output-dir", folder.path, "--control-socket", folder.path("c.sock"), "--source", source])
+        #expect(result.status == 64 && result.error.contains(says), "\(result.status) \(result.error)")
+    }
+
+    @Test("an output folder that cannot be made is named with the system's reason (exit 74), creating nothing")
+    func outputFolderThatCannotBeMade() async throws {
+        let folder = try TemporaryFolder("output")
+        #expect(FileManager.default.createFile(atPath: folder.path("file"), contents: Data()))
+        let result = try await ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            ["--session", "s", "--output-dir", folder.path("file/sessions"), "--control-socket", folder.path("c.sock"), "--duration", "1", "--as-fast-as-possible"])
+        #expect(result.status == 74 && result.error.contains("cannot write \(folder.path("file/sessions")): \(folder.path("file")) is a file, not a folder"), "\(result.status) \(result.error)")
+        #expect(!result.error.contains("NSCocoaErrorDomain"))
+    }
 }

@@ -270,7 +270,7 @@ struct EndToEndTests {
     func diskTooSmall() async throws {
         let workspace = try Workspace(doseAt: nil)
         let result = try await ProcessRunner.run(
-            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "huge", ["--duration", "1e9"]))
+            ProcessRunner.binary("ketamapd"), workspace.daemonArguments(session: "huge", ["--duration", "31000000"]))  // 359 days: terabytes
         #expect(result.status == 73)
         #expect(result.error.contains("not enough free disk in \(workspace.directory.path)"))
         #expect(result.error.contains("free,") && result.error.contains("needed for") && result.error.contains("/s"))

@@ -10,7 +10,7 @@ import Testing
 struct KetamapctlExitStatusTests {
     /// One run: the arguments, the exit status and a line the output (standard
     /// output, then standard error) must hold. `$DIR` stands for the test's folder,
-    /// `$A` and `$B` for the two recorded session files, `$A_JSON` for A's saved report.
+    /// `$A` and `$B` for the two recorded session files, `$A_JSON` for A's saved report, `$DIR/empty.report.json` an empty JSON object.
     struct Case: Sendable, CustomTestStringConvertible {
         let arguments: [String]
         let status: Int32
@@ -46,6 +46,7 @@ struct KetamapctlExitStatusTests {
         Case(["status", "--socket", "$DIR/none.sock"], exits: 3, says: Self.unreachable),
         Case(["dose", "--amount", "0.5", "--unit", "mg/kg", "--route", "iv-bolus", "--socket", "$DIR/none.sock"], exits: 1, says: Self.unreachable),
         Case(["dose", "--amount", "lots"], exits: 64, says: "--amount"),
+        Case(["status", "--session", "../../etc/passwd"], exits: 64, says: "--session ../../etc/passwd: a session id has letters"),
         Case(["dose", "--drug", "keta\nmine", "--amount", "1", "--unit", "mg", "--route", "im"], exits: 64, says: "contains U+000A"),
         Case(["dose", "--amount", "0x10", "--unit", "mg", "--route", "im"], exits: 64, says: "The value '0x10' is invalid for '--amount <amount>'"),
         Case(["dose", "--amount", "1e1", "--unit", "mg", "--route", "im"], exits: 64, says: "The value '1e1' is invalid for '--amount <amount>'"),
@@ -74,11 +75,15 @@ struct KetamapctlExitStatusTests {
         Case(["report", "$DIR/ketamapd.toml"], exits: 1, says: "It is not an HDF5 file"),
         Case(["report", "$DIR"], exits: 1, says: "$DIR is not a regular file (a folder, a pipe or a device): give the path of a session file (.nwb)"),
         Case(["export-bids", "$A", "--root", ""], exits: 64, says: "--root must name the dataset's folder"),
+        Case(["export-bids", "$A", "--root", "$DIR/ketamapd.toml"], exits: 1, says: "$DIR/ketamapd.toml is a file, not a folder"),
+        Case(["report", "$A", "--baseline", "2s", "--window", "0s..2s", "--svg", ""], exits: 64, says: "--svg must name the file to write"),
+        Case(["report", "$A", "--baseline", "2s", "--window", "0s..2s", "--svg", "$DIR/ketamapd.toml/map.svg"], exits: 1, says: "cannot write $DIR/ketamapd.toml/map.svg: $DIR/ketamapd.toml is a file, not a folder"),
         Case(["report", "$A", "--baseline", "0.5s"], exits: 64, says: "--baseline must be at least 1s"),
         Case(["report", "$A", "--window", "2s..2.5s"], exits: 64, says: "--window must span at least 1s"),
         Case(["report", "$A", "--at", "1h", "--baseline", "2s", "--window", "0s..2s"], exits: 1, says: "--at at 1:00:00.0 is after the recording's band power ends, at 0:00:"),
         Case(["cohort", "$A_JSON", "$B", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "Cohort of 2 subjects (sim01, sim02)"),
         Case(["cohort", "$A", "$B", "$A"], exits: 64, says: "$A is $A, given twice; name each session once"),
+        Case(["cohort", "$DIR/empty.report.json"], exits: 1, says: "$DIR/empty.report.json is not a report saved with `ketamapctl report --json` (subjectID is missing)"),
         Case(["report", "$A", "--dose", "2", "--baseline", "2s", "--window", "0s..2s"], exits: 1, says: "the session has 1 dose; --dose 1 is the only one"),
         Case(["cohort", "$A", "--csv", "--baseline", "2s", "--window", "0s..2s"], exits: 0, says: "region,band,subjects,sessions,mean_db,low_db,high_db,significant,subjects_significant\n"),
         Case(["export-bids", "$A", "--root", "$DIR/bids"], exits: 0, says: "$DIR/bids/sub-sim01/"),
@@ -145,6 +150,7 @@ struct KetamapctlExitStatusTests {
             ProcessRunner.binary("ketamapctl"), ["report", workspace.nwb("a"), "--json", "--baseline", "2s", "--window", "0s..2s"], timeout: 120)
         try #require(saved.status == 0, "report --json: \(saved.error)")
         try saved.output.write(toFile: values["A_JSON"]!, atomically: true, encoding: .utf8)
+        try "{}".write(toFile: "\(folder)/empty.report.json", atomically: true, encoding: .utf8)  // JSON, but no report
 
         for run in Self.casesOnRecordedFiles {
             let result = try await run.run(in: folder, values)

@@ -27,39 +27,20 @@ extension ControlRequest {
 
     /// A decoding error in one line, in the protocol's words: the field's path and what it must be.
     static func explain(_ error: any Error, in line: some Collection<UInt8>) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
-            // The decoder says the same of a number no field can hold (-1 or 1e30 for an id) as of bytes that are not JSON.
-            (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) == nil
-                ? "it is not JSON" : "a number is out of its field's range: an id or a sample index is a whole number from 0"
-        case DecodingError.dataCorrupted(let context): "\(path(context.codingPath)) \(allowedValues(context.codingPath.last))"
-        case DecodingError.keyNotFound(let key, let context): "\(path(context.codingPath + [key])) is missing"
-        case DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty: "a request is one JSON object"
-        case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
-            "\(path(context.codingPath)) must be \(kind(type))"
-        default: "\(error)"
+        // The decoder says the same of a number no field can hold (-1 or 1e30 for an id) as of bytes that are not JSON.
+        if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty,
+            (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) != nil
+        {
+            return "a number is out of its field's range: an id or a sample index is a whole number from 0"
         }
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
-
-    /// What a field whose value could not be taken accepts.
-    private static func allowedValues(_ key: (any CodingKey)?) -> String {
-        switch key?.stringValue {
-        case "command": "must be one of " + Command.allCases.map(\.rawValue).joined(separator: ", ")
-        case "unit": "must be one of " + DoseUnit.allCases.map(\.rawValue).joined(separator: ", ")
-        case "route": "must be one of " + Route.allCases.map(\.rawValue).joined(separator: ", ")
-        default: "has a value out of its range (an id or a sample index is a whole number from 0)"
-        }
-    }
-
-    private static func kind(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is UInt64.Type, is Int.Type: "a whole number from 0"
-        case is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        default: "\(type)".hasPrefix("Array") ? "an array" : "a JSON object"
+        if case DecodingError.typeMismatch(_, let context) = error, context.codingPath.isEmpty { return "a request is one JSON object" }
+        return DecodingErrorText.explain(error) { key in
+            switch key {
+            case "command": "must be one of " + Command.allCases.map(\.rawValue).joined(separator: ", ")
+            case "unit": "must be one of " + DoseUnit.allCases.map(\.rawValue).joined(separator: ", ")
+            case "route": "must be one of " + Route.allCases.map(\.rawValue).joined(separator: ", ")
+            default: "has a value out of its range (an id or a sample index is a whole number from 0)"
+            }
         }
     }
 }

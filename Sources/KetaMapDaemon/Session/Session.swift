@@ -97,8 +97,9 @@ public final class Session: Sendable {
         logger[metadataKey: "session"] = "\(options.sessionID)"
         let configuration = options.configuration
         try ControlSocketPathRefusal.check(options.controlSocket)
-        try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: (options.controlSocket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for folder in [options.outputDirectory, (options.controlSocket as NSString).deletingLastPathComponent] {
+            try FileOutputError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        }
         lock = try SessionLock(
             sessionID: options.sessionID,
             paths: SessionLock.paths(sessionID: options.sessionID, outputDirectory: options.outputDirectory, controlSocket: options.controlSocket))

@@ -54,10 +54,10 @@ public struct BIDSExport {
         guard !FileManager.default.fileExists(atPath: data) else {
             throw Refusal(description: "\(data) exists: the dataset already holds this session (remove it first, or give --session-label)")
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileOutputError.writing(folder) { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         var written: [String] = []
         func write(_ file: String, _ text: String) throws {
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            try FileOutputError.writing(file) { try text.write(toFile: file, atomically: true, encoding: .utf8) }
             written.append(file)
         }
 
@@ -145,25 +145,24 @@ public struct BIDSExport {
             try write("\(folder)/\(prefix)_space-\(space)_coordsystem.json", json(system))
         }
 
-        try writeDatasetFiles(root: root, subjectLabel: subjectLabel, subject: subject, written: &written)
+        try writeDatasetFiles(root: root, subjectLabel: subjectLabel, subject: subject, write: write)
         return written
     }
 
     /// dataset_description.json and README (when missing) and the participant's row in participants.tsv.
-    private static func writeDatasetFiles(root: String, subjectLabel: String, subject: SubjectSettings, written: inout [String]) throws {
+    private static func writeDatasetFiles(root: String, subjectLabel: String, subject: SubjectSettings, write: (String, String) throws -> Void) throws {
         let description = "\(root)/dataset_description.json"
         if !FileManager.default.fileExists(atPath: description) {
-            try json([
-                "Name": "KetaMap sessions", "BIDSVersion": bidsVersion, "DatasetType": "raw",
-                "GeneratedBy": [["Name": "ketamapctl export-bids", "Version": KetaMapVersion.current]],
-            ]).write(toFile: description, atomically: true, encoding: .utf8)
-            written.append(description)
+            try write(
+                description,
+                json([
+                    "Name": "KetaMap sessions", "BIDSVersion": bidsVersion, "DatasetType": "raw",
+                    "GeneratedBy": [["Name": "ketamapctl export-bids", "Version": KetaMapVersion.current]],
+                ]))
         }
         let readme = "\(root)/README.md"
         if !FileManager.default.fileExists(atPath: readme) {
-            try "# KetaMap sessions\n\nStereo-EEG and microwire recordings around ketamine doses, one NWB file per session, written by ketamapd.\n"
-                .write(toFile: readme, atomically: true, encoding: .utf8)
-            written.append(readme)
+            try write(readme, "# KetaMap sessions\n\nStereo-EEG and microwire recordings around ketamine doses, one NWB file per session, written by ketamapd.\n")
         }
         let participants = "\(root)/participants.tsv"
         var rows = [["participant_id", "species", "sex", "age"]]
@@ -173,16 +172,16 @@ public struct BIDSExport {
         rows.removeAll { $0.first == "sub-\(subjectLabel)" }
         let sex = ["M": "M", "F": "F", "O": "O"][subject.sex.rawValue] ?? "n/a"
         rows.append(["sub-\(subjectLabel)", cell(subject.species), sex, bidsAge(subject.age)])
-        try tsv(rows).write(toFile: participants, atomically: true, encoding: .utf8)
-        written.append(participants)
+        try write(participants, tsv(rows))
         let sidecar = "\(root)/participants.json"
         if !FileManager.default.fileExists(atPath: sidecar) {
-            try json([
-                "species": ["Description": "Binomial species name"],
-                "sex": ["Description": "Sex of the participant", "Levels": ["M": "male", "F": "female", "O": "other"]],
-                "age": ["Description": "Age at the session in whole years (89+ from 89 on, as BIDS asks for de-identified data)", "Units": "year"],
-            ]).write(toFile: sidecar, atomically: true, encoding: .utf8)
-            written.append(sidecar)
+            try write(
+                sidecar,
+                json([
+                    "species": ["Description": "Binomial species name"],
+                    "sex": ["Description": "Sex of the participant", "Levels": ["M": "male", "F": "female", "O": "other"]],
+                    "age": ["Description": "Age at the session in whole years (89+ from 89 on, as BIDS asks for de-identified data)", "Units": "year"],
+                ]))
         }
     }
 

@@ -37,7 +37,11 @@ extension KetamapCtl {
             let progress = ReportProgress()
             let reports = try sessions.map { file -> SessionReport in
                 if file.hasSuffix(".json") {
-                    return try JSONText.decode(SessionReport.self, from: String(contentsOfFile: file, encoding: .utf8))
+                    do {
+                        return try JSONText.decode(SessionReport.self, from: String(contentsOfFile: file, encoding: .utf8))
+                    } catch {
+                        throw UnreadableReport(description: "\(file) is not a report saved with `ketamapctl report --json` (\(DecodingErrorText.explain(error)))")
+                    }
                 }
                 return try alignment.report(file, progress: progress).1
             }
@@ -51,4 +55,9 @@ extension KetamapCtl {
             }
         }
     }
+}
+
+/// A saved report that cannot be read back (exit 1, as a session file that cannot be read).
+private struct UnreadableReport: Error, CustomStringConvertible {
+    let description: String
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KetaMapControl
 import KetaMapReport
+import KetaMapStorage
 
 extension KetamapCtl {
     /// `ketamapctl report SESSION.nwb`: the dose-aligned change of band power and
@@ -32,6 +33,9 @@ extension KetamapCtl {
 
         func validate() throws {
             guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file): no such file") }
+            for (option, path) in [("--svg", svg), ("--time-course-svg", timeCourseSvg), ("--contacts-svg", contactsSvg)] where path?.isEmpty == true {
+                throw ValidationError("\(option) must name the file to write")
+            }
         }
 
         func run() async throws {
@@ -50,7 +54,8 @@ extension KetamapCtl {
                 pictures.append((contactsSvg, "contact map", { try ContactMap(report: report, band: contactsBand, space: input.coordinateSpace).svg() }))
             }
             for picture in pictures {
-                try picture.text().write(toFile: picture.path, atomically: true, encoding: .utf8)
+                let text = try picture.text()
+                try FileOutputError.writing(picture.path) { try text.write(toFile: picture.path, atomically: true, encoding: .utf8) }
                 if !output.json && !output.csv { print("\n\(picture.what) written to \(picture.path)") }
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetaMapControl
+import KetaMapStorage
 
 /// Which running session a command talks to: `--socket PATH` or `--session ID`
 /// (its socket in the run directory). With neither, the only running session.
@@ -20,6 +21,10 @@ struct SessionTarget: ParsableArguments {
     func validate() throws {
         if socket != nil && session != nil {
             throw ValidationError("Give either --socket or --session, not both.")
+        }
+        // The id names a file in the run directory: one as ketamapd takes, never a path out of it.
+        if let session, !SessionFiles.isValidSessionID(session) {
+            throw ValidationError("--session \(session): a session id has letters, digits, '-', '_' and '.' only")
         }
         guard timeout.isFinite, timeout >= 0.1, timeout <= 86_400 else {
             throw ValidationError("--timeout must be from 0.1 to 86400 seconds, got \(timeout)")
