@@ -18,8 +18,8 @@ export KETAMAP_PYTHON="$PWD/.venv/bin/python"
 
 # One build, release, with the tests: the DSP tests run minutes of signal through
 # the filters and detectors beside scipy and SpikeInterface, and the daemon tests
-# record the simulator in real time. On a fresh clone here the tests take 307
-# CPU-seconds built release against 740 built debug, and this one build 450 against
+# record the simulator in real time. On a fresh clone here the tests take 259
+# CPU-seconds built release against 740 built debug, and this one build 376 against
 # 750 for a debug build of the tests beside a release build of the two products.
 # -enable-testing keeps internal symbols visible to the tests' @testable imports.
 phase build swift build -c release --build-tests -Xswiftc -enable-testing
