@@ -11,12 +11,17 @@ extension Configuration {
 
     static func checkSchedule(_ schedule: [ScheduledDose], file: String, source: SourceSettings.Kind, applyToReplay: Bool) throws(ConfigError) {
         guard let first = schedule.first else { return }
-        let fix: String
+        var fix: String
         switch source {
         case .simulated: return
         case .replay where applyToReplay: return
         case .replay: fix = "remove [[schedule.dose]] from the config, or pass --apply-schedule to record it into the replay"
         case .comedi: fix = "remove [[schedule.dose]] from the config: doses of a real recording are given with `ketamapctl dose`"
+        }
+        // The embedded default cannot be edited: its demonstration dose is left out with a config of one's own.
+        if file.hasPrefix(DefaultConfiguration.directory) {
+            fix = "the embedded default schedules the demonstration's dose: give --config with a copy of config/ketamapd.toml without [[schedule.dose]]"
+                + (source == .replay ? ", or pass --apply-schedule to record it into the replay" : "")
         }
         throw ConfigError(
             .invalidValue, file: file, line: first.line, key: "schedule.dose[1]",

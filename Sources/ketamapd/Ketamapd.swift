@@ -38,7 +38,7 @@ struct Ketamapd: AsyncParsableCommand {
     @Option(name: .customLong("control-socket"), help: ArgumentHelp("Control socket; default: <run-dir>/<session>.sock.", valueName: "path"))
     var controlSocket: String?
 
-    @Flag(name: .customLong("apply-schedule"), help: "With a replay source: record the config's [[schedule.dose]] entries (refused otherwise).")
+    @Flag(name: .customLong("apply-schedule"), help: "With a replay source: record the config's [[schedule.dose]] entries (a replay of a config with a schedule is refused without it; the simulator always records them).")
     var applySchedule = false
 
     @Flag(help: "Pace the source to the wall clock (default), or run as fast as possible losing nothing.")

@@ -35,4 +35,14 @@ struct DaemonArgumentTests {
         #expect(result.status == 74 && result.error.contains("cannot write \(folder.path("file/sessions")): \(folder.path("file")) is a file, not a folder"), "\(result.status) \(result.error)")
         #expect(!result.error.contains("NSCocoaErrorDomain"))
     }
+
+    @Test("a replay on the embedded default, whose demonstration dose cannot be edited out, is told to bring a config of its own (exit 78)")
+    func embeddedScheduleOnAReplay() async throws {
+        let folder = try TemporaryFolder("schedule")
+        let result = try await ProcessRunner.run(
+            ProcessRunner.binary("ketamapd"),
+            ["--session", "s", "--output-dir", folder.path, "--control-socket", folder.path("c.sock"), "--source", "replay:\(folder.path("take.nwb"))"])
+        #expect(result.status == 78, "\(result.error)")
+        #expect(result.error.contains("give --config with a copy of config/ketamapd.toml without [[schedule.dose]], or pass --apply-schedule"), "\(result.error)")
+    }
 }

@@ -64,6 +64,7 @@ struct KetamapctlExitStatusTests {
         Case(["cohort", "$DIR/none.nwb"], exits: 64, says: "$DIR/none.nwb: no such file"),
         Case(["export-bids", "$DIR/none.nwb", "--root", "$DIR/bids"], exits: 64, says: "$DIR/none.nwb: no such file"),
         Case(["verify", "s1", "--dir", ""], exits: 64, says: "--dir must name the folder holding the session's files"),
+        Case(["devices", "--directory", "$DIR/none"], exits: 64, says: "--directory $DIR/none: no such folder"),
         Case(["verify", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
         Case(["recover", "$DIR/none.nwb"], exits: 66, says: "no session file at $DIR/none.nwb"),
     ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KetaMapAcquisition
 
 extension KetamapCtl {
@@ -9,6 +10,13 @@ extension KetamapCtl {
 
         @Option(help: ArgumentHelp("Folder holding the comedi device nodes.", valueName: "dir"))
         var directory = "/dev"
+
+        func validate() throws {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--directory \(directory): no such folder")
+            }
+        }
 
         func run() async throws {
             let entries = ComediDeviceListing.list(directory: directory)
