@@ -15,7 +15,7 @@ struct ControlRequestParserTests {
         "each malformed line names its field and what the field takes",
         arguments: [
             ("status please", "it is not JSON"),
-            (#"[{"command":"status"}]"#, "a request is one JSON object"),
+            (#"[{"command":"status"}]"#, "it is not one JSON object"),
             (#"{"command":"STATUS"}"#, "command must be one of status, dose, void, weight, mark, stop"),
             (#"{"command":"void","eventID":"first","reason":"typo"}"#, "eventID must be a whole number from 0"),
             (#"{"command":"dose","dose":{"drug":"ketamine","amount":0.5,"unit":"mg/kg","operator":"","note":""}}"#, "dose.route is missing"),

@@ -33,7 +33,6 @@ extension ControlRequest {
         {
             return "a number is out of its field's range: an id or a sample index is a whole number from 0"
         }
-        if case DecodingError.typeMismatch(_, let context) = error, context.codingPath.isEmpty { return "a request is one JSON object" }
         return DecodingErrorText.explain(error) { key in
             switch key {
             case "command": "must be one of " + Command.allCases.map(\.rawValue).joined(separator: ", ")
